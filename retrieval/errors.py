@@ -1,0 +1,26 @@
+"""The engine's exceptions. Front ends turn them into user text and exit codes."""
+
+from __future__ import annotations
+
+
+class RetrievalError(Exception):
+    """Base class of every error the engine raises on purpose."""
+
+
+class CorpusError(RetrievalError):
+    """The corpus cannot be loaded: missing/empty directory, unreadable or undecodable file.
+
+    The message names the offending path.
+    """
+
+
+class EmptyCorpusError(CorpusError):
+    """The corpus holds no citable sentence with any indexable term."""
+
+
+class IndexFileError(RetrievalError):
+    """A persisted index is missing, stale, corrupt or truncated (message names the file)."""
+
+
+class SettingsError(RetrievalError, ValueError):
+    """A setting has a value outside its range (message quotes the value)."""

@@ -1,0 +1,63 @@
+"""Engine settings: one frozen value passed to every stage that needs it.
+
+The engine never reads the environment; ``bot.config`` builds a :class:`Settings`
+from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .errors import SettingsError
+
+ENGINES = ("auto", "rank_bm25", "sparse")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Retrieval and answering parameters.
+
+    Attributes
+    ----------
+    k1 : float
+        BM25 term-frequency saturation (rank-bm25 default 1.5). Must be >= 0.
+    b : float
+        BM25 length normalisation in [0, 1] (rank-bm25 default 0.75).
+    epsilon : float
+        rank-bm25's floor for negative IDF, as a fraction of the mean IDF (default 0.25).
+    top_k : int
+        How many hits a search returns at most (>= 1).
+    max_quotes : int
+        How many sentences an answer quotes at most (>= 1).
+    engine : str
+        ``"auto"`` (rank-bm25 for small corpora, sparse above ``sparse_threshold``),
+        ``"rank_bm25"`` or ``"sparse"``.
+    sparse_threshold : int
+        Sentence count from which ``"auto"`` picks the sparse engine.
+    """
+
+    k1: float = 1.5
+    b: float = 0.75
+    epsilon: float = 0.25
+    top_k: int = 5
+    max_quotes: int = 2
+    engine: str = "auto"
+    sparse_threshold: int = 20_000
+
+    def __post_init__(self) -> None:
+        if not self.k1 >= 0:
+            raise SettingsError(f"k1 must be >= 0, got {self.k1!r}")
+        if not 0 <= self.b <= 1:
+            raise SettingsError(f"b must be between 0 and 1, got {self.b!r}")
+        if not self.epsilon >= 0:
+            raise SettingsError(f"epsilon must be >= 0, got {self.epsilon!r}")
+        if not (isinstance(self.top_k, int) and self.top_k >= 1):
+            raise SettingsError(f"top_k must be a whole number >= 1, got {self.top_k!r}")
+        if not (isinstance(self.max_quotes, int) and self.max_quotes >= 1):
+            raise SettingsError(f"max_quotes must be a whole number >= 1, got {self.max_quotes!r}")
+        if self.engine not in ENGINES:
+            raise SettingsError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
+
+    def with_(self, **changes: object) -> "Settings":
+        """A copy with some fields changed (validated again)."""
+        return replace(self, **changes)
