@@ -1,0 +1,39 @@
+"""Extractive question answering over news articles: the engine.
+
+Knows nothing of Discord, terminals or the environment. Typical use::
+
+    from retrieval import Engine
+    engine = Engine.load("corpus")
+    result = engine.answer("Who accompanied Putin?")
+    for quote in result.quotes:
+        print(quote.hit.text, quote.hit.citation)
+"""
+
+from .answer import Explanation, answer, explain
+from .engine import Engine, Source
+from .errors import CorpusError, EmptyCorpusError, IndexFileError, RetrievalError, SettingsError
+from .index import SentenceIndex
+from .settings import Settings
+from .types import Answer, Article, Citation, Hit, Quote, Sentence, TermContribution
+
+__all__ = [
+    "Answer",
+    "Article",
+    "Citation",
+    "CorpusError",
+    "EmptyCorpusError",
+    "Engine",
+    "Explanation",
+    "Hit",
+    "IndexFileError",
+    "Quote",
+    "RetrievalError",
+    "Sentence",
+    "SentenceIndex",
+    "Settings",
+    "SettingsError",
+    "Source",
+    "TermContribution",
+    "answer",
+    "explain",
+]

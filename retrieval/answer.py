@@ -1,0 +1,207 @@
+"""From a question to an :class:`~retrieval.types.Answer`: select, add context, abstain, explain.
+
+Policy
+------
+1. The question is analyzed with the same analyzer as the sentences. No terms left
+   (``"?"``, ``"the"``, an emoji) -> not answered, reason ``"no_terms"``.
+2. Candidates are the sentences sharing a term with the question, best BM25Okapi
+   first (at most ``CANDIDATES``).
+3. Candidates are ranked by *coverage* first: the summed positive IDF
+   (:func:`~retrieval.index.positive_idf`) of the distinct question terms the sentence
+   contains; then by BM25 score; then by corpus order. So a sentence that matches more
+   of the question's terms never ranks below one that matches fewer of the same terms,
+   even where BM25Okapi's IDF is zero or negative (1- and 2-sentence corpora).
+4. Abstain (reason ``"not_found"``) when the best sentence's coverage is below
+   ``MIN_COVERAGE`` of the question's total term weight (terms the corpus never uses
+   weigh most), or when the question asks for an age, a number or a date and no
+   well-covered candidate contains one.
+5. Quote the best sentence. Quote another candidate only when it adds evidence: it
+   contains a question term the quotes so far lack and is itself well covered.
+6. A quoted sentence that opens by referring back ("He also mentioned ...", "This
+   visit ...") is shown with the sentence before it as context.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from .analyze import analyze
+from .index import SentenceIndex, positive_idf
+from .settings import Settings
+from .types import Answer, Hit, Quote, Sentence, TermContribution
+
+CANDIDATES = 100
+MIN_COVERAGE = 0.3
+
+_REFERS_BACK = re.compile(
+    r"^(?:he|she|it|they|this|these|that|those|his|her|its|their|them|such|there)\b",
+    re.I,
+)
+
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+    r"fifty|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|once|twice|thrice|"
+    r"single|double|triple|half|several|few|many|number"
+)
+_MONTHS = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_EXPECTED = {
+    "age": (
+        re.compile(r"^\s*(?:how old|what age|at what age)\b|\bhow old\b", re.I),
+        re.compile(r"\b\d+[- ]years?[- ]old\b|\baged? \d+|\bage of \d+|\b\d+-year-old", re.I),
+    ),
+    "number": (
+        re.compile(r"\bhow (?:many|much)\b", re.I),
+        re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.I),
+    ),
+    "date": (
+        re.compile(r"^\s*when\b|\b(?:what|which) (?:year|date|day|month|time|century|decade)\b", re.I),
+        re.compile(
+            rf"\d|\b(?:{_MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+            r"today|yesterday|tomorrow|tonight|ago|last|next|since|until|before|after|during|"
+            r"century|decade|year|years|week|weeks|month|months|morning|evening|night|"
+            r"spring|summer|autumn|fall|winter|recently|earlier|later|now)\b",
+            re.I,
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a sentence scored as it did: per-term BM25 contributions and coverage."""
+
+    hit: Hit
+    terms: tuple[TermContribution, ...]
+    coverage: float
+    bm25: float
+
+
+def expected_answer_type(question: str) -> str | None:
+    """``"age"``, ``"number"``, ``"date"`` or None, from the question's wording."""
+    for name, (asks, _) in _EXPECTED.items():
+        if asks.search(question):
+            return name
+    return None
+
+
+def has_answer_type(text: str, answer_type: str | None) -> bool:
+    """Whether ``text`` contains something of ``answer_type`` (always True for None)."""
+    return answer_type is None or bool(_EXPECTED[answer_type][1].search(text))
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    position: int
+    bm25: float
+    coverage: float  # fraction of the question's term weight the sentence contains
+    matched: frozenset[str]
+
+
+def _candidates(index: SentenceIndex, terms: list[str]) -> list[_Candidate]:
+    distinct = list(dict.fromkeys(terms))
+    weights = {t: positive_idf(index, t) for t in distinct}
+    total = sum(weights.values())
+    out = []
+    for scored in index.score_terms(terms, CANDIDATES):
+        present = set(index.terms[scored.position])
+        matched = frozenset(t for t in distinct if t in present)
+        coverage = sum(weights[t] for t in matched) / total
+        out.append(_Candidate(scored.position, scored.score, coverage, matched))
+    out.sort(key=lambda c: (-c.coverage, -c.bm25, c.position))
+    return out
+
+
+def _context(index: SentenceIndex, sentence: Sentence) -> Sentence | None:
+    if not _REFERS_BACK.match(sentence.text):
+        return None
+    return index.previous(sentence)
+
+
+def answer(question: str, index: SentenceIndex, settings: Settings | None = None) -> Answer:
+    """Answer ``question`` extractively from ``index``.
+
+    Parameters
+    ----------
+    question : str
+        Any text; never raises for odd input.
+    index : SentenceIndex
+        The corpus to quote from.
+    settings : Settings, optional
+        ``max_quotes`` bounds the quotes; defaults to ``index.settings``.
+
+    Returns
+    -------
+    Answer
+        ``answered`` False with no quotes when abstaining (see the module docstring
+        for the policy); otherwise 1 to ``max_quotes`` quotes, best first, each hit's
+        ``score`` its BM25Okapi score and ``rank`` its position in the answer.
+    """
+    settings = settings or index.settings
+    terms = analyze(question)
+    if not terms:
+        return Answer(question=question, answered=False, reason="no_terms")
+    answer_type = expected_answer_type(question)
+    candidates = [
+        c
+        for c in _candidates(index, terms)
+        if c.coverage >= MIN_COVERAGE
+        and has_answer_type(index.sentences[c.position].text, answer_type)
+    ]
+    if not candidates:
+        return Answer(question=question, answered=False, reason="not_found")
+    quotes: list[Quote] = []
+    shown: set[str] = set()  # sentence ids already on screen, as quote or context
+    covered: set[str] = set()
+    for candidate in candidates:
+        if len(quotes) >= settings.max_quotes:
+            break
+        sentence = index.sentences[candidate.position]
+        if quotes and (sentence.id in shown or not candidate.matched - covered):
+            continue
+        context = _context(index, sentence)
+        if context is not None and context.id in shown:
+            context = None
+        hit = Hit(sentence=sentence, score=candidate.bm25, rank=len(quotes) + 1)
+        quotes.append(Quote(hit=hit, context=context))
+        shown.add(sentence.id)
+        if context is not None:
+            shown.add(context.id)
+        covered |= candidate.matched
+    return Answer(question=question, answered=True, quotes=tuple(quotes), reason="answered")
+
+
+def explain(question: str, index: SentenceIndex, k: int = 3) -> list[Explanation]:
+    """Per-term contributions for the top ``k`` candidates, in answer ranking order.
+
+    Returns
+    -------
+    list of Explanation
+        At most ``k``; empty when the question has no terms or nothing matches.
+        Each ``terms`` lists the question terms the sentence contains with their
+        BM25Okapi contribution (they sum to ``bm25``).
+    """
+    terms = analyze(question)
+    if not terms:
+        return []
+    out = []
+    for rank, candidate in enumerate(_candidates(index, terms)[:k], start=1):
+        sentence = index.sentences[candidate.position]
+        out.append(
+            Explanation(
+                hit=Hit(sentence=sentence, score=candidate.bm25, rank=rank),
+                terms=tuple(index.contributions(terms, candidate.position)),
+                coverage=candidate.coverage,
+                bm25=candidate.bm25,
+            )
+        )
+    return out
+
+
+def question_terms(question: str) -> Sequence[str]:
+    """The analyzed terms of ``question`` (what retrieval actually searches for)."""
+    return analyze(question)

@@ -1,0 +1,205 @@
+"""Reading articles from a corpus directory and cutting them into citable sentences.
+
+Corpus format: UTF-8 ``.txt`` or ``.md`` files, one article each, optionally opening
+with a YAML front-matter block between ``---`` lines (``title``, ``date``, ``source``).
+Paragraphs are separated by line breaks. A line with no sentence-ending punctuation is
+a heading (it names the section of the sentences below it) or boilerplate
+(``Also Read``, ``[With inputs from agencies]``); neither is ever quoted.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .errors import CorpusError, EmptyCorpusError
+from .types import Article, Citation, Sentence
+
+ARTICLE_SUFFIXES = (".txt", ".md")
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
+# a line that ends a sentence: . ! ? or … possibly followed by closing quotes/brackets
+_ENDS_SENTENCE = re.compile(r"[.!?\u2026][\"'\u2019\u201d)\]]*\s*\Z")
+_BOILERPLATE = re.compile(
+    r"\A(?:\[.*\]|\(.*\)|also read|read more|read also|advertisement|related:?.*|"
+    r"share this.*|click here.*|subscribe.*)\Z",
+    re.I,
+)
+
+
+def _title_from_name(stem: str) -> str:
+    words = re.sub(r"[-_]+", " ", stem).strip()
+    return words[:1].upper() + words[1:] if words else stem
+
+
+def read_article(path: Path) -> Article:
+    """Read one article file.
+
+    Parameters
+    ----------
+    path : Path
+        A ``.txt`` or ``.md`` file.
+
+    Returns
+    -------
+    Article
+        ``doc_id`` is the file name without extension; ``text`` is the body after the
+        front matter, byte-for-byte as in the file (decoded as UTF-8, a BOM dropped).
+
+    Raises
+    ------
+    CorpusError
+        The file cannot be read, is not UTF-8, or its front matter is not valid YAML
+        mapping. The message names the file.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(
+            f"{path} is not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8"
+        ) from exc
+    if "\x00" in text:
+        raise CorpusError(f"{path} looks like a binary file (it contains NUL bytes)")
+    meta: dict = {}
+    match = _FRONT_MATTER.match(text)
+    if match:
+        import yaml
+
+        try:
+            loaded = yaml.safe_load(match.group(1))
+        except yaml.YAMLError as exc:
+            raise CorpusError(f"{path}: front matter is not valid YAML: {exc}") from exc
+        if loaded is not None and not isinstance(loaded, dict):
+            raise CorpusError(f"{path}: front matter must be 'key: value' lines")
+        meta = loaded or {}
+        text = text[match.end():]
+    title = str(meta.get("title") or "").strip() or _title_from_name(path.stem)
+    date = meta.get("date")
+    source = meta.get("source")
+    return Article(
+        doc_id=path.stem,
+        title=title,
+        text=text,
+        path=str(path),
+        date=str(date) if date is not None else None,
+        source=str(source) if source is not None else None,
+    )
+
+
+def load_articles(directory: str | Path) -> list[Article]:
+    """Read every ``.txt``/``.md`` article in ``directory`` (not recursive), by file name.
+
+    Hidden files (``.name``) are skipped.
+
+    Raises
+    ------
+    CorpusError
+        The directory is missing or not a directory, holds no article file, a file
+        cannot be read or decoded (named in the message), or two files share a doc id.
+    """
+    root = Path(directory)
+    if not root.exists():
+        raise CorpusError(f"corpus directory {root} does not exist")
+    if not root.is_dir():
+        raise CorpusError(f"corpus path {root} is not a directory")
+    paths = sorted(
+        p
+        for p in root.iterdir()
+        if p.suffix.lower() in ARTICLE_SUFFIXES and not p.name.startswith(".") and p.is_file()
+    )
+    if not paths:
+        raise CorpusError(
+            f"corpus directory {root} has no articles (expected .txt or .md files)"
+        )
+    articles = [read_article(p) for p in paths]
+    seen: dict[str, str] = {}
+    for article in articles:
+        if article.doc_id in seen:
+            raise CorpusError(
+                f"two articles share the id {article.doc_id!r}: {seen[article.doc_id]} and {article.path}"
+            )
+        seen[article.doc_id] = article.path
+    return articles
+
+
+def is_heading(line: str) -> bool:
+    """True for a line with no sentence-ending punctuation (heading or boilerplate)."""
+    return not _ENDS_SENTENCE.search(line)
+
+
+def is_boilerplate(line: str) -> bool:
+    """True for a non-sentence line that is not a section heading (``Also Read``)."""
+    return bool(_BOILERPLATE.match(line.strip()))
+
+
+def _dedupe_key(text: str) -> str:
+    from .analyze import normalize
+
+    return " ".join(normalize(text).casefold().split())
+
+
+def split_article(article: Article) -> list[Sentence]:
+    """Cut an article into citable sentences with citations.
+
+    Returns
+    -------
+    list of Sentence
+        In article order. Sentence numbers count citable sentences from 1; paragraph
+        numbers count body paragraphs (non-heading lines) from 1. Offsets index
+        ``article.text``.
+    """
+    from .segment import split_sentences
+
+    sentences: list[Sentence] = []
+    section: str | None = None
+    paragraph = 0
+    offset = 0
+    for line in article.text.splitlines(keepends=True):
+        start_of_line = offset
+        offset += len(line)
+        content = line.rstrip("\r\n")
+        stripped = content.strip()
+        if not stripped:
+            continue
+        if is_heading(stripped):
+            if not is_boilerplate(stripped):
+                section = stripped
+            continue
+        paragraph += 1
+        for start, end in split_sentences(content):
+            number = len(sentences) + 1
+            citation = Citation(
+                doc_id=article.doc_id,
+                title=article.title,
+                section=section,
+                paragraph=paragraph,
+                sentence=number,
+                start=start_of_line + start,
+                end=start_of_line + end,
+            )
+            sentences.append(
+                Sentence(id=f"{article.doc_id}:{number}", text=content[start:end], citation=citation)
+            )
+    return sentences
+
+
+def split_corpus(articles: list[Article]) -> list[Sentence]:
+    """All articles' sentences, in article order, each distinct sentence once.
+
+    A sentence whose text (whitespace and case folded) already appeared in an earlier
+    article (a syndicated copy) is dropped, so it is quoted once.
+    """
+    seen: set[str] = set()
+    kept: list[Sentence] = []
+    for article in articles:
+        for sentence in split_article(article):
+            key = _dedupe_key(sentence.text)
+            if key in seen:
+                continue
+            seen.add(key)
+            kept.append(sentence)
+    return kept
