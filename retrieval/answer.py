@@ -108,7 +108,7 @@ def _candidates(index: SentenceIndex, terms: list[str]) -> list[_Candidate]:
     total = sum(weights.values())
     out = []
     for scored in index.score_terms(terms, CANDIDATES):
-        present = set(index.terms[scored.position])
+        present = set(index.sentence_terms(scored.position))
         matched = frozenset(t for t in distinct if t in present)
         coverage = sum(weights[t] for t in matched) / total
         out.append(_Candidate(scored.position, scored.score, coverage, matched))
@@ -150,7 +150,7 @@ def answer(question: str, index: SentenceIndex, settings: Settings | None = None
         c
         for c in _candidates(index, terms)
         if c.coverage >= MIN_COVERAGE
-        and has_answer_type(index.sentences[c.position].text, answer_type)
+        and has_answer_type(index.sentence(c.position).text, answer_type)
     ]
     if not candidates:
         return Answer(question=question, answered=False, reason="not_found")
@@ -160,7 +160,7 @@ def answer(question: str, index: SentenceIndex, settings: Settings | None = None
     for candidate in candidates:
         if len(quotes) >= settings.max_quotes:
             break
-        sentence = index.sentences[candidate.position]
+        sentence = index.sentence(candidate.position)
         if quotes and (sentence.id in shown or not candidate.matched - covered):
             continue
         context = _context(index, sentence)
@@ -190,7 +190,7 @@ def explain(question: str, index: SentenceIndex, k: int = 3) -> list[Explanation
         return []
     out = []
     for rank, candidate in enumerate(_candidates(index, terms)[:k], start=1):
-        sentence = index.sentences[candidate.position]
+        sentence = index.sentence(candidate.position)
         out.append(
             Explanation(
                 hit=Hit(sentence=sentence, score=candidate.bm25, rank=rank),

@@ -93,6 +93,17 @@ class SentenceIndex:
         """Mean sentence length in terms (avgdl)."""
         return self._bm25.avgdl
 
+    def __len__(self) -> int:
+        return len(self.sentences)
+
+    def sentence(self, position: int) -> Sentence:
+        """The sentence at ``position`` (0-based corpus order)."""
+        return self.sentences[position]
+
+    def sentence_terms(self, position: int) -> list[str]:
+        """The analyzed terms of the sentence at ``position``, in text order."""
+        return self.terms[position]
+
     def document_frequency(self, term: str) -> int:
         """Number of sentences containing ``term`` (0 when unseen)."""
         return len(self._postings.get(term, ()))
@@ -113,7 +124,7 @@ class SentenceIndex:
         position = self._by_citation.get(
             (sentence.citation.doc_id, sentence.citation.sentence - 1)
         )
-        return None if position is None else self.sentences[position]
+        return None if position is None else self.sentence(position)
 
     # ----------------------------------------------------------------- scoring
     def score_terms(self, terms: Sequence[str], k: int | None = None) -> list[ScoredPosition]:
@@ -161,7 +172,7 @@ class SentenceIndex:
         k = self.settings.top_k if k is None else k
         scored = self.score_terms(analyze(question), k)
         return [
-            Hit(sentence=self.sentences[s.position], score=s.score, rank=rank)
+            Hit(sentence=self.sentence(s.position), score=s.score, rank=rank)
             for rank, s in enumerate(scored, start=1)
         ]
 
@@ -175,7 +186,7 @@ class SentenceIndex:
             sum to the sentence's BM25 score (a repeated query term counts once per
             repeat, as in rank-bm25).
         """
-        sentence_terms = self.terms[position]
+        sentence_terms = self.sentence_terms(position)
         length = len(sentence_terms)
         k1, b = self.settings.k1, self.settings.b
         counts = {t: sentence_terms.count(t) for t in set(terms)}

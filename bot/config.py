@@ -1,0 +1,129 @@
+"""Settings from the environment and an optional ``.env`` file.
+
+The only module that reads ``os.environ``. Values in the real environment win over
+``.env`` (python-dotenv's default).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from retrieval import Settings, SettingsError
+
+DEFAULT_CORPUS = "corpus"
+
+
+class ConfigError(Exception):
+    """A setting in the environment is missing or malformed (message names the key)."""
+
+
+def load_dotenv_file(path: str | os.PathLike | None = None) -> None:
+    """Load ``.env`` (from ``path`` or the current directory) into the environment, if present."""
+    from dotenv import load_dotenv
+
+    load_dotenv(dotenv_path=path or Path.cwd() / ".env", override=False)
+
+
+def _int(env: dict, key: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{key} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{key} must be >= {minimum}, got {value}")
+    return value
+
+
+def _float(env: dict, key: str, default: float) -> float:
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{key} must be a number, got {raw!r}") from None
+
+
+def corpus_dir(env: dict | None = None) -> str:
+    """``ASK_CORPUS`` if set, else ``./corpus``."""
+    env = os.environ if env is None else env
+    return env.get("ASK_CORPUS", "").strip() or DEFAULT_CORPUS
+
+
+def retrieval_settings(env: dict | None = None) -> Settings:
+    """Engine :class:`~retrieval.Settings` from ``ASK_TOP_K``, ``ASK_MAX_QUOTES``,
+    ``ASK_ENGINE``, ``BM25_K1``, ``BM25_B`` and ``BM25_EPSILON`` (all optional).
+
+    Raises
+    ------
+    ConfigError
+        A value is not a number or out of range (the message names the key).
+    """
+    env = os.environ if env is None else env
+    defaults = Settings()
+    try:
+        return Settings(
+            k1=_float(env, "BM25_K1", defaults.k1),
+            b=_float(env, "BM25_B", defaults.b),
+            epsilon=_float(env, "BM25_EPSILON", defaults.epsilon),
+            top_k=_int(env, "ASK_TOP_K", defaults.top_k, minimum=1),
+            max_quotes=_int(env, "ASK_MAX_QUOTES", defaults.max_quotes, minimum=1),
+            engine=env.get("ASK_ENGINE", "").strip() or defaults.engine,
+        )
+    except SettingsError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    """What the Discord bot needs. ``repr`` never shows the token."""
+
+    token: str
+    guild_id: int | None
+    corpus: str
+    settings: Settings
+    cooldown_seconds: float
+
+    def __repr__(self) -> str:
+        return (
+            f"BotConfig(token=<hidden>, guild_id={self.guild_id!r}, corpus={self.corpus!r}, "
+            f"settings={self.settings!r}, cooldown_seconds={self.cooldown_seconds!r})"
+        )
+
+
+def bot_config(env: dict | None = None) -> BotConfig:
+    """Bot settings from ``DISCORD_TOKEN`` (required), ``DISCORD_GUILD_ID``,
+    ``ASK_CORPUS``, ``ASK_COOLDOWN_SECONDS`` and the retrieval keys.
+
+    Raises
+    ------
+    ConfigError
+        ``DISCORD_TOKEN`` is missing or empty, or a value is malformed.
+    """
+    env = os.environ if env is None else env
+    token = env.get("DISCORD_TOKEN", "").strip()
+    if not token:
+        raise ConfigError(
+            "DISCORD_TOKEN is not set: put it in the environment or in .env (see .env.example)"
+        )
+    guild = env.get("DISCORD_GUILD_ID", "").strip()
+    guild_id = None
+    if guild:
+        if not guild.isdigit():
+            raise ConfigError(f"DISCORD_GUILD_ID must be a numeric server id, got {guild!r}")
+        guild_id = int(guild)
+    cooldown = _float(env, "ASK_COOLDOWN_SECONDS", 5.0)
+    if cooldown < 0:
+        raise ConfigError(f"ASK_COOLDOWN_SECONDS must be >= 0, got {cooldown}")
+    return BotConfig(
+        token=token,
+        guild_id=guild_id,
+        corpus=corpus_dir(env),
+        settings=retrieval_settings(env),
+        cooldown_seconds=cooldown,
+    )
