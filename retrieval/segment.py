@@ -37,9 +37,11 @@ _CLOSERS = "\"'”’»)]}.!?…"
 _ONLY_CLOSERS = re.compile(rf"[{re.escape(_CLOSERS)}\s]+")
 _ONLY_DOTS = re.compile(r"\.(?:\s*\.)*")
 # An enumeration label on its own: "1.", "2.)", "a.", "iv.", "• 9.", "⁃10.".
-_LIST_LABEL = re.compile(r"[•⁃\-*]?\s*(?:\d{1,3}|[a-zA-Z]|[ivxlcdm]{1,5})[.)]{1,2}")
+_LABEL = r"[•⁃\-*]?\s*\(?(?:\d{1,3}|[a-zA-Z]|[ivxlcdm]{1,5})[.)]{1,2}"
+_LIST_LABEL = re.compile(_LABEL)
+_STARTS_WITH_LABEL = re.compile(_LABEL + r"\s")
 # The first word of a piece, after any opening quotes/brackets/dots.
-_FIRST_WORD = re.compile(r"[\s\"'“‘«(\[{.…]*(\w[\w'’-]*)?")
+_FIRST_WORD = re.compile(r"[\s\"'“‘«()\[\]{}.…]*(\w[\w'’-]*)?")
 _OPEN, _CLOSE = "([{", ")]}"
 
 _tokenizer = None
@@ -62,7 +64,10 @@ def _get_tokenizer():
 
 
 def _starts_lowercase(piece: str) -> bool:
-    """True when the piece's first word begins lower-case and has no capital (not "iPhone")."""
+    """True when the first word begins lower-case and has no capital (not "iPhone"),
+    and the piece does not open with a list label ("b. Buy eggs.")."""
+    if _STARTS_WITH_LABEL.match(piece):
+        return False
     m = _FIRST_WORD.match(piece)
     word = m.group(1) if m else None
     return bool(word) and word[0].islower() and not any(c.isupper() for c in word)
@@ -85,9 +90,11 @@ def _join_pieces(line: str, spans: list[tuple[int, int]]) -> list[tuple[int, int
     * dot run: a piece made only of dots (". . .") follows the piece before it,
       except after a word-final period with more text coming, where it is the
       leading ellipsis of the next sentence ("compounds. . . . The practice");
-    * closers: a piece made only of closing quotes/brackets/punctuation joins the previous;
+    * closers: a piece made only of closing quotes/brackets/punctuation, or
+      starting with a closing bracket, joins the previous;
     * lower case: a piece whose first word starts lower-case joins the previous
-      ("'This is great.' she said", "Jr.'s book", "Yahoo! in the");
+      ("'This is great.' she said", "Jr.'s book", "Yahoo! in the"), unless the
+      word has a capital ("iPhone") or the piece opens with a list label ("b. Buy");
     * list label: a bare enumeration label ("1.", "2.)", "a.") joins the next;
     * spaced ellipsis: a piece ending in exactly three spaced dots joins the next
       (standard style: three dots mark an omission, four end the sentence);
@@ -124,7 +131,7 @@ def _join_pieces(line: str, spans: list[tuple[int, int]]) -> list[tuple[int, int
     out = []
     for p in pieces:
         s = text(p)
-        if out and (_ONLY_CLOSERS.fullmatch(s) or _starts_lowercase(s)):
+        if out and (_ONLY_CLOSERS.fullmatch(s) or s[0] in _CLOSE or _starts_lowercase(s)):
             out[-1][1] = p[1]
         else:
             out.append(p)
