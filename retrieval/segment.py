@@ -19,11 +19,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 PARAMS_PATH = Path(__file__).resolve().parent / "data" / "punkt_params.json"
-NLTK_VERSION = "3.10.4"  # the pinned version the parameters and rules were tuned against
-RULES_VERSION = "1"
+try:  # the installed nltk, read without importing it (pinned to 3.10.4 in pyproject.toml)
+    NLTK_VERSION = version("nltk")
+except PackageNotFoundError:  # pragma: no cover - nltk is a hard dependency
+    NLTK_VERSION = "unknown"
+RULES_VERSION = "1"  # bump whenever a join rule changes
 
 _PARAMS_BYTES = PARAMS_PATH.read_bytes()
 SEGMENTER_VERSION = (

@@ -288,3 +288,16 @@ def test_spans_are_exact_ordered_stripped_and_cover_the_text(words, gaps):
     for s, e in spans:
         covered.update(range(s, e))
     assert all(text[i].isspace() for i in range(len(text)) if i not in covered)
+
+
+def test_importing_the_module_does_not_import_nltk():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    code = "import sys, retrieval.segment; print('nltk' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
