@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .answer import Explanation, answer, explain
 from .corpus import load_articles, split_corpus
-from .index import SentenceIndex
+from .index import BaseIndex, build_index
 from .settings import Settings
 from .types import Answer, Article, Sentence
 
@@ -28,18 +28,27 @@ class Engine:
     Parameters
     ----------
     articles : list of Article
-    index : SentenceIndex
+    index : SentenceIndex or SparseSentenceIndex
     settings : Settings
     """
 
-    def __init__(self, articles: list[Article], index: SentenceIndex, settings: Settings):
+    def __init__(self, articles: list[Article], index: BaseIndex, settings: Settings):
         self.articles = articles
         self.index = index
         self.settings = settings
 
     @classmethod
-    def load(cls, corpus_dir: str | Path, settings: Settings | None = None) -> "Engine":
+    def load(
+        cls,
+        corpus_dir: str | Path,
+        settings: Settings | None = None,
+        index_dir: str | Path | bool | None = None,
+    ) -> "Engine":
         """Read, segment and index every article in ``corpus_dir``.
+
+        The engine (rank-bm25 or sparse) is chosen by
+        :func:`retrieval.index.choose_engine` from the sentence count and
+        ``settings.engine``.
 
         Raises
         ------
@@ -50,7 +59,7 @@ class Engine:
         """
         settings = settings or Settings()
         articles = load_articles(corpus_dir)
-        index = SentenceIndex.build(split_corpus(articles), settings)
+        index = build_index(split_corpus(articles), settings)
         return cls(articles, index, settings)
 
     @property
