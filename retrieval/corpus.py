@@ -90,16 +90,13 @@ def read_article(path: Path) -> Article:
     )
 
 
-def load_articles(directory: str | Path) -> list[Article]:
-    """Read every ``.txt``/``.md`` article in ``directory`` (not recursive), by file name.
-
-    Hidden files (``.name``) are skipped.
+def article_paths(directory: str | Path) -> list[Path]:
+    """The article files of ``directory`` (``.txt``/``.md``, not hidden, not recursive), by name.
 
     Raises
     ------
     CorpusError
-        The directory is missing or not a directory, holds no article file, a file
-        cannot be read or decoded (named in the message), or two files share a doc id.
+        The directory is missing or not a directory, or holds no article file.
     """
     root = Path(directory)
     if not root.exists():
@@ -115,7 +112,32 @@ def load_articles(directory: str | Path) -> list[Article]:
         raise CorpusError(
             f"corpus directory {root} has no articles (expected .txt or .md files)"
         )
-    articles = [read_article(p) for p in paths]
+    return paths
+
+
+def check_unique_ids(paths: list[Path]) -> None:
+    """Raise :class:`CorpusError` when two article files share a doc id (file stem)."""
+    seen: dict[str, str] = {}
+    for path in paths:
+        if path.stem in seen:
+            raise CorpusError(
+                f"two articles share the id {path.stem!r}: {seen[path.stem]} and {path}"
+            )
+        seen[path.stem] = str(path)
+
+
+def load_articles(directory: str | Path) -> list[Article]:
+    """Read every ``.txt``/``.md`` article in ``directory`` (not recursive), by file name.
+
+    Hidden files (``.name``) are skipped.
+
+    Raises
+    ------
+    CorpusError
+        The directory is missing or not a directory, holds no article file, a file
+        cannot be read or decoded (named in the message), or two files share a doc id.
+    """
+    articles = [read_article(p) for p in article_paths(directory)]
     seen: dict[str, str] = {}
     for article in articles:
         if article.doc_id in seen:
