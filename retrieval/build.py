@@ -134,6 +134,10 @@ def build_corpus_index(
                 seen.add(digest)
                 builder.add(text, terms, doc, section, paragraph, number, start, end)
             bar.update(size)
+        if pool is not None:
+            pool.close()
+            pool.join()
+            pool = None
     finally:
         bar.close()
         if pool is not None:
