@@ -180,6 +180,17 @@ def terms_of_tokens(tokens: list[str]) -> list[str]:
     return terms
 
 
+def _term_of_match(match: str) -> str:
+    """The index term of one raw tokenizer match ("" when it is a stopword)."""
+    (token,) = tokenize(match) or ("",)  # a match tokenizes to itself (post-processed)
+    terms = terms_of_tokens([token]) if token else []
+    return terms[0] if terms else ""
+
+
+_TERMS: dict[str, str] = {}  # raw match -> term ("" = dropped); see analyze()
+_TERMS_MAX = 1 << 20
+
+
 def analyze(text: str) -> list[str]:
     """Index terms of ``text``: normalise -> tokenize -> stopwords -> stem.
 
@@ -193,5 +204,22 @@ def analyze(text: str) -> list[str]:
     list of str
         Terms in text order, repeats kept (BM25 counts term frequency). Empty when
         the text has no usable words (``"?"``, ``"the"``, an emoji).
+
+    Notes
+    -----
+    Equal to ``terms_of_tokens(tokenize(text))``. Each raw tokenizer match is turned
+    into its term once and memoised (a dict of at most ``_TERMS_MAX`` entries, cleared
+    when full), since post-processing, stopword removal and stemming depend on the
+    match alone.
     """
-    return terms_of_tokens(tokenize(text))
+    cache = _TERMS
+    terms = []
+    for match in _tokenizer().findall(normalize(text)):
+        term = cache.get(match)
+        if term is None:
+            if len(cache) >= _TERMS_MAX:
+                cache.clear()
+            term = cache[match] = _term_of_match(match)
+        if term:
+            terms.append(term)
+    return terms

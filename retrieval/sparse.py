@@ -109,7 +109,7 @@ class SparseBuilder:
         self._columns = {name: array("i") for name in _CITATION_COLUMNS}
         self._row_ptr = array("q", [0])
         self._row_terms = array("i")
-        self._row_tf = array("i")
+        self._row_tf = array("H")  # term frequency in a sentence; widened on overflow
         self._vocab: dict[str, int] = {}
         self._sections: dict[str, int] = {}
         self._docs = DocumentTable()
@@ -173,7 +173,11 @@ class SparseBuilder:
                 term_id = vocab[term] = len(vocab)
             counts[term_id] = counts.get(term_id, 0) + 1
         self._row_terms.extend(counts.keys())
-        self._row_tf.extend(counts.values())
+        try:
+            self._row_tf.extend(counts.values())
+        except OverflowError:  # a term repeated 65,536+ times in one sentence
+            self._row_tf = array("i", self._row_tf)
+            self._row_tf.extend(counts.values())
         self._row_ptr.append(len(self._row_terms))
         self._total_terms += len(terms)
         return True
@@ -200,21 +204,22 @@ class SparseBuilder:
         settings = self.settings
         row_ptr = np.frombuffer(self._row_ptr, dtype=np.int64)
         row_terms = np.frombuffer(self._row_terms, dtype=np.int32)
-        row_tf = np.frombuffer(self._row_tf, dtype=np.int32)
+        row_tf = np.frombuffer(self._row_tf, dtype=np.uint16 if self._row_tf.typecode == "H" else np.int32)
         vocabulary = list(self._vocab)
         del self._vocab
-        lengths = np.add.reduceat(row_tf, row_ptr[:-1]).astype(np.int64)  # rows are never empty
+        lengths = np.add.reduceat(row_tf, row_ptr[:-1], dtype=np.int64)  # rows are never empty
         avgdl = self._total_terms / n  # as rank-bm25: int / int
         col_ptr, col_docs, col_tf = _transpose(row_ptr, row_terms, row_tf, n, len(vocabulary))
         idf = okapi_idf(np.diff(col_ptr), n, settings.epsilon)
         weights = _contributions(col_ptr, col_docs, col_tf, idf, lengths, avgdl, settings)
         del col_tf
+        del lengths
         arrays = {
             "text": np.frombuffer(self._text, dtype=np.uint8),
             "text_offsets": np.frombuffer(self._text_offsets, dtype=np.int64),
-            **{name: np.frombuffer(col, dtype=np.int32) for name, col in self._columns.items()},
+            **{name: _narrow(np.frombuffer(col, dtype=np.int32)) for name, col in self._columns.items()},
             "row_ptr": row_ptr,
-            "row_terms": row_terms,
+            "row_terms": _narrow(row_terms),
             "row_tf": row_tf,
             "col_ptr": col_ptr,
             "col_docs": col_docs,
@@ -244,6 +249,22 @@ ARRAY_NAMES = (
     "col_weights",
     "idf",
 )
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """``values`` in the smallest integer dtype that holds them (uint8/16, int16/32).
+
+    Saves memory on the per-sentence columns (paragraph and sentence numbers are
+    small) and on term ids when the vocabulary has fewer than 65,536 terms.
+    """
+    if not len(values):
+        return values
+    lo, hi = int(values.min()), int(values.max())
+    for dtype in (np.uint8, np.int8, np.uint16, np.int16, np.uint32, np.int32):
+        info = np.iinfo(dtype)
+        if info.min <= lo and hi <= info.max:
+            return values if values.dtype == dtype else values.astype(dtype)
+    return values
 
 
 def _transpose(row_ptr, row_terms, row_tf, n_rows: int, n_cols: int):
@@ -289,17 +310,20 @@ def okapi_idf(document_frequency: np.ndarray, n: int, epsilon: float) -> np.ndar
     return idf
 
 
-def _contributions(col_ptr, col_docs, col_tf, idf, lengths, avgdl, settings, chunk=1 << 22):
-    """Per-entry BM25Okapi contributions (float64), rank-bm25's expression term by term."""
+def _contributions(col_ptr, col_docs, col_tf, idf, lengths, avgdl, settings, chunk=1 << 20):
+    """Per-entry BM25Okapi contributions (float64), rank-bm25's expression term by term.
+
+    Computed in chunks of ``chunk`` entries to bound the temporaries.
+    """
     k1, b = settings.k1, settings.b
     nnz = len(col_docs)
     out = np.empty(nnz, dtype=np.float64)
-    column_idf = np.repeat(idf, np.diff(col_ptr))
     for lo in range(0, nnz, chunk):
         hi = min(nnz, lo + chunk)
+        column = np.searchsorted(col_ptr, np.arange(lo, hi), side="right") - 1
         q_freq = col_tf[lo:hi].astype(np.int64)
         doc_len = lengths[col_docs[lo:hi]]
-        out[lo:hi] = column_idf[lo:hi] * (
+        out[lo:hi] = idf[column] * (
             q_freq * (k1 + 1) / (q_freq + k1 * (1 - b + b * doc_len / avgdl))
         )
     return out

@@ -41,6 +41,9 @@ log = logging.getLogger("retrieval.store")
 INDEX_FORMAT = "newsqa-sparse-index-1"
 MANIFEST = "manifest.json"
 VOCABULARY = "vocabulary.txt"
+# arrays memory-mapped read-only instead of read: the sentence text is touched only for
+# the sentences shown, so it stays in the page cache, not in the process's memory
+MAPPED = frozenset({"text"})
 _CODE_FILES = ("analyze.py", "corpus.py", "segment.py", "sparse.py", "data/stopwords.txt")
 
 
@@ -80,6 +83,17 @@ def fingerprint(corpus_dir: str | Path, settings: Settings) -> dict:
 
 def _sha256(data) -> str:
     return hashlib.sha256(memoryview(data).cast("B")).hexdigest()
+
+
+def _file_sha256(path: Path, offset: int, block: int = 1 << 24) -> str:
+    """SHA-256 of a file's bytes from ``offset`` on, read with plain reads (not via a
+    memory map, so that verifying does not make the pages part of this process)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        f.seek(offset)
+        while chunk := f.read(block):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _manifest_checksum(manifest: dict) -> str:
@@ -220,14 +234,15 @@ def load(
         info = manifest["arrays"][name]
         path = directory / info["file"]
         try:
-            array = np.load(path, allow_pickle=False)
+            array = np.load(path, allow_pickle=False, mmap_mode="r" if name in MAPPED else None)
         except FileNotFoundError:
             raise IndexFileError(f"{path}: missing") from None
         except (OSError, ValueError, EOFError) as exc:
             raise IndexFileError(f"{path}: unreadable or truncated ({exc})") from exc
         if array.dtype.str != info["dtype"] or list(array.shape) != info["shape"]:
             raise IndexFileError(f"{path}: header altered (dtype/shape differ from the manifest)")
-        if _sha256(array) != info["sha256"]:
+        digest = _file_sha256(path, array.offset) if name in MAPPED else _sha256(array)
+        if digest != info["sha256"]:
             raise IndexFileError(f"{path}: checksum mismatch (the data was altered)")
         arrays[name] = array
     path = directory / manifest["vocabulary"]["file"]

@@ -67,3 +67,10 @@ def test_stemmer_equals_nltk_on_a_vocabulary():
     words.update("generalization organizational agreed feed bled owned skies dying lying".split())
     for w in sorted(words):
         assert A.stem.__wrapped__(w) == reference.stem(w)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80) | st.sampled_from(TEXTS))
+def test_memoised_analyze_equals_the_plain_pipeline(text):
+    assert A.analyze(text) == A.terms_of_tokens(A.tokenize(text))
+    assert A.analyze(text) == A.analyze(text)  # second call served from the memo

@@ -104,6 +104,7 @@ def _damage(path, how):
         ("col_weights.npy", "flip"),
         ("col_weights.npy", "truncate"),
         ("text.npy", "flip"),
+        ("text.npy", "truncate"),
         ("row_tf.npy", "flip-header"),
         ("doc.npy", "delete"),
         ("vocabulary.txt", "flip"),
