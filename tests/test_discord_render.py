@@ -9,22 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import discord_render as render
-from retrieval import Answer, Citation, Hit, Quote, Sentence, Source
+from discord_fakes import answer_of
+from retrieval import Answer, Source
 
 SOURCE_1 = "[1] T · paragraph 1 · sentence 1"
-
-
-def sentence(text: str, number: int = 1, section: str | None = None, title: str = "T") -> Sentence:
-    citation = Citation("a", title, section, paragraph=number, sentence=number, start=0, end=len(text))
-    return Sentence(id=f"a:{number}", text=text, citation=citation)
-
-
-def answer_of(*texts: str, question: str = "q?", context: str | None = None) -> Answer:
-    quotes = []
-    for i, text in enumerate(texts, start=1):
-        ctx = sentence(context, 99) if (context is not None and i == 1) else None
-        quotes.append(Quote(hit=Hit(sentence(text, i), score=1.0, rank=i), context=ctx))
-    return Answer(question=question, answered=True, quotes=tuple(quotes))
 
 
 def test_answered_layout_from_the_engine(engine):
