@@ -8,14 +8,12 @@ line on stderr, no traceback). The token is never printed or logged.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from typing import Sequence
 
 from . import config as bot_config_module
 from .config import ConfigError
 
-logger = logging.getLogger("bot")
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -198,3 +198,13 @@ def test_python_dash_m_bot_check(tmp_path, token, code):
         assert done.stdout == CHECK_OUTPUT
     else:
         assert done.stderr.startswith("ask-bot: error: DISCORD_TOKEN is not set")
+
+
+def test_docs_invite_url_has_the_right_permissions():
+    docs = (ROOT / "docs" / "discord.md").read_text(encoding="utf-8")
+    value = discord.Permissions(send_messages=True, read_message_history=True).value
+    expected = discord.utils.oauth_url(
+        "<APP_ID>", permissions=discord.Permissions(value), scopes=("bot", "applications.commands")
+    )
+    assert value == 67584
+    assert expected in docs
