@@ -13,7 +13,8 @@ import pytest
 import bot.__main__ as cli
 from bot.config import ConfigError, bot_config
 from bot.discord_app import AskBot
-from conftest import BUNDLED_CORPUS, ROOT
+from .support import CORPUS as BUNDLED_CORPUS
+from .support import ROOT
 
 TOKEN = "tok3n-s3cret-value"
 KEYS = (

@@ -12,7 +12,7 @@ import pytest
 
 from bot import discord_render as render
 from bot.discord_app import NO_PINGS, AskBot, UserCooldown, command_names
-from discord_fakes import FakeClock, answer_of, fake_interaction
+from .discord_fakes import FakeClock, answer_of, fake_interaction
 from retrieval import Answer
 
 BELOUSOV = (

@@ -11,7 +11,7 @@ import pytest
 
 from bot import discord_render as render
 from bot.discord_app import AskBot
-from discord_fakes import FakeClock, answer_of
+from .discord_fakes import FakeClock, answer_of
 from retrieval import Answer, Engine
 
 BELOUSOV_REPLY = (

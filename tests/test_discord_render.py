@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import discord_render as render
-from discord_fakes import answer_of
+from .discord_fakes import answer_of
 from retrieval import Answer, Source
 
 SOURCE_1 = "[1] T · paragraph 1 · sentence 1"
