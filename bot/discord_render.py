@@ -4,8 +4,8 @@ Layout of an answered question (one message when it fits)::
 
     **Q:** Who accompanied Putin?
     > Accompanying Putin on this trip are ... Alexander Novak, who oversees energy matters. [1]
-    **Sources**
-    [1] Putin arrives in North Korea for first visit in 24 years · paragraph 4 · sentence 5
+    **Sources:**
+    [1] Putin arrives in North Korea for first visit in 24 years — paragraph 4, sentence 5
 
 A quote whose sentence refers back ("He also mentioned ...") is preceded by its context
 sentence in italics, marked ``(context)``. Every piece of article text and the echoed
@@ -29,16 +29,16 @@ from discord.utils import escape_markdown
 
 from retrieval import Answer, Quote, Source
 
+from . import render as terminal
+
 MESSAGE_LIMIT = 2000
 ELLIPSIS = "…"
 QUESTION_ECHO_LIMIT = 300  # characters of the question echoed back (before escaping)
 ZWSP = "\u200b"
 
-NOT_FOUND = "I couldn't find an answer to that in the articles I have, so I won't guess."
-NO_TERMS = (
-    "I couldn't find any searchable words in that question. "
-    "Ask about the news, e.g. `Who accompanied Putin?`"
-)
+# The same words as the terminal (bot.render), so both front ends say the same thing.
+NOT_FOUND = terminal.NOT_FOUND
+NO_TERMS = terminal.NO_TERMS
 ERROR = "Sorry, something went wrong while answering. Please try again in a moment."
 EMPTY_MENTION_HINT = "Ask me a question after the mention, e.g. `@me Who accompanied Putin?`, or use `/ask`."
 HELP = (
@@ -82,13 +82,13 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def source_line(number: int, quote: Quote) -> str:
-    """``[n] Title · section · paragraph p · sentence s`` (the section only when known)."""
-    c = quote.hit.citation
-    parts = [literal(_one_line(c.title))]
-    if c.section:
-        parts.append(literal(_one_line(c.section)))
-    parts += [f"paragraph {c.paragraph}", f"sentence {c.sentence}"]
-    return f"[{number}] " + " · ".join(parts)
+    """The terminal's :func:`bot.render.source_line` (``[n] Title — section “…”,
+    paragraph P, sentence S``) on one line, everything after ``[n]`` shown literally."""
+    marker = f"[{number}] "
+    line = _one_line(terminal.source_line(number, quote))
+    if line.startswith(marker):
+        return marker + literal(line[len(marker):])
+    return literal(line)  # pragma: no cover - the terminal form always starts with [n]
 
 
 def _quote_block(number: int, quote: Quote, max_chars: int | None = None) -> str:
@@ -140,7 +140,7 @@ def question_line(question: str) -> str:
 def _compose(header: str | None, blocks: Sequence[str], sources: Sequence[str]) -> str:
     parts = [header] if header else []
     parts += list(blocks)
-    parts.append("**Sources**\n" + "\n".join(sources))
+    parts.append("**Sources:**\n" + "\n".join(sources))
     return "\n".join(parts)
 
 

@@ -20,8 +20,8 @@ BELOUSOV = (
     "> Accompanying Putin on this trip are several key officials, including Defence Minister "
     "Andrei Belousov, Foreign Minister Sergei Lavrov, and Deputy Prime Minister Alexander "
     "Novak, who oversees energy matters. [1]\n"
-    "**Sources**\n"
-    "[1] Putin arrives in North Korea for first visit in 24 years · paragraph 4 · sentence 5"
+    "**Sources:**\n"
+    "[1] Putin arrives in North Korea for first visit in 24 years — paragraph 4, sentence 5"
 )
 
 
@@ -69,8 +69,8 @@ async def test_ask_long_answer_is_split_into_followups():
     await ask(bot, interaction, "q")
     assert [e[0] for e in events] == ["defer", "followup", "followup"]
     assert all(len(e[1][0]) <= 2000 for e in events[1:])
-    assert events[1][1][0].endswith("[1] T · paragraph 1 · sentence 1")
-    assert events[2][1][0].endswith("[2] T · paragraph 2 · sentence 2")
+    assert events[1][1][0].endswith("[1] T — paragraph 1, sentence 1")
+    assert events[2][1][0].endswith("[2] T — paragraph 2, sentence 2")
 
 
 async def test_sources_command(engine):

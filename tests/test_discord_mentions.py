@@ -18,8 +18,8 @@ BELOUSOV_REPLY = (
     "> Accompanying Putin on this trip are several key officials, including Defence Minister "
     "Andrei Belousov, Foreign Minister Sergei Lavrov, and Deputy Prime Minister Alexander "
     "Novak, who oversees energy matters. [1]\n"
-    "**Sources**\n"
-    "[1] Putin arrives in North Korea for first visit in 24 years · paragraph 4 · sentence 5"
+    "**Sources:**\n"
+    "[1] Putin arrives in North Korea for first visit in 24 years — paragraph 4, sentence 5"
 )
 NO_PINGS_PAYLOAD = {"parse": [], "replied_user": False}
 
@@ -180,7 +180,7 @@ async def test_article_with_everyone_pings_nobody(harness_for, tmp_path):
     [payload] = h.sent
     assert payload["content"] == (
         "> The organisers wrote @\u200beveryone and <@\u200b&123456789012345678> in the invitation "
-        "to the gala. [1]\n**Sources**\n[1] Party @\u200bhere · paragraph 1 · sentence 1"
+        "to the gala. [1]\n**Sources:**\n[1] Party @\u200bhere — paragraph 1, sentence 1"
     )
     assert payload["allowed_mentions"] == NO_PINGS_PAYLOAD
 
@@ -194,8 +194,8 @@ async def test_long_answer_is_split_into_reply_and_follow_up(harness_for):
     assert "message_reference" not in h.sent[1]
     assert all(len(p["content"]) <= 2000 for p in h.sent)
     assert [p["allowed_mentions"] for p in h.sent] == [NO_PINGS_PAYLOAD, {"parse": []}]
-    assert h.sent[0]["content"].endswith("[1] T · paragraph 1 · sentence 1")
-    assert h.sent[1]["content"].endswith("[2] T · paragraph 2 · sentence 2")
+    assert h.sent[0]["content"].endswith("[1] T — paragraph 1, sentence 1")
+    assert h.sent[1]["content"].endswith("[2] T — paragraph 2, sentence 2")
 
 
 async def test_failing_answer_path_then_next_question_answered(harness_for, engine, caplog):

@@ -12,7 +12,7 @@ from bot import discord_render as render
 from .discord_fakes import answer_of
 from retrieval import Answer, Source
 
-SOURCE_1 = "[1] T · paragraph 1 · sentence 1"
+SOURCE_1 = "[1] T — paragraph 1, sentence 1"
 
 
 def test_answered_layout_from_the_engine(engine):
@@ -22,8 +22,8 @@ def test_answered_layout_from_the_engine(engine):
         "> Accompanying Putin on this trip are several key officials, including Defence Minister "
         "Andrei Belousov, Foreign Minister Sergei Lavrov, and Deputy Prime Minister Alexander "
         "Novak, who oversees energy matters. [1]\n"
-        "**Sources**\n"
-        "[1] Putin arrives in North Korea for first visit in 24 years · paragraph 4 · sentence 5"
+        "**Sources:**\n"
+        "[1] Putin arrives in North Korea for first visit in 24 years — paragraph 4, sentence 5"
     ]
 
 
@@ -36,17 +36,17 @@ def test_context_sentence_shown_before_the_quote(engine):
         "> He also mentioned plans to develop independent trade and payment systems with North "
         "Korea and to resist Western-imposed sanctions, describing them as “unilateral and "
         "illegal”. [1]\n"
-        "**Sources**\n"
-        "[1] Putin arrives in North Korea for first visit in 24 years · Putin and Kim Jong Un’s "
-        "discussion topics · paragraph 7 · sentence 10"
+        "**Sources:**\n"
+        "[1] Putin arrives in North Korea for first visit in 24 years — section “Putin and Kim "
+        "Jong Un’s discussion topics”, paragraph 7, sentences 9–10"
     ]
 
 
 def test_two_quotes_numbered_in_order():
     messages = render.render_answer(answer_of("First one.", "Second one."), echo_question=False)
     assert messages == [
-        "> First one. [1]\n> Second one. [2]\n**Sources**\n"
-        "[1] T · paragraph 1 · sentence 1\n[2] T · paragraph 2 · sentence 2"
+        "> First one. [1]\n> Second one. [2]\n**Sources:**\n"
+        "[1] T — paragraph 1, sentence 1\n[2] T — paragraph 2, sentence 2"
     ]
 
 
@@ -101,14 +101,14 @@ def one_quote_length(n: int) -> int:
     return len(render.render_answer(answer_of("x" * n), echo_question=False)[0])
 
 
-OVERHEAD_1 = one_quote_length(100) - 100  # "> " + " [1]" + "\n**Sources**\n" + source line
+OVERHEAD_1 = one_quote_length(100) - 100  # "> " + " [1]" + "\n**Sources:**\n" + source line
 
 
 @pytest.mark.parametrize("total", [1999, 2000])
 def test_single_quote_at_and_below_the_limit_is_untouched(total):
     n = total - OVERHEAD_1
     messages = render.render_answer(answer_of("x" * n), echo_question=False)
-    assert messages == ["> " + "x" * n + " [1]\n**Sources**\n" + SOURCE_1]
+    assert messages == ["> " + "x" * n + " [1]\n**Sources:**\n" + SOURCE_1]
     assert len(messages[0]) == total
 
 
@@ -117,7 +117,7 @@ def test_single_quote_one_over_the_limit_is_truncated_and_keeps_its_citation():
     messages = render.render_answer(answer_of("x" * n), echo_question=False)
     assert len(messages) == 1
     assert len(messages[0]) == 2000
-    assert messages[0] == "> " + "x" * (n - 2) + "… [1]\n**Sources**\n" + SOURCE_1
+    assert messages[0] == "> " + "x" * (n - 2) + "… [1]\n**Sources:**\n" + SOURCE_1
 
 
 def test_oversized_2500_character_sentence():
@@ -128,7 +128,7 @@ def test_oversized_2500_character_sentence():
     lines = msg.split("\n")
     assert lines[0] == "**Q:** long?"
     assert lines[1].startswith("> yyy") and lines[1].endswith("y… [1]")
-    assert lines[2:] == ["**Sources**", SOURCE_1]
+    assert lines[2:] == ["**Sources:**", SOURCE_1]
 
 
 def two_quote_length(n1: int, n2: int) -> int:
@@ -151,8 +151,8 @@ def test_two_quotes_one_over_split_between_quotes_with_their_citations():
     n2 = 2001 - OVERHEAD_2 - n1
     messages = render.render_answer(answer_of("a" * n1, "b" * n2), echo_question=False)
     assert messages == [
-        "> " + "a" * n1 + " [1]\n**Sources**\n" + SOURCE_1,
-        "> " + "b" * n2 + " [2]\n**Sources**\n[2] T · paragraph 2 · sentence 2",
+        "> " + "a" * n1 + " [1]\n**Sources:**\n" + SOURCE_1,
+        "> " + "b" * n2 + " [2]\n**Sources:**\n[2] T — paragraph 2, sentence 2",
     ]
 
 
@@ -168,7 +168,7 @@ def test_oversized_quote_with_context_keeps_marker_and_citation():
     lines = messages[0].split("\n")
     assert lines[0].startswith("> *(context) ccc") and lines[0].endswith("…*")
     assert lines[1].endswith("… [1]")
-    assert lines[-1] == SOURCE_1
+    assert lines[-1] == "[1] T — paragraph 1, sentence 1 (context: paragraph 99, sentence 99)"
 
 
 def test_truncation_never_cuts_an_escape_in_half():
@@ -193,7 +193,7 @@ def test_every_message_fits_and_keeps_quotes_with_citations(quotes, limit, quest
     for message in messages:
         assert "@everyone" not in message and "@here" not in message
         numbers = [int(n) for n in re.findall(r"^> .* \[(\d+)\]$", message, flags=re.M)]
-        sources = [int(n) for n in re.findall(r"^\[(\d+)\] T · ", message, flags=re.M)]
+        sources = [int(n) for n in re.findall(r"^\[(\d+)\] T — ", message, flags=re.M)]
         assert numbers == sources and numbers
         seen += numbers
     assert seen == list(range(1, len(quotes) + 1))
@@ -223,3 +223,14 @@ def test_no_sources():
 @pytest.mark.parametrize(("retry", "text"), [(4.2, "5 s"), (0.01, "1 s"), (5.0, "5 s")])
 def test_cooldown_message(retry, text):
     assert render.cooldown_message(retry) == f"You're asking a bit fast. Please try again in {text}."
+
+
+def test_source_line_reuses_terminal_form_with_title_escaped():
+    from retrieval import Hit, Quote
+
+    from .discord_fakes import sentence
+
+    quote = Quote(hit=Hit(sentence("Text.", 3, section="*Live* @here", title="A_b [x](y)"), 1.0, 1))
+    assert render.source_line(2, quote) == (
+        r"[2] A\_b \[x](y) — section “\*Live\* @" + "\u200b" + "here”, paragraph 3, sentence 3"
+    )
