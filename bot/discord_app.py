@@ -341,6 +341,12 @@ class AskBot(discord.Client):
             await _reply(message, messages[0])
             for text in messages[1:]:
                 await message.channel.send(text, allowed_mentions=NO_PINGS)
+        except discord.Forbidden:
+            # No permission to speak here: nothing to tell the user, no traceback to log.
+            logger.warning(
+                "Cannot reply in channel %s: the bot lacks Send Messages / Read Message History there",
+                getattr(message.channel, "id", "?"),
+            )
         except Exception:
             logger.exception("Handling a message failed")
             try:

@@ -253,3 +253,17 @@ def test_bots_managed_role_mention_counts_as_a_mention(engine):
     message.role_mentions = [other_role]
     message.content = "<@&98> Who accompanied Putin?"
     assert bot.question_from_message(message) is None
+
+
+async def test_no_permission_to_reply_is_a_warning_not_a_traceback(harness_for, engine, caplog):
+    h = await harness_for(engine=engine)
+    response = MagicMock(status=403, reason="Forbidden")
+
+    async def forbidden(channel_id, *, params):
+        raise discord.Forbidden(response, "Missing Permissions")
+
+    h.bot.http.send_message = forbidden
+    await h.say(f"<@{h.bot.user.id}> Who accompanied Putin?")
+    [record] = [r for r in caplog.records if r.name == "bot.discord_app"]
+    assert record.levelname == "WARNING" and record.exc_info is None
+    assert "lacks Send Messages" in record.getMessage()
