@@ -218,7 +218,8 @@ class AskBot(discord.Client):
     def help_text(self) -> str:
         """The ``/help`` text, naming this bot."""
         name = self.user.name if self.user is not None else "Bot"
-        return render.HELP.replace("{name}", render.literal(name))
+        # the name stands inside an inline code span: no Markdown escaping there, just no backticks
+        return render.HELP.replace("{name}", name.replace("`", "'"))
 
     async def handle_ask(self, interaction: discord.Interaction, question: str) -> None:
         """``/ask``: cooldown check, ``defer(thinking=True)``, answer off the loop, then
@@ -366,7 +367,7 @@ def build_bot(engine: Engine, config, **options) -> AskBot:
         engine,
         guild_id=config.guild_id,
         cooldown_seconds=config.cooldown_seconds,
-        message_content=getattr(config, "message_content", False),
+        message_content=config.message_content,
         **options,
     )
 

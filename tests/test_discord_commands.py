@@ -243,3 +243,12 @@ async def test_answers_run_off_the_loop_with_bounded_concurrency():
     await asyncio.gather(*tasks)
     assert peak == 2 and threads == {False}
     assert all(len(events) == 2 for _, events in fakes)
+
+
+async def test_help_names_the_logged_in_bot_inside_code(engine):
+    bot = make_bot(engine)
+    bot._connection.user = MagicMock(spec=discord.ClientUser, id=5)
+    bot._connection.user.name = "Ask_Bot`"
+    interaction, events = fake_interaction()
+    await bot.tree.get_command("help").callback(interaction)
+    assert "`@Ask_Bot' Who accompanied Putin?`" in events[0][1][0]
