@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from unittest.mock import MagicMock
+from unittest.mock import AsyncMock, MagicMock, patch
 
 import discord
 import pytest
@@ -252,3 +252,81 @@ async def test_help_names_the_logged_in_bot_inside_code(engine):
     interaction, events = fake_interaction()
     await bot.tree.get_command("help").callback(interaction)
     assert "`@Ask_Bot' Who accompanied Putin?`" in events[0][1][0]
+
+
+# ------------------------------------------------ through discord.py's own tree dispatch
+
+
+def interaction_payload(question: str) -> dict:
+    """A gateway INTERACTION_CREATE payload for ``/ask question:<question>`` in a DM."""
+    return {
+        "id": "1111",
+        "application_id": "2222",
+        "type": 2,
+        "token": "interaction-token",
+        "version": 1,
+        "data": {
+            "id": "3333",
+            "name": "ask",
+            "type": 1,
+            "options": [{"name": "question", "type": 3, "value": question}],
+        },
+        "channel_id": "4444",
+        "user": {"id": "5555", "username": "u", "discriminator": "0", "avatar": None, "global_name": None},
+        "locale": "en-US",
+        "attachment_size_limit": 8388608,
+        "app_permissions": "0",
+        "entitlements": [],
+        "authorizing_integration_owners": {},
+    }
+
+
+async def dispatch(bot: AskBot, question: str, events: list, send_side_effect=None) -> None:
+    """Run a real discord.Interaction through ``CommandTree._call``; HTTP calls are faked."""
+
+    def record_send(*args, **kwargs):
+        if send_side_effect is not None:
+            send_side_effect(args, kwargs)
+        events.append(("followup", args, kwargs))
+
+    interaction = discord.Interaction(data=interaction_payload(question), state=bot._connection)
+    defer = AsyncMock(side_effect=lambda *a, **kw: events.append(("defer", a, kw)))
+    send = AsyncMock(side_effect=record_send)
+    with patch.object(discord.InteractionResponse, "defer", defer), patch.object(discord.Webhook, "send", send):
+        await bot.tree._call(interaction)
+
+
+async def test_ask_through_the_tree(engine):
+    bot = make_bot(engine)
+    await bot._async_setup_hook()
+    events: list = []
+    await dispatch(bot, "Who accompanied Putin?", events)
+    assert events == [
+        ("defer", (), {"thinking": True}),
+        ("followup", (BELOUSOV,), {"allowed_mentions": NO_PINGS}),
+    ]
+
+
+async def test_failing_followup_reaches_the_tree_error_handler_and_bot_keeps_going(engine, caplog):
+    bot = make_bot(engine)
+    await bot._async_setup_hook()
+    events: list = []
+    failed = []
+
+    def fail_first(args, kwargs):
+        if not failed:
+            failed.append(args)
+            raise discord.HTTPException(MagicMock(status=500, reason="Server Error"), "boom")
+
+    with patch.object(discord.InteractionResponse, "is_done", lambda self: True):
+        await dispatch(bot, "Who accompanied Putin?", events, send_side_effect=fail_first)
+    assert failed == [(BELOUSOV,)]
+    assert events == [
+        ("defer", (), {"thinking": True}),
+        ("followup", (render.ERROR,), {"ephemeral": True, "allowed_mentions": NO_PINGS}),
+    ]
+    assert "Slash command failed" in caplog.text and "Traceback" in caplog.text
+
+    events.clear()
+    await dispatch(bot, "Who accompanied Putin?", events)
+    assert events[-1] == ("followup", (BELOUSOV,), {"allowed_mentions": NO_PINGS})
