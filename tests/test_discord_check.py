@@ -201,8 +201,8 @@ def test_python_dash_m_bot_check(tmp_path, token, code):
         assert done.stderr.startswith("ask-bot: error: DISCORD_TOKEN is not set")
 
 
-def test_docs_invite_url_has_the_right_permissions():
-    docs = (ROOT / "docs" / "discord.md").read_text(encoding="utf-8")
+def test_readme_invite_url_has_the_right_permissions():
+    docs = (ROOT / "README.md").read_text(encoding="utf-8")
     value = discord.Permissions(send_messages=True, read_message_history=True).value
     expected = discord.utils.oauth_url(
         "<APP_ID>", permissions=discord.Permissions(value), scopes=("bot", "applications.commands")
