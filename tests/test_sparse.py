@@ -15,7 +15,7 @@ from retrieval.index import SentenceIndex, build_index, choose_engine, positive_
 from retrieval.sparse import SparseSentenceIndex
 from retrieval.types import Citation, Sentence
 
-from conftest import CORPUS
+from .support import CORPUS
 
 WORDS = "alpha bravo delta echo golf hotel kilo lima".split()  # analyze(w) == [w]
 

@@ -17,7 +17,7 @@ from retrieval.errors import IndexFileError, MissingIndexError, StaleIndexError
 from retrieval.index import SentenceIndex
 from retrieval.sparse import ARRAY_NAMES
 
-from conftest import CORPUS, write_corpus
+from .support import CORPUS, write_corpus
 
 ARTICLES = {
     "one.md": "---\ntitle: One\ndate: 2024-01-02\n---\nThe river flooded the old town. Rescue boats arrived at dawn.\n"
