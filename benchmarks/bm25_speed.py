@@ -58,6 +58,20 @@ SENTENCES_PER_ARTICLE = 1000
 
 
 def _peak_rss_mib(who=resource.RUSAGE_SELF) -> float:
+    """Peak resident memory in MiB.
+
+    For this process: ``VmHWM`` of ``/proc/self/status`` where available, because
+    ``ru_maxrss`` of a spawned child starts from the parent's peak (Linux carries the
+    pre-exec high-water mark across ``execve``). For children (the build's workers):
+    ``ru_maxrss`` of the reaped children.
+    """
+    if who == resource.RUSAGE_SELF:
+        try:
+            for line in Path("/proc/self/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+        except OSError:
+            pass
     return resource.getrusage(who).ru_maxrss / 1024  # Linux: KiB
 
 
