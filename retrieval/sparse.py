@@ -23,6 +23,7 @@ numpy only; scipy is used at build time (CSR -> CSC) and by :attr:`matrix`.
 from __future__ import annotations
 
 import math
+import os
 import threading
 from array import array
 from dataclasses import dataclass, field
@@ -73,6 +74,69 @@ class DocumentTable:
             list(data["sources"]),
             list(data["paths"]),
         )
+
+
+class FileBytes:
+    """A read-only 1-D uint8 ``.npy`` array left on disk, read piecewise with ``pread``.
+
+    Used for the sentence text of a loaded index: only the sentences shown are read,
+    through the page cache, so the text never becomes part of the process's resident
+    memory (a memory map would: Linux maps up to 64 KiB of cached file around every
+    page fault). Supports ``len``, ``a[lo:hi].tobytes()``, ``dtype``, ``shape``,
+    ``offset`` (data start in the file) and ``numpy.asarray`` (reads it all).
+    """
+
+    dtype = np.dtype(np.uint8)
+
+    def __init__(self, path: str, offset: int, length: int):
+        self.path, self.offset, self._length = path, offset, length
+        self._fd = os.open(path, os.O_RDONLY)
+        self.shape = (length,)
+        self.nbytes = length
+
+    @classmethod
+    def open(cls, path) -> "FileBytes":
+        """Open a ``.npy`` file of a 1-D uint8 array (header checked, no pickle).
+
+        Raises
+        ------
+        ValueError
+            Not such a file, or shorter than its header says (truncated).
+        """
+        with open(path, "rb") as f:
+            fmt = np.lib.format
+            version = fmt.read_magic(f)
+            if version not in ((1, 0), (2, 0)):
+                raise ValueError(f"{path}: unsupported .npy version {version}")
+            read = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+            shape, fortran, dtype = read(f)
+            offset = f.tell()
+            size = os.fstat(f.fileno()).st_size
+        if dtype != np.uint8 or len(shape) != 1:
+            raise ValueError(f"{path}: expected a 1-D uint8 array, found {dtype} {shape}")
+        if size != offset + shape[0]:
+            raise ValueError(f"{path}: {size - offset} data bytes, header says {shape[0]}")
+        return cls(str(path), offset, shape[0])
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, item: slice) -> "_Bytes":
+        lo, hi, _ = item.indices(self._length)
+        return _Bytes(os.pread(self._fd, max(0, hi - lo), self.offset + lo))
+
+    def __array__(self, dtype=None, copy=None):
+        return np.frombuffer(self[:].tobytes(), dtype=np.uint8)
+
+    def __del__(self):
+        fd = getattr(self, "_fd", None)
+        if fd is not None:
+            os.close(fd)
+
+
+class _Bytes(bytes):
+    def tobytes(self) -> bytes:
+        return bytes(self)
 
 
 class _SentenceView(Sequence):

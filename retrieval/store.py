@@ -34,15 +34,15 @@ import numpy as np
 
 from .errors import IndexFileError, MissingIndexError, StaleIndexError
 from .settings import Settings
-from .sparse import ARRAY_NAMES, DocumentTable, SparseSentenceIndex
+from .sparse import ARRAY_NAMES, DocumentTable, FileBytes, SparseSentenceIndex
 
 log = logging.getLogger("retrieval.store")
 
 INDEX_FORMAT = "newsqa-sparse-index-1"
 MANIFEST = "manifest.json"
 VOCABULARY = "vocabulary.txt"
-# arrays memory-mapped read-only instead of read: the sentence text is touched only for
-# the sentences shown, so it stays in the page cache, not in the process's memory
+# arrays left on disk and read piecewise (FileBytes): the sentence text is needed only
+# for the sentences shown, so it stays in the page cache, not in the process's memory
 MAPPED = frozenset({"text"})
 _CODE_FILES = ("analyze.py", "corpus.py", "segment.py", "sparse.py", "data/stopwords.txt")
 
@@ -234,14 +234,20 @@ def load(
         info = manifest["arrays"][name]
         path = directory / info["file"]
         try:
-            array = np.load(path, allow_pickle=False, mmap_mode="r" if name in MAPPED else None)
+            if name in MAPPED:
+                array = FileBytes.open(path)
+            else:
+                array = np.load(path, allow_pickle=False)
         except FileNotFoundError:
             raise IndexFileError(f"{path}: missing") from None
         except (OSError, ValueError, EOFError) as exc:
             raise IndexFileError(f"{path}: unreadable or truncated ({exc})") from exc
         if array.dtype.str != info["dtype"] or list(array.shape) != info["shape"]:
             raise IndexFileError(f"{path}: header altered (dtype/shape differ from the manifest)")
-        digest = _file_sha256(path, array.offset) if name in MAPPED else _sha256(array)
+        if name in MAPPED:
+            digest = _file_sha256(path, array.offset)
+        else:
+            digest = _sha256(array)
         if digest != info["sha256"]:
             raise IndexFileError(f"{path}: checksum mismatch (the data was altered)")
         arrays[name] = array
