@@ -95,6 +95,28 @@ def has_answer_type(text: str, answer_type: str | None) -> bool:
 
 
 @dataclass(frozen=True)
+class Features:
+    """Switches for the ranking features of the answer layer (defaults: the product's choice).
+
+    Frozen, so a configuration can be shared and compared; ``benchmarks/features.py``
+    turns each one off in turn to measure its gain.
+
+    Attributes
+    ----------
+    candidates : int
+        How many sentences (best sentence BM25 first) are reranked per question.
+    coverage_first : bool
+        Rank by IDF-weighted term coverage before any score (policy step 3).
+    """
+
+    candidates: int = CANDIDATES
+    coverage_first: bool = True
+
+
+DEFAULT_FEATURES = Features()
+
+
+@dataclass(frozen=True)
 class _Candidate:
     position: int
     bm25: float
@@ -102,18 +124,59 @@ class _Candidate:
     matched: frozenset[str]
 
 
-def _candidates(index: SentenceIndex, terms: list[str]) -> list[_Candidate]:
+def _candidates(
+    index: SentenceIndex, terms: list[str], features: Features = DEFAULT_FEATURES
+) -> list[_Candidate]:
     distinct = list(dict.fromkeys(terms))
     weights = {t: positive_idf(index, t) for t in distinct}
     total = sum(weights.values())
     out = []
-    for scored in index.score_terms(terms, CANDIDATES):
+    for scored in index.score_terms(terms, features.candidates):
         present = set(index.sentence_terms(scored.position))
         matched = frozenset(t for t in distinct if t in present)
         coverage = sum(weights[t] for t in matched) / total
         out.append(_Candidate(scored.position, scored.score, coverage, matched))
-    out.sort(key=lambda c: (-c.coverage, -c.bm25, c.position))
+    if features.coverage_first:
+        out.sort(key=lambda c: (-c.coverage, -c.bm25, c.position))
     return out
+
+
+def rank(
+    question: str,
+    index: SentenceIndex,
+    k: int | None = None,
+    features: Features = DEFAULT_FEATURES,
+) -> list[Hit]:
+    """The answer layer's ranking of sentences for ``question``, without abstaining.
+
+    Parameters
+    ----------
+    question : str
+        Any text.
+    index : SentenceIndex
+        The corpus.
+    k : int, optional
+        Keep the ``k`` best (all ``features.candidates`` candidates when None).
+    features : Features, optional
+        Ranking switches; the product's defaults when omitted.
+
+    Returns
+    -------
+    list of Hit
+        Best first (``rank`` 1-based), each ``score`` its BM25Okapi score; empty when
+        the question has no terms or no sentence shares one. This is the order
+        :func:`answer` quotes from (before its abstention rule).
+    """
+    terms = analyze(question)
+    if not terms:
+        return []
+    ranked = _candidates(index, terms, features)
+    if k is not None:
+        ranked = ranked[:k]
+    return [
+        Hit(sentence=index.sentence(c.position), score=c.bm25, rank=r)
+        for r, c in enumerate(ranked, start=1)
+    ]
 
 
 def _context(index: SentenceIndex, sentence: Sentence) -> Sentence | None:
@@ -122,7 +185,12 @@ def _context(index: SentenceIndex, sentence: Sentence) -> Sentence | None:
     return index.previous(sentence)
 
 
-def answer(question: str, index: SentenceIndex, settings: Settings | None = None) -> Answer:
+def answer(
+    question: str,
+    index: SentenceIndex,
+    settings: Settings | None = None,
+    features: Features = DEFAULT_FEATURES,
+) -> Answer:
     """Answer ``question`` extractively from ``index``.
 
     Parameters
@@ -133,6 +201,8 @@ def answer(question: str, index: SentenceIndex, settings: Settings | None = None
         The corpus to quote from.
     settings : Settings, optional
         ``max_quotes`` bounds the quotes; defaults to ``index.settings``.
+    features : Features, optional
+        Ranking switches; the product's defaults when omitted.
 
     Returns
     -------
@@ -148,7 +218,7 @@ def answer(question: str, index: SentenceIndex, settings: Settings | None = None
     answer_type = expected_answer_type(question)
     candidates = [
         c
-        for c in _candidates(index, terms)
+        for c in _candidates(index, terms, features)
         if c.coverage >= MIN_COVERAGE
         and has_answer_type(index.sentence(c.position).text, answer_type)
     ]
@@ -189,11 +259,11 @@ def explain(question: str, index: SentenceIndex, k: int = 3) -> list[Explanation
     if not terms:
         return []
     out = []
-    for rank, candidate in enumerate(_candidates(index, terms)[:k], start=1):
+    for position, candidate in enumerate(_candidates(index, terms)[:k], start=1):
         sentence = index.sentence(candidate.position)
         out.append(
             Explanation(
-                hit=Hit(sentence=sentence, score=candidate.bm25, rank=rank),
+                hit=Hit(sentence=sentence, score=candidate.bm25, rank=position),
                 terms=tuple(index.contributions(terms, candidate.position)),
                 coverage=candidate.coverage,
                 bm25=candidate.bm25,
