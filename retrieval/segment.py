@@ -1,21 +1,243 @@
-"""Provisional sentence segmenter (plain Punkt); replaced by the curated one."""
+"""Sentence segmentation: Punkt with our own parameters, then join-only rules.
+
+Pipeline, per line of the text (a line break is always a boundary):
+
+1. nltk's ``PunktSentenceTokenizer`` (Kiss & Strunk 2006, "Unsupervised
+   Multilingual Sentence Boundary Detection", Computational Linguistics 32(4))
+   with the parameters in ``retrieval/data/punkt_params.json`` (curated news
+   abbreviations + statistics learned by ``benchmarks/train_punkt.py``) proposes
+   pieces with exact character spans.
+2. Rules that only ever *join* adjacent pieces of the same line fix what Punkt
+   gets wrong on news text (see ``_join_pieces``).  No rule ever splits.
+
+Nothing is downloaded; nltk is imported lazily on the first call, because
+importing it costs most of a second.
+"""
 
 from __future__ import annotations
 
-SEGMENTER_VERSION = "provisional"
+import hashlib
+import json
+import re
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+PARAMS_PATH = Path(__file__).resolve().parent / "data" / "punkt_params.json"
+try:  # the installed nltk, read without importing it (pinned to 3.10.4 in pyproject.toml)
+    NLTK_VERSION = version("nltk")
+except PackageNotFoundError:  # pragma: no cover - nltk is a hard dependency
+    NLTK_VERSION = "unknown"
+RULES_VERSION = "1"  # bump whenever a join rule changes
+
+_PARAMS_BYTES = PARAMS_PATH.read_bytes()
+SEGMENTER_VERSION = (
+    f"punkt-{NLTK_VERSION}+rules{RULES_VERSION}+{hashlib.sha256(_PARAMS_BYTES).hexdigest()[:12]}"
+)
+
+# A line is a maximal run of characters that str.splitlines() would not break on.
+_LINE = re.compile(r"[^\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]+")
+# Closing marks that may trail a sentence: quotes, brackets, dots, other terminal punctuation.
+_CLOSERS = "\"'”’»)]}.!?…"
+_ONLY_CLOSERS = re.compile(rf"[{re.escape(_CLOSERS)}\s]+")
+_ONLY_DOTS = re.compile(r"\.(?:\s*\.)*")
+# An enumeration label on its own: "1.", "2.)", "a.", "iv.", "• 9.", "⁃10.".
+_LABEL = r"[•⁃\-*]?\s*\(?(?:\d{1,3}|[a-zA-Z]|[ivxlcdm]{1,5})[.)]{1,2}"
+_LIST_LABEL = re.compile(_LABEL)
+_STARTS_WITH_LABEL = re.compile(_LABEL + r"\s")
+# The first word of a piece, after any opening quotes/brackets/dots.
+_FIRST_WORD = re.compile(r"[\s\"'“‘«()\[\]{}.…]*(\w[\w'’-]*)?")
+_OPEN, _CLOSE = "([{", ")]}"
+
+_tokenizer = None
+
+
+def _get_tokenizer():
+    """Build the Punkt tokenizer once from the JSON parameters (lazy nltk import)."""
+    global _tokenizer
+    if _tokenizer is None:
+        from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+        data = json.loads(_PARAMS_BYTES)
+        params = PunktParameters()
+        params.abbrev_types = set(data["abbrev_types"])
+        params.collocations = {tuple(pair) for pair in data["collocations"]}
+        params.sent_starters = set(data["sent_starters"])
+        params.ortho_context.update(data.get("ortho_context", {}))
+        _tokenizer = PunktSentenceTokenizer(params)
+    return _tokenizer
+
+
+def _starts_lowercase(piece: str) -> bool:
+    """True when the first word begins lower-case and has no capital (not "iPhone"),
+    and the piece does not open with a list label ("b. Buy eggs.")."""
+    if _STARTS_WITH_LABEL.match(piece):
+        return False
+    m = _FIRST_WORD.match(piece)
+    word = m.group(1) if m else None
+    return bool(word) and word[0].islower() and not any(c.isupper() for c in word)
+
+
+def _ends_with_spaced_ellipsis(piece: str) -> bool:
+    """True for a piece ending in exactly three spaced dots, "word . . ." (omission, not an end)."""
+    return re.search(r"(?:^|[^.\s])\s+\.\s\.\s\.$", piece) is not None
+
+
+def _bracket_depth(piece: str) -> int:
+    return sum(piece.count(c) for c in _OPEN) - sum(piece.count(c) for c in _CLOSE)
+
+
+def _join_pieces(line: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join adjacent Punkt pieces of one line; never split one.
+
+    Rules, in order of application:
+
+    * dot run: a piece made only of dots (". . .") follows the piece before it,
+      except after a word-final period with more text coming, where it is the
+      leading ellipsis of the next sentence ("compounds. . . . The practice");
+    * closers: a piece made only of closing quotes/brackets/punctuation, or
+      starting with a closing bracket, joins the previous;
+    * lower case: a piece whose first word starts lower-case joins the previous
+      ("'This is great.' she said", "Jr.'s book", "Yahoo! in the"), unless the
+      word has a capital ("iPhone") or the piece opens with a list label ("b. Buy");
+    * list label: a bare enumeration label ("1.", "2.)", "a.") joins the next;
+    * spaced ellipsis: a piece ending in exactly three spaced dots joins the next
+      (standard style: three dots mark an omission, four end the sentence);
+    * open bracket: a piece with an unclosed "(", "[" or "{" joins the following
+      pieces up to the one that closes it, if one does on this line.
+    """
+    pieces = [list(s) for s in spans]
+    text = lambda p: line[p[0] : p[1]]  # noqa: E731
+
+    # Dot runs first, since they decide which side an ellipsis belongs to.
+    out: list[list[int]] = []
+    i = 0
+    while i < len(pieces):
+        j = i
+        while j < len(pieces) and _ONLY_DOTS.fullmatch(text(pieces[j])):
+            j += 1
+        if j == i:
+            out.append(pieces[i])
+            i += 1
+            continue
+        prev = text(out[-1]) if out else ""
+        start, end = pieces[i][0], pieces[j - 1][1]
+        leading = j < len(pieces) and len(prev) > 1 and prev[-1] == "." and not prev[-2].isspace()
+        if out and not leading:
+            out[-1][1] = end
+        elif j < len(pieces):
+            pieces[j] = [start, pieces[j][1]]
+        else:
+            out.append([start, end])
+        i = j
+    pieces = out
+
+    # Joins with the previous piece.
+    out = []
+    for p in pieces:
+        s = text(p)
+        if out and (_ONLY_CLOSERS.fullmatch(s) or s[0] in _CLOSE or _starts_lowercase(s)):
+            out[-1][1] = p[1]
+        else:
+            out.append(p)
+    pieces = out
+
+    # Joins with the next piece.
+    out = []
+    i = 0
+    while i < len(pieces):
+        cur = pieces[i]
+        i += 1
+        while i < len(pieces):
+            s = text(cur)
+            if _LIST_LABEL.fullmatch(s) or _ends_with_spaced_ellipsis(s):
+                cur = [cur[0], pieces[i][1]]
+                i += 1
+                continue
+            if _bracket_depth(s) > 0:
+                depth, k = _bracket_depth(s), i
+                while k < len(pieces) and depth > 0:
+                    depth += _bracket_depth(text(pieces[k]))
+                    k += 1
+                if depth <= 0:
+                    cur = [cur[0], pieces[k - 1][1]]
+                    i = k
+                    continue
+            break
+        out.append(cur)
+    return [(s, e) for s, e in out]
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    from nltk.tokenize.punkt import PunktSentenceTokenizer
+    """Sentence spans of ``text``.
 
-    spans = []
-    offset = 0
-    for line in text.split("\n"):
-        for s, e in PunktSentenceTokenizer().span_tokenize(line):
-            spans.append((offset + s, offset + e))
-        offset += len(line) + 1
-    return spans
+    Parameters
+    ----------
+    text : str
+        Any text; it may hold several lines.  Every line break is a hard
+        boundary: no sentence spans two lines (a headline never glues onto the
+        paragraph below it).
+
+    Returns
+    -------
+    list of tuple of (int, int)
+        ``(start, end)`` character offsets, one per sentence, in text order,
+        non-overlapping, each stripped of surrounding whitespace, so that
+        ``text[start:end]`` is the sentence verbatim.  Empty for empty or
+        whitespace-only text.
+
+    Raises
+    ------
+    TypeError
+        If ``text`` is not a ``str``.
+
+    Notes
+    -----
+    Candidate boundaries come from nltk's ``PunktSentenceTokenizer.span_tokenize``
+    (Kiss & Strunk 2006, Punkt) with the parameters in
+    ``retrieval/data/punkt_params.json``; join-only rules then merge pieces
+    (closing punctuation, lower-case continuations, list labels, spaced
+    ellipses, open brackets).  Deterministic; nothing is downloaded.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be str, got {type(text).__name__}")
+    tokenizer = None
+    result: list[tuple[int, int]] = []
+    for m in _LINE.finditer(text):
+        line = m.group()
+        if line.isspace():
+            continue
+        tokenizer = tokenizer or _get_tokenizer()
+        spans = [_strip(line, s, e) for s, e in tokenizer.span_tokenize(line)]
+        spans = [(s, e) for s, e in spans if s < e]
+        for s, e in _join_pieces(line, spans):
+            result.append((m.start() + s, m.start() + e))
+    return result
 
 
 def sentences(text: str) -> list[str]:
+    """The sentences of ``text`` as strings.
+
+    Parameters
+    ----------
+    text : str
+        As for :func:`split_sentences`.
+
+    Returns
+    -------
+    list of str
+        ``[text[s:e] for s, e in split_sentences(text)]``, in text order.
+
+    Raises
+    ------
+    TypeError
+        If ``text`` is not a ``str``.
+    """
     return [text[s:e] for s, e in split_sentences(text)]

@@ -1,0 +1,144 @@
+"""Answers as text: the terminal form and the JSON form. Pure functions.
+
+The Discord renderer builds on the same pieces (:func:`source_line`, the fixed
+messages), so both front ends say the same thing.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from retrieval import Answer, Citation, Explanation, Quote, Sentence, Source
+
+NOT_FOUND = "I couldn't find that in the article."
+NO_TERMS = (
+    "Please ask a question about the article in words, "
+    "for example: “Who accompanied Putin?”"
+)
+
+
+def abstention_text(result: Answer) -> str:
+    """The one-line message for an answer that quotes nothing."""
+    return NO_TERMS if result.reason == "no_terms" else NOT_FOUND
+
+
+def source_line(number: int, quote: Quote) -> str:
+    """``[n] Title — section “…”, paragraph P, sentence S`` (plus the context's sentence)."""
+    c: Citation = quote.hit.citation
+    parts = []
+    if c.section:
+        parts.append(f"section “{c.section}”")
+    parts.append(f"paragraph {c.paragraph}")
+    if quote.context is not None:
+        before = quote.context.citation
+        if before.paragraph != c.paragraph:
+            parts.append(f"sentence {c.sentence} (context: paragraph {before.paragraph}, sentence {before.sentence})")
+        else:
+            parts.append(f"sentences {before.sentence}–{c.sentence}")
+    else:
+        parts.append(f"sentence {c.sentence}")
+    return f"[{number}] {c.title} — {', '.join(parts)}"
+
+
+def render_terminal(result: Answer) -> str:
+    """The answer as the terminal shows it.
+
+    Each quote on its own line(s), ``“…” [n]``, a context sentence (if any) just
+    before its quote marked ``(context)``; then a ``Sources:`` block with one
+    :func:`source_line` per quote. An abstention is one line.
+    """
+    if not result.answered:
+        return abstention_text(result)
+    lines: list[str] = []
+    for number, quote in enumerate(result.quotes, start=1):
+        if quote.context is not None:
+            lines.append(f"  (context) “{quote.context.text}”")
+        lines.append(f"“{quote.hit.text}” [{number}]")
+        lines.append("")
+    lines.append("Sources:")
+    lines.extend(source_line(n, q) for n, q in enumerate(result.quotes, start=1))
+    return "\n".join(lines)
+
+
+def citation_dict(c: Citation) -> dict:
+    """A citation as a JSON-ready dict (doc_id, title, section, paragraph, sentence, start, end)."""
+    return {
+        "doc_id": c.doc_id,
+        "title": c.title,
+        "section": c.section,
+        "paragraph": c.paragraph,
+        "sentence": c.sentence,
+        "start": c.start,
+        "end": c.end,
+    }
+
+
+def answer_dict(result: Answer) -> dict:
+    """The ``ask --json`` object.
+
+    ``{"question", "answered", "reason", "answers": [{"text", "score", "citation",
+    "context"}]}``; ``answers`` is empty when not answered; ``context`` is null or
+    ``{"text", "citation"}`` for the sentence shown before a quote.
+    """
+    answers = []
+    for quote in result.quotes:
+        context = None
+        if quote.context is not None:
+            context = {"text": quote.context.text, "citation": citation_dict(quote.context.citation)}
+        answers.append(
+            {
+                "text": quote.hit.text,
+                "score": quote.hit.score,
+                "citation": citation_dict(quote.hit.citation),
+                "context": context,
+            }
+        )
+    return {
+        "question": result.question,
+        "answered": result.answered,
+        "reason": result.reason,
+        "answers": answers,
+    }
+
+
+def sentence_dict(sentence: Sentence) -> dict:
+    """One line of ``ask --sentences --json``: doc_id, paragraph, sentence, start, end, text."""
+    c = sentence.citation
+    return {
+        "doc_id": c.doc_id,
+        "paragraph": c.paragraph,
+        "sentence": c.sentence,
+        "start": c.start,
+        "end": c.end,
+        "text": sentence.text,
+    }
+
+
+def render_sentence(sentence: Sentence) -> str:
+    """``doc_id ¶P sS  text`` for ``ask --sentences``."""
+    return f"{sentence.citation.label}\t{sentence.text}"
+
+
+def render_sources(sources: Iterable[Source]) -> str:
+    """One line per loaded article: title, date, sentence count, id."""
+    lines = []
+    for s in sources:
+        date = f", {s.date}" if s.date else ""
+        lines.append(f"- {s.title}{date} — {s.sentences} sentences ({s.doc_id})")
+    return "\n".join(lines) if lines else "No articles are loaded."
+
+
+def render_explanation(question: str, explanations: list[Explanation]) -> str:
+    """Per-term BM25 contributions of the top hits, for ``:explain`` / ``--explain``."""
+    if not explanations:
+        return f"Nothing in the articles matches the words of: {question}"
+    lines = [f"Why these sentences rank first for: {question}"]
+    for e in explanations:
+        c = e.hit.citation
+        lines.append(
+            f"#{e.hit.rank} {c.label}  BM25 {e.bm25:.3f}, term coverage {e.coverage:.0%}"
+        )
+        lines.append(f"   “{e.hit.text}”")
+        for t in e.terms:
+            lines.append(f"   {t.term:<16} {t.score:+.3f}")
+    return "\n".join(lines)

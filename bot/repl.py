@@ -1,0 +1,232 @@
+"""``ask``: one-shot questions, ``--json``, ``--sentences``, ``--explain``, and the REPL.
+
+Errors become user text only here, at the edge: usage and corpus errors print one line
+on stderr and exit 2; no traceback reaches the user; the REPL survives any input line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Callable
+
+from bot import config
+from bot.render import (
+    answer_dict,
+    render_explanation,
+    render_sentence,
+    render_sources,
+    render_terminal,
+    sentence_dict,
+)
+
+log = logging.getLogger("ask")
+
+PROMPT = "ask> "
+HELP = """Ask a question about the articles, e.g.  who accompanied Putin?
+Commands:
+  :help              this help
+  :sources           the loaded articles
+  :explain [QUESTION]  how each question term scored for the top sentences
+                     (the last question when none is given)
+  :quit              leave (Ctrl-D or Ctrl-C work too)"""
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
+
+
+class Session:
+    """The REPL's work: one input line in, the text to print out.
+
+    Parameters
+    ----------
+    engine : retrieval.Engine
+        The loaded corpus.
+    """
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.last_question: str | None = None
+
+    def handle(self, line: str) -> str | None:
+        """The reply to ``line``; None means the user asked to quit."""
+        text = line.strip()
+        if not text:
+            return ""
+        if text.startswith(":"):
+            command, _, rest = text[1:].partition(" ")
+            command = command.lower()
+            if command in ("q", "quit", "exit"):
+                return None
+            if command in ("h", "help", "?"):
+                return HELP
+            if command == "sources":
+                return render_sources(self.engine.sources())
+            if command == "explain":
+                question = rest.strip() or self.last_question
+                if not question:
+                    return "Ask a question first, or give one: :explain who accompanied Putin?"
+                return render_explanation(question, self.engine.explain(question))
+            return f"Unknown command :{command}. Type :help for the commands."
+        self.last_question = text
+        return render_terminal(self.engine.answer(text))
+
+
+def repl(
+    handle: Callable[[str], str | None],
+    read_line: Callable[[str], str],
+    write: Callable[[str], None],
+) -> int:
+    """Run the read-eval-print loop until :quit, end of input or Ctrl-C.
+
+    Parameters
+    ----------
+    handle : callable
+        ``line -> reply`` (None to quit); its exceptions are shown as one line and
+        the loop goes on.
+    read_line : callable
+        ``prompt -> line``; raises EOFError (Ctrl-D, end of input) or
+        KeyboardInterrupt (Ctrl-C) to leave.
+    write : callable
+        Prints one reply.
+
+    Returns
+    -------
+    int
+        The exit code, 0.
+    """
+    while True:
+        try:
+            line = read_line(PROMPT)
+        except (EOFError, KeyboardInterrupt):
+            write("")
+            return EXIT_OK
+        try:
+            reply = handle(line)
+        except Exception as exc:  # the REPL must outlive any bad line
+            log.debug("error handling %r", line, exc_info=True)
+            reply = f"Sorry, something went wrong with that question ({type(exc).__name__}: {exc})."
+        if reply is None:
+            return EXIT_OK
+        if reply:
+            write(reply)
+
+
+def _line_reader() -> Callable[[str], str]:
+    """prompt_toolkit with history on a terminal; plain lines from a pipe."""
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+        history = InMemoryHistory()
+        try:
+            path = Path.home() / ".local" / "state" / "ask" / "history"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            history = FileHistory(str(path))
+        except OSError:
+            pass
+        session = PromptSession(history=history)
+        return session.prompt
+
+    def read_plain(prompt: str) -> str:
+        line = sys.stdin.readline()
+        if not line:
+            raise EOFError
+        return line.rstrip("\n")
+
+    return read_plain
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ask",
+        description="Answer questions about news articles by quoting cited sentences.",
+        epilog="With no question, starts an interactive session (:help inside).",
+    )
+    parser.add_argument("question", nargs="*", help="the question (quotes optional)")
+    parser.add_argument(
+        "--corpus",
+        metavar="DIR",
+        help="directory of .txt/.md articles (default: $ASK_CORPUS, else ./corpus)",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument(
+        "--sentences", action="store_true", help="list every citable sentence and exit"
+    )
+    parser.add_argument(
+        "--explain", action="store_true", help="also show each term's share of the score"
+    )
+    return parser
+
+
+def _print(text: str) -> None:
+    print(text, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``ask`` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    question = " ".join(args.question)
+    if args.sentences and question:
+        parser.error("--sentences lists the sentences; give no question with it")
+    if (args.json or args.explain) and not (question or args.sentences):
+        if args.explain or not args.sentences:
+            parser.error("--json and --explain need a question (or --sentences for --json)")
+    try:
+        config.load_dotenv_file()
+        settings = config.retrieval_settings()
+        corpus = args.corpus or config.corpus_dir()
+        from retrieval import Engine, RetrievalError
+    except config.ConfigError as exc:
+        print(f"ask: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        engine = Engine.load(corpus, settings)
+    except RetrievalError as exc:
+        print(f"ask: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        if args.sentences:
+            for sentence in engine.sentences:
+                _print(json.dumps(sentence_dict(sentence), ensure_ascii=False) if args.json else render_sentence(sentence))
+            return EXIT_OK
+        if question:
+            result = engine.answer(question)
+            if args.json:
+                payload = answer_dict(result)
+                if args.explain:
+                    payload["explain"] = [
+                        {
+                            "rank": e.hit.rank,
+                            "sentence_id": e.hit.id,
+                            "bm25": e.bm25,
+                            "coverage": e.coverage,
+                            "terms": {t.term: t.score for t in e.terms},
+                        }
+                        for e in engine.explain(question)
+                    ]
+                _print(json.dumps(payload, ensure_ascii=False))
+            else:
+                _print(render_terminal(result))
+                if args.explain:
+                    _print("")
+                    _print(render_explanation(question, engine.explain(question)))
+            return EXIT_OK
+        session = Session(engine)
+        if sys.stdin.isatty():
+            _print(f"Loaded {len(engine.articles)} article(s), {len(engine.sentences)} sentences. :help for help, Ctrl-D to quit.")
+        return repl(session.handle, _line_reader(), _print)
+    except BrokenPipeError:
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except Exception as exc:  # the edge: no traceback reaches the user
+        print(f"ask: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())
