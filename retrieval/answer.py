@@ -106,11 +106,18 @@ class Features:
     candidates : int
         How many sentences (best sentence BM25 first) are reranked per question.
     coverage_first : bool
-        Rank by IDF-weighted term coverage before any score (policy step 3).
+        Rank by IDF-weighted term coverage before any score (the original policy).
+        When False, candidates are ranked by the fused score subject to the superset
+        guarantee (see :func:`dominance_order`).
+    context : float
+        Weight, relative to a match in the sentence itself, of a question term found
+        only elsewhere in the sentence's paragraph (0 turns paragraph evidence off).
     """
 
     candidates: int = CANDIDATES
     coverage_first: bool = True
+    context: float = 0.0
+    previous: float = 0.0
 
 
 DEFAULT_FEATURES = Features()
@@ -122,6 +129,60 @@ class _Candidate:
     bm25: float
     coverage: float  # fraction of the question's term weight the sentence contains
     matched: frozenset[str]
+    score: float = 0.0  # fused ranking score
+
+
+def _neighbourhood(index: SentenceIndex, position: int) -> tuple[set[str], set[str]]:
+    """Terms of the sentence just before ``position`` in its article, and of every
+    other sentence of its paragraph.
+
+    Uses only adjacent positions (corpus order), so the work is proportional to the
+    paragraph's length, never to the corpus size.
+    """
+    citation = index.sentence(position).citation
+    key = (citation.doc_id, citation.paragraph)
+    before: set[str] = set()
+    if position > 0:
+        c = index.sentence(position - 1).citation
+        if c.doc_id == citation.doc_id and c.sentence == citation.sentence - 1:
+            before = set(index.sentence_terms(position - 1))
+    paragraph: set[str] = set()
+    for step in (-1, 1):
+        other = position + step
+        while 0 <= other < index.size:
+            c = index.sentence(other).citation
+            if (c.doc_id, c.paragraph) != key:
+                break
+            paragraph.update(index.sentence_terms(other))
+            other += step
+    return before, paragraph
+
+
+def dominance_order(candidates: list[_Candidate]) -> list[_Candidate]:
+    """Candidates by ``score`` descending, except that a sentence matching a strict
+    superset of another's question terms is always placed before it.
+
+    Greedy: repeatedly emit the best-scored candidate among those whose matched term
+    set is not strictly contained in a remaining candidate's. Work is
+    O(n * g) for n candidates in g distinct matched sets.
+    """
+    groups: dict[frozenset[str], list[_Candidate]] = {}
+    for c in sorted(candidates, key=_key):
+        groups.setdefault(c.matched, []).append(c)
+    heads = {m: 0 for m in groups}
+    out: list[_Candidate] = []
+    while heads:
+        free = [m for m in heads if not any(m < other for other in heads)]
+        best = min(free, key=lambda m: _key(groups[m][heads[m]]))
+        out.append(groups[best][heads[best]])
+        heads[best] += 1
+        if heads[best] == len(groups[best]):
+            del heads[best]
+    return out
+
+
+def _key(c: _Candidate) -> tuple[float, float, int]:
+    return (-c.score, -c.bm25, c.position)
 
 
 def _candidates(
@@ -135,9 +196,21 @@ def _candidates(
         present = set(index.sentence_terms(scored.position))
         matched = frozenset(t for t in distinct if t in present)
         coverage = sum(weights[t] for t in matched) / total
-        out.append(_Candidate(scored.position, scored.score, coverage, matched))
+        score = coverage
+        if features.context or features.previous:
+            before, paragraph = _neighbourhood(index, scored.position)
+            for t in distinct:
+                if t not in matched:
+                    share = max(
+                        features.context if t in paragraph else 0.0,
+                        features.previous if t in before else 0.0,
+                    )
+                    score += share * weights[t] / total
+        out.append(_Candidate(scored.position, scored.score, coverage, matched, score))
     if features.coverage_first:
-        out.sort(key=lambda c: (-c.coverage, -c.bm25, c.position))
+        out.sort(key=lambda c: (-c.coverage,) + _key(c))
+    else:
+        out = dominance_order(out)
     return out
 
 

@@ -502,10 +502,12 @@ def run_regression(cases: Sequence[RegressionCase], engine, features=None) -> di
 
 
 # --------------------------------------------------------------------------- CLI
-def _format(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.4f}" if not value.is_integer() or value <= 1 else f"{value:g}"
-    return "-" if value is None else str(value)
+def _format(key: str, value) -> str:
+    if value is None:
+        return "-"
+    if key == "seconds":
+        return f"{value:.1f}"
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
 def _table(results: dict[str, dict]) -> str:
@@ -514,7 +516,7 @@ def _table(results: dict[str, dict]) -> str:
     width = max(len(k) for k in keys) + 2
     lines = ["metric".ljust(width) + "".join(n.rjust(12) for n in names)]
     for key in keys:
-        lines.append(key.ljust(width) + "".join(_format(results[n].get(key)).rjust(12) for n in names))
+        lines.append(key.ljust(width) + "".join(_format(key, results[n].get(key)).rjust(12) for n in names))
     return "\n".join(lines)
 
 
