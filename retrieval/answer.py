@@ -33,7 +33,8 @@ from .settings import Settings
 from .types import Answer, Hit, Quote, Sentence, TermContribution
 
 CANDIDATES = 100
-MIN_COVERAGE = 0.3
+MIN_COVERAGE = 0.25
+PREFIX = 5  # shared leading letters for a morphological near-match (acquir/acquisit)
 
 _REFERS_BACK = re.compile(
     r"^(?:he|she|it|they|this|these|that|those|his|her|its|their|them|such|there)\b",
@@ -115,12 +116,48 @@ class Features:
     """
 
     candidates: int = CANDIDATES
-    coverage_first: bool = True
-    context: float = 0.0
-    previous: float = 0.0
+    coverage_first: bool = False
+    context: float = 0.3
+    previous: float = 0.6
+    phrase: float = 0.0
+    answer_type: float = 0.05
+    prefix: float = 0.5
+    quote_ranked: bool = True
 
 
 DEFAULT_FEATURES = Features()
+
+
+_RANK_TYPES = {
+    "date": (
+        re.compile(r"^\s*when\b|\b(?:what|which) (?:year|date|day|month|century|decade)\b|\bwhat time\b", re.I),
+        re.compile(rf"\b(?:1\d{{3}}|20\d{{2}})s?\b|\b(?:{_MONTHS})\b|\bcentur(?:y|ies)\b|\b\d+(?:st|nd|rd|th)\b|\bBC\b|\bAD\b", re.I),
+    ),
+    "number": (
+        re.compile(r"\bhow (?:many|much|long|far|old|large|big|high|tall)\b|\bwhat (?:percentage|number|amount)\b", re.I),
+        re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.I),
+    ),
+    "person": (re.compile(r"^\s*(?:who|whom|whose)\b|\bwho (?:was|is|were|did)\b", re.I), None),
+}
+_CAPITALISED = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+")
+
+
+def ranking_answer_type(question: str) -> str | None:
+    """``"date"``, ``"number"``, ``"person"`` or None: what kind of answer the
+    question's wh-phrase asks for (used as ranking evidence, not for abstaining)."""
+    for name, (asks, _) in _RANK_TYPES.items():
+        if asks.search(question):
+            return name
+    return None
+
+
+def offers_answer_type(text: str, answer_type: str, question_words: frozenset[str]) -> bool:
+    """Whether ``text`` holds a candidate answer of ``answer_type``: a year, month or
+    century (date); a digit or number word (number); a capitalised word, not opening
+    the sentence, that the question does not use (person)."""
+    if answer_type == "person":
+        return any(m.group().lower() not in question_words for m in _CAPITALISED.finditer(text))
+    return bool(_RANK_TYPES[answer_type][1].search(text))
 
 
 @dataclass(frozen=True)
@@ -186,11 +223,17 @@ def _key(c: _Candidate) -> tuple[float, float, int]:
 
 
 def _candidates(
-    index: SentenceIndex, terms: list[str], features: Features = DEFAULT_FEATURES
+    index: SentenceIndex,
+    terms: list[str],
+    features: Features = DEFAULT_FEATURES,
+    question: str = "",
 ) -> list[_Candidate]:
     distinct = list(dict.fromkeys(terms))
     weights = {t: positive_idf(index, t) for t in distinct}
     total = sum(weights.values())
+    bigrams = {(a, b): (weights[a] + weights[b]) / 2 for a, b in zip(terms, terms[1:]) if a != b}
+    answer_type = ranking_answer_type(question) if features.answer_type else None
+    question_words = frozenset(w.lower() for w in re.findall(r"\w+", question))
     out = []
     for scored in index.score_terms(terms, features.candidates):
         present = set(index.sentence_terms(scored.position))
@@ -206,6 +249,20 @@ def _candidates(
                         features.previous if t in before else 0.0,
                     )
                     score += share * weights[t] / total
+        if features.prefix:
+            stems = {u[:PREFIX] for u in present if len(u) >= PREFIX}
+            score += features.prefix * sum(
+                weights[t] for t in distinct
+                if t not in matched and len(t) >= PREFIX and t[:PREFIX] in stems
+            ) / total
+        if features.phrase and bigrams:
+            sentence_terms = index.sentence_terms(scored.position)
+            pairs = set(zip(sentence_terms, sentence_terms[1:]))
+            score += features.phrase * sum(w for pair, w in bigrams.items() if pair in pairs) / total
+        if answer_type is not None and offers_answer_type(
+            index.sentence(scored.position).text, answer_type, question_words
+        ):
+            score += features.answer_type
         out.append(_Candidate(scored.position, scored.score, coverage, matched, score))
     if features.coverage_first:
         out.sort(key=lambda c: (-c.coverage,) + _key(c))
@@ -243,7 +300,7 @@ def rank(
     terms = analyze(question)
     if not terms:
         return []
-    ranked = _candidates(index, terms, features)
+    ranked = _candidates(index, terms, features, question)
     if k is not None:
         ranked = ranked[:k]
     return [
@@ -289,14 +346,17 @@ def answer(
     if not terms:
         return Answer(question=question, answered=False, reason="no_terms")
     answer_type = expected_answer_type(question)
+    ranked = _candidates(index, terms, features, question)
     candidates = [
         c
-        for c in _candidates(index, terms, features)
+        for c in ranked
         if c.coverage >= MIN_COVERAGE
         and has_answer_type(index.sentence(c.position).text, answer_type)
     ]
     if not candidates:
         return Answer(question=question, answered=False, reason="not_found")
+    if features.quote_ranked and ranked[0] is not candidates[0]:
+        candidates = [ranked[0]] + candidates
     quotes: list[Quote] = []
     shown: set[str] = set()  # sentence ids already on screen, as quote or context
     covered: set[str] = set()
