@@ -49,6 +49,21 @@ def _float(env: dict, key: str, default: float) -> float:
         raise ConfigError(f"{key} must be a number, got {raw!r}") from None
 
 
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _bool(env: dict, key: str, default: bool) -> bool:
+    raw = env.get(key, "").strip().lower()
+    if not raw:
+        return default
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ConfigError(f"{key} must be 1/0, true/false, yes/no or on/off, got {raw!r}")
+
+
 def corpus_dir(env: dict | None = None) -> str:
     """``ASK_CORPUS`` if set, else ``./corpus``."""
     env = os.environ if env is None else env
@@ -88,17 +103,20 @@ class BotConfig:
     corpus: str
     settings: Settings
     cooldown_seconds: float
+    message_content: bool = False
 
     def __repr__(self) -> str:
         return (
             f"BotConfig(token=<hidden>, guild_id={self.guild_id!r}, corpus={self.corpus!r}, "
-            f"settings={self.settings!r}, cooldown_seconds={self.cooldown_seconds!r})"
+            f"settings={self.settings!r}, cooldown_seconds={self.cooldown_seconds!r}, "
+            f"message_content={self.message_content!r})"
         )
 
 
 def bot_config(env: dict | None = None) -> BotConfig:
     """Bot settings from ``DISCORD_TOKEN`` (required), ``DISCORD_GUILD_ID``,
-    ``ASK_CORPUS``, ``ASK_COOLDOWN_SECONDS`` and the retrieval keys.
+    ``ASK_CORPUS``, ``ASK_COOLDOWN_SECONDS``, ``DISCORD_MESSAGE_CONTENT`` and the
+    retrieval keys.
 
     Raises
     ------
@@ -126,4 +144,5 @@ def bot_config(env: dict | None = None) -> BotConfig:
         corpus=corpus_dir(env),
         settings=retrieval_settings(env),
         cooldown_seconds=cooldown,
+        message_content=_bool(env, "DISCORD_MESSAGE_CONTENT", False),
     )

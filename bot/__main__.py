@@ -1,0 +1,97 @@
+"""``python -m bot`` / ``ask-bot``: run the Discord bot, or ``--check`` the setup.
+
+Exit codes: 0 success (``--check`` passed, or the bot stopped cleanly, e.g. Ctrl-C);
+2 configuration or corpus problem, or Discord refused the token or the intents (one
+line on stderr, no traceback). The token is never printed or logged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from . import config as bot_config_module
+from .config import ConfigError
+
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ask-bot",
+        description="Discord bot answering questions by quoting news articles with citations. "
+        "Settings come from the environment or .env (see .env.example).",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="load the config and the corpus, print what would be served, and exit without connecting",
+    )
+    parser.add_argument(
+        "--env-file",
+        metavar="PATH",
+        default=None,
+        help="read settings from this file instead of ./.env (real environment variables still win)",
+    )
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"ask-bot: error: {message}", file=sys.stderr)
+    return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point. Returns the exit code (the console script passes it to ``sys.exit``)."""
+    args = _parser().parse_args(argv)
+    # Imports here keep `--help` fast and errors on import visible as they are.
+    import discord
+
+    from retrieval import Engine, RetrievalError
+
+    from .discord_app import build_bot, command_names
+
+    bot_config_module.load_dotenv_file(args.env_file)
+    try:
+        cfg = bot_config_module.bot_config()
+    except ConfigError as exc:
+        return _fail(str(exc))
+    try:
+        engine = Engine.load(cfg.corpus, cfg.settings)
+    except RetrievalError as exc:
+        return _fail(f"cannot load the corpus: {exc}")
+    except OSError as exc:  # e.g. permission problems the engine did not wrap
+        return _fail(f"cannot load the corpus {cfg.corpus}: {exc}")
+
+    bot = build_bot(engine, cfg)
+    if args.check:
+        sources = engine.sources()
+        total = sum(s.sentences for s in sources)
+        print(f"Config OK: token set (not shown), corpus {cfg.corpus}")
+        print(f"Would serve {len(sources)} article(s), {total} sentences:")
+        for s in sources:
+            date = f" ({s.date})" if s.date else ""
+            print(f"  - {s.title}{date}: {s.sentences} sentences")
+        print("Commands: " + ", ".join(command_names(bot)) + "; mentions and direct messages")
+        sync = f"guild {cfg.guild_id}" if cfg.guild_id is not None else "global"
+        print(f"Command sync: {sync}; cooldown {cfg.cooldown_seconds:g} s per user")
+        intent = "on" if cfg.message_content else "off (not needed for mentions, DMs and /ask)"
+        print(f"Message content intent: {intent}")
+        return 0
+
+    discord.utils.setup_logging()
+    try:
+        # client.run handles Ctrl-C: it closes the connection and returns.
+        bot.run(cfg.token, log_handler=None)
+    except discord.LoginFailure:
+        return _fail("Discord rejected DISCORD_TOKEN (reset it in the Developer Portal and update .env)")
+    except discord.PrivilegedIntentsRequired:
+        return _fail(
+            "Discord refused the Message Content intent: enable it in the Developer Portal "
+            "(Bot -> Privileged Gateway Intents) or set DISCORD_MESSAGE_CONTENT=0"
+        )
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""Helpers shared by the Discord tests: synthetic answers, fake interactions, a fake clock."""
+
+from __future__ import annotations
+
+from unittest.mock import AsyncMock, MagicMock
+
+import discord
+
+from retrieval import Answer, Citation, Hit, Quote, Sentence
+
+
+def sentence(text: str, number: int = 1, section: str | None = None, title: str = "T") -> Sentence:
+    """A citable sentence of article ``a`` titled ``title``, paragraph = sentence = ``number``."""
+    citation = Citation("a", title, section, paragraph=number, sentence=number, start=0, end=len(text))
+    return Sentence(id=f"a:{number}", text=text, citation=citation)
+
+
+def answer_of(*texts: str, question: str = "q?", context: str | None = None) -> Answer:
+    """An answered Answer quoting ``texts`` (numbered 1..n); ``context`` goes before the first."""
+    quotes = []
+    for i, text in enumerate(texts, start=1):
+        ctx = sentence(context, 99) if (context is not None and i == 1) else None
+        quotes.append(Quote(hit=Hit(sentence(text, i), score=1.0, rank=i), context=ctx))
+    return Answer(question=question, answered=True, quotes=tuple(quotes))
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand (``clock.now += 2``)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def fake_interaction(user_id: int = 1):
+    """A spec'd Interaction whose response/followup calls are recorded, in order, in ``events``
+    as ``(kind, args, kwargs)`` with kind ``"defer"``, ``"send_message"`` or ``"followup"``."""
+    events: list[tuple] = []
+    interaction = MagicMock(spec=discord.Interaction)
+    interaction.user = MagicMock(spec=discord.User)
+    interaction.user.id = user_id
+    interaction.response = MagicMock(spec=discord.InteractionResponse)
+    interaction.response.defer = AsyncMock(side_effect=lambda *a, **kw: events.append(("defer", a, kw)))
+    interaction.response.send_message = AsyncMock(
+        side_effect=lambda *a, **kw: events.append(("send_message", a, kw))
+    )
+    interaction.response.is_done = MagicMock(return_value=False)
+    interaction.followup = MagicMock(spec=discord.Webhook)
+    interaction.followup.send = AsyncMock(side_effect=lambda *a, **kw: events.append(("followup", a, kw)))
+    return interaction, events

@@ -1,0 +1,64 @@
+"""The one analyzer: normalise -> tokenize -> stopwords -> stem."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.analyze import analyze, normalize, stopwords, tokenize
+
+
+@pytest.mark.parametrize(
+    "left, right",
+    [
+        ("mayor’s", "mayor's"),
+        ("Flood\u200bwarning", "flood warning"),
+        ("co\u00adoperate", "cooperate"),
+        ("accompanied", "Accompanying"),
+        ("11,000", "11000"),
+        ("“quoted”", '"quoted"'),
+        ("ＦＵＬＬＷＩＤＴＨ", "fullwidth"),
+    ],
+)
+def test_equivalent_forms_give_the_same_terms(left, right):
+    assert analyze(left) == analyze(right)
+    assert analyze(left) != []
+
+
+def test_exact_terms_of_a_sentence():
+    assert analyze("Prices rose 3.5 percent to $11,000 in the mayor’s city.") == [
+        "price",
+        "rose",
+        "3.5",
+        "percent",
+        "11000",
+        "mayor",
+        "citi",
+    ]
+
+
+def test_numbers_stay_whole():
+    assert tokenize("3.5 and 11,000 and 1,2,3") == ["3.5", "and", "11000", "and", "1,2,3"]
+
+
+def test_hyphenated_words_split():
+    assert analyze("Kim Hong-kyun") == ["kim", "hong", "kyun"]
+
+
+def test_stopwords_removed_and_acronyms_kept():
+    assert analyze("What is the capital of France?") == ["capit", "franc"]
+    assert analyze("IT said it would") == ["it", "said"]
+
+
+@pytest.mark.parametrize("text", ["", "?", "!!!", "🙂", "the", "  ", "— …", "\u200b"])
+def test_questions_with_no_usable_words_have_no_terms(text):
+    assert analyze(text) == []
+
+
+def test_normalize_removes_invisible_characters():
+    assert normalize("a\u00adb\u2060c\ufeffd\u200be") == "abcd e"
+
+
+def test_stopword_list_is_shipped():
+    words = stopwords()
+    assert {"the", "is", "what", "who", "many"} <= words
+    assert "won" not in words and "us" not in words

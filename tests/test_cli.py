@@ -1,0 +1,220 @@
+"""``ask``: one-shot, --json, --sentences, exit codes, and the REPL fed a transcript."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.repl import HELP, Session, main, repl
+from bot.render import NO_TERMS, NOT_FOUND
+
+from .support import CORPUS, SEED_DOC, write_corpus
+
+BELOUSOV = (
+    "Accompanying Putin on this trip are several key officials, including Defence Minister "
+    "Andrei Belousov, Foreign Minister Sergei Lavrov, and Deputy Prime Minister Alexander "
+    "Novak, who oversees energy matters."
+)
+TITLE = "Putin arrives in North Korea for first visit in 24 years"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch, tmp_path):
+    monkeypatch.delenv("ASK_CORPUS", raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env; the corpus is given explicitly
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_one_shot_prints_the_sentence_and_its_source(capsys):
+    code, out, err = run(capsys, "--corpus", str(CORPUS), "Who accompanied Putin?")
+    assert code == 0 and err == ""
+    assert out == f"“{BELOUSOV}” [1]\n\nSources:\n[1] {TITLE} — paragraph 4, sentence 5\n"
+
+
+def test_question_words_without_quotes_are_joined(capsys):
+    code, out, _ = run(capsys, "--corpus", str(CORPUS), "who", "accompanied", "Putin?")
+    assert code == 0 and BELOUSOV in out
+
+
+def test_json_output(capsys):
+    code, out, _ = run(capsys, "--corpus", str(CORPUS), "--json", "Who accompanied Putin?")
+    assert code == 0
+    payload = json.loads(out)
+    assert payload["question"] == "Who accompanied Putin?"
+    assert payload["answered"] is True
+    (first,) = payload["answers"]
+    assert first["text"] == BELOUSOV
+    assert first["citation"] == {
+        "doc_id": SEED_DOC,
+        "title": TITLE,
+        "section": None,
+        "paragraph": 4,
+        "sentence": 5,
+        "start": 576,
+        "end": 782,
+    }
+    assert first["score"] == pytest.approx(2.428336540418092)
+
+
+def test_json_abstention_has_no_answers(capsys):
+    code, out, _ = run(capsys, "--corpus", str(CORPUS), "--json", "What is the capital of France?")
+    assert code == 0
+    assert json.loads(out) == {
+        "question": "What is the capital of France?",
+        "answered": False,
+        "reason": "not_found",
+        "answers": [],
+    }
+
+
+def test_abstention_and_no_terms_messages(capsys):
+    assert run(capsys, "--corpus", str(CORPUS), "Who won the 2022 World Cup?")[1] == NOT_FOUND + "\n"
+    assert run(capsys, "--corpus", str(CORPUS), "???")[1] == NO_TERMS + "\n"
+
+
+def test_sentences_json_lists_every_citable_sentence(capsys):
+    code, out, _ = run(capsys, "--corpus", str(CORPUS), "--sentences", "--json")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(lines) == 23
+    assert lines[4] == {
+        "doc_id": SEED_DOC,
+        "paragraph": 4,
+        "sentence": 5,
+        "start": 576,
+        "end": 782,
+        "text": BELOUSOV,
+    }
+
+
+def test_sentences_text(capsys):
+    code, out, _ = run(capsys, "--corpus", str(CORPUS), "--sentences")
+    assert out.splitlines()[4] == f"{SEED_DOC} ¶4 s5\t{BELOUSOV}"
+
+
+def test_explain_flag(capsys):
+    code, out, _ = run(capsys, "--corpus", str(CORPUS), "--explain", "Who accompanied Putin?")
+    assert code == 0
+    assert "Why these sentences rank first for: Who accompanied Putin?" in out
+    assert "accompani        +2.222" in out
+
+
+def test_corpus_from_environment(capsys, monkeypatch, tmp_path):
+    write_corpus(tmp_path / "c", {"storm.txt": "Storm hits the coast. Markets rally on Friday."})
+    monkeypatch.setenv("ASK_CORPUS", str(tmp_path / "c"))
+    code, out, _ = run(capsys, "What hit the coast?")
+    assert code == 0 and out.startswith("“Storm hits the coast.” [1]")
+
+
+def test_default_corpus_is_dot_corpus(capsys, tmp_path):
+    write_corpus(tmp_path / "corpus", {"storm.txt": "Storm hits the coast."})
+    code, out, _ = run(capsys, "storm")
+    assert code == 0 and out.startswith("“Storm hits the coast.” [1]")
+
+
+@pytest.mark.parametrize(
+    "setup, message",
+    [
+        (lambda d: None, "does not exist"),
+        (lambda d: d.mkdir(), "has no articles"),
+        (lambda d: (d.mkdir(), (d / "bad.txt").write_bytes(b"\xff\xfe\x00bad")), "bad.txt"),
+    ],
+)
+def test_corpus_errors_exit_2_with_one_line(capsys, tmp_path, setup, message):
+    corpus = tmp_path / "c"
+    setup(corpus)
+    code, out, err = run(capsys, "--corpus", str(corpus), "anything")
+    assert code == 2 and out == ""
+    assert err.startswith("ask: error: ") and message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_usage_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--json"])
+    assert exc.value.code == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["--sentences", "a question"])
+    assert exc.value.code == 2
+
+
+def test_bad_setting_in_environment_exits_2(capsys, monkeypatch):
+    monkeypatch.setenv("ASK_TOP_K", "many")
+    code, _, err = run(capsys, "--corpus", str(CORPUS), "x")
+    assert code == 2 and err == "ask: error: ASK_TOP_K must be a whole number, got 'many'\n"
+
+
+# ----------------------------------------------------------------------- the REPL
+def feed(handle, lines):
+    """Run the REPL over ``lines``; return what it printed."""
+    pending = list(lines)
+    written: list[str] = []
+
+    def read_line(prompt):
+        if not pending:
+            raise EOFError
+        item = pending.pop(0)
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    code = repl(handle, read_line, written.append)
+    return code, written
+
+
+def test_repl_transcript(engine):
+    session = Session(engine)
+    code, written = feed(
+        session.handle,
+        ["who accompanied Putin?", "", ":sources", ":bogus", "?", ":help", ":quit", "never read"],
+    )
+    assert code == 0
+    assert written[0].startswith(f"“{BELOUSOV}” [1]")
+    assert written[1] == f"- {TITLE}, 2024-06-18 — 23 sentences ({SEED_DOC})"
+    assert written[2] == "Unknown command :bogus. Type :help for the commands."
+    assert written[3] == NO_TERMS
+    assert written[4] == HELP
+    assert len(written) == 5
+
+
+def test_repl_explain_uses_the_last_question(engine):
+    session = Session(engine)
+    _, written = feed(session.handle, [":explain", "who accompanied Putin?", ":explain"])
+    assert written[0] == "Ask a question first, or give one: :explain who accompanied Putin?"
+    assert written[2].startswith("Why these sentences rank first for: who accompanied Putin?")
+
+
+@pytest.mark.parametrize("stop", [EOFError(), KeyboardInterrupt()])
+def test_repl_exits_cleanly_on_ctrl_d_and_ctrl_c(engine, stop):
+    code, written = feed(Session(engine).handle, ["who accompanied Putin?", stop])
+    assert code == 0 and written[-1] == ""
+
+
+def test_repl_survives_a_failing_question():
+    calls = []
+
+    def handle(line):
+        calls.append(line)
+        if line == "boom":
+            raise RuntimeError("index exploded")
+        return f"ok {line}"
+
+    code, written = feed(handle, ["boom", "next"])
+    assert code == 0
+    assert written[:2] == [
+        "Sorry, something went wrong with that question (RuntimeError: index exploded).",
+        "ok next",
+    ]
+
+
+def test_repl_from_a_pipe(capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("who accompanied Putin?\n:quit\n"))
+    code, out, err = run(capsys, "--corpus", str(CORPUS))
+    assert code == 0 and BELOUSOV in out and err == ""

@@ -1,0 +1,116 @@
+"""Corpus loading, headings, citations, duplicates and corpus errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval import CorpusError, EmptyCorpusError, Engine
+from retrieval.corpus import load_articles, split_article, split_corpus
+from retrieval.types import Article
+
+from .support import CORPUS, SEED_DOC, write_corpus
+
+
+def test_bundled_article_front_matter():
+    (article,) = load_articles(CORPUS)
+    assert article.doc_id == SEED_DOC
+    assert article.title == "Putin arrives in North Korea for first visit in 24 years"
+    assert article.date == "2024-06-18"
+    assert article.text.startswith("Russian President Vladimir Putin reportedly arrived")
+
+
+def test_bundled_article_has_23_citable_sentences_with_exact_offsets():
+    (article,) = load_articles(CORPUS)
+    sentences = split_article(article)
+    assert len(sentences) == 23
+    for number, s in enumerate(sentences, start=1):
+        assert article.text[s.citation.start : s.citation.end] == s.text
+        assert s.citation.sentence == number
+        assert s.id == f"{SEED_DOC}:{number}"
+    last = sentences[-1]
+    assert last.text == "However, neither Vietnam, Russia, nor the US are members of the ICC."
+    assert (last.citation.paragraph, last.citation.section) == (12, "Tensions between North and South Korea")
+
+
+def test_headings_name_sections_and_boilerplate_is_never_quoted():
+    (article,) = load_articles(CORPUS)
+    sentences = split_article(article)
+    texts = [s.text for s in sentences]
+    assert "Also Read" not in texts and "[With inputs from agencies]" not in texts
+    assert sentences[4].citation.section is None
+    assert sentences[6].citation.section == "Putin and Kim Jong Un’s discussion topics"
+    assert sentences[11].citation.section == "Global reactions to Putin’s visit"
+
+
+def test_title_from_file_name_without_front_matter(tmp_path):
+    write_corpus(tmp_path, {"city-council_budget.txt": "The council met."})
+    (article,) = load_articles(tmp_path)
+    assert (article.doc_id, article.title, article.date) == ("city-council_budget", "City council budget", None)
+
+
+def test_headline_is_never_glued_to_the_first_body_sentence():
+    article = Article("a", "A", "Storm warning issued\nThe storm hit the coast. Crews arrived.\n")
+    sentences = split_article(article)
+    assert [s.text for s in sentences] == ["The storm hit the coast.", "Crews arrived."]
+    assert sentences[0].citation.section == "Storm warning issued"
+
+
+def test_duplicate_sentences_across_articles_are_quoted_once(tmp_path):
+    write_corpus(
+        tmp_path,
+        {
+            "a.txt": "Storm hits the coast. Markets rally on Friday.",
+            "b.txt": "Storm  hits the COAST. Rain follows.",
+        },
+    )
+    sentences = split_corpus(load_articles(tmp_path))
+    assert [s.id for s in sentences] == ["a:1", "a:2", "b:2"]
+
+
+def test_sentences_without_tokens_are_skipped(tmp_path):
+    write_corpus(tmp_path, {"a.txt": "Storm hits the coast.\n🙂🙂.\n… …\nMarkets rally."})
+    engine = Engine.load(tmp_path)
+    assert [s.text for s in engine.sentences] == ["Storm hits the coast.", "Markets rally."]
+
+
+def test_missing_corpus_directory_is_named(tmp_path):
+    with pytest.raises(CorpusError, match=r"corpus directory .*nope does not exist"):
+        load_articles(tmp_path / "nope")
+
+
+def test_empty_corpus_directory_is_named(tmp_path):
+    with pytest.raises(CorpusError, match=r"has no articles \(expected \.txt or \.md files\)"):
+        load_articles(tmp_path)
+
+
+def test_undecodable_file_is_named(tmp_path):
+    write_corpus(tmp_path, {"good.txt": "Fine text."})
+    (tmp_path / "bad.txt").write_bytes(b"caf\xe9 au lait.")
+    with pytest.raises(CorpusError, match=r"bad\.txt is not UTF-8 text \(bad byte at offset 3\)"):
+        load_articles(tmp_path)
+
+
+def test_unreadable_file_is_named(tmp_path, monkeypatch):
+    write_corpus(tmp_path, {"locked.txt": "Fine text."})
+    real = type(tmp_path).read_bytes
+
+    def deny(self):
+        if self.name == "locked.txt":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(type(tmp_path), "read_bytes", deny)
+    with pytest.raises(CorpusError, match=r"cannot read .*locked\.txt: Permission denied"):
+        load_articles(tmp_path)
+
+
+def test_bad_front_matter_is_named(tmp_path):
+    write_corpus(tmp_path, {"a.md": "---\ntitle: [unclosed\n---\nBody text."})
+    with pytest.raises(CorpusError, match=r"a\.md: front matter is not valid YAML"):
+        load_articles(tmp_path)
+
+
+def test_corpus_with_nothing_searchable_is_a_clear_error(tmp_path):
+    write_corpus(tmp_path, {"a.txt": "— \n…\n🙂\n"})
+    with pytest.raises(EmptyCorpusError, match="no sentence with any searchable word"):
+        Engine.load(tmp_path)

@@ -1,0 +1,211 @@
+"""``python -m bot`` / ``ask-bot``: --check, config and corpus errors, token never shown."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+
+import discord
+import pytest
+
+import bot.__main__ as cli
+from bot.config import ConfigError, bot_config
+from bot.discord_app import AskBot
+from .support import CORPUS as BUNDLED_CORPUS
+from .support import ROOT
+
+TOKEN = "tok3n-s3cret-value"
+KEYS = (
+    "DISCORD_TOKEN",
+    "DISCORD_GUILD_ID",
+    "DISCORD_MESSAGE_CONTENT",
+    "ASK_CORPUS",
+    "ASK_COOLDOWN_SECONDS",
+    "ASK_TOP_K",
+    "ASK_MAX_QUOTES",
+    "ASK_ENGINE",
+    "BM25_K1",
+    "BM25_B",
+    "BM25_EPSILON",
+)
+
+CHECK_OUTPUT = (
+    f"Config OK: token set (not shown), corpus {BUNDLED_CORPUS}\n"
+    "Would serve 1 article(s), 23 sentences:\n"
+    "  - Putin arrives in North Korea for first visit in 24 years (2024-06-18): 23 sentences\n"
+    "Commands: /ask question:<text>, /sources, /help; mentions and direct messages\n"
+    "Command sync: global; cooldown 5 s per user\n"
+    "Message content intent: off (not needed for mentions, DMs and /ask)\n"
+)
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path):
+    """A clean environment (restored afterwards, even for keys .env files set) in an empty cwd."""
+    for key in KEYS:
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ASK_CORPUS", str(BUNDLED_CORPUS))
+    return monkeypatch
+
+
+def test_check_prints_what_would_be_served(env, capsys):
+    env.setenv("DISCORD_TOKEN", TOKEN)
+    assert cli.main(["--check"]) == 0
+    out, err = capsys.readouterr()
+    assert out == CHECK_OUTPUT
+    assert err == ""
+
+
+def test_check_with_guild_and_intent(env, capsys):
+    env.setenv("DISCORD_TOKEN", TOKEN)
+    env.setenv("DISCORD_GUILD_ID", "123456789012345678")
+    env.setenv("DISCORD_MESSAGE_CONTENT", "1")
+    env.setenv("ASK_COOLDOWN_SECONDS", "2.5")
+    assert cli.main(["--check"]) == 0
+    out = capsys.readouterr().out
+    assert "Command sync: guild 123456789012345678; cooldown 2.5 s per user\n" in out
+    assert out.endswith("Message content intent: on\n")
+
+
+def test_missing_token_is_one_line_and_exit_2(env, capsys):
+    assert cli.main(["--check"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        "ask-bot: error: DISCORD_TOKEN is not set: put it in the environment or in .env "
+        "(see .env.example)\n"
+    )
+
+
+def test_missing_token_without_check_also_exit_2(env, capsys, monkeypatch):
+    monkeypatch.setattr(AskBot, "run", lambda *a, **k: pytest.fail("must not connect"))
+    assert cli.main([]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_token_from_dotenv_file(env, capsys, tmp_path):
+    (tmp_path / ".env").write_text(f"DISCORD_TOKEN={TOKEN}\nASK_COOLDOWN_SECONDS=3\n", encoding="utf-8")
+    assert cli.main(["--check"]) == 0
+    out = capsys.readouterr().out
+    assert "cooldown 3 s per user" in out and TOKEN not in out
+
+
+def test_env_file_option(env, capsys, tmp_path):
+    other = tmp_path / "bot.env"
+    other.write_text(f"DISCORD_TOKEN={TOKEN}\n", encoding="utf-8")
+    assert cli.main(["--check", "--env-file", str(other)]) == 0
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("DISCORD_GUILD_ID", "my-server", "DISCORD_GUILD_ID must be a numeric server id, got 'my-server'"),
+        ("ASK_COOLDOWN_SECONDS", "soon", "ASK_COOLDOWN_SECONDS must be a number, got 'soon'"),
+        ("DISCORD_MESSAGE_CONTENT", "maybe", "DISCORD_MESSAGE_CONTENT must be 1/0, true/false, yes/no or on/off, got 'maybe'"),
+        ("ASK_TOP_K", "0", "ASK_TOP_K must be >= 1, got 0"),
+    ],
+)
+def test_bad_setting_is_one_line_and_exit_2(env, capsys, key, value, message):
+    env.setenv("DISCORD_TOKEN", TOKEN)
+    env.setenv(key, value)
+    assert cli.main(["--check"]) == 2
+    assert capsys.readouterr().err == f"ask-bot: error: {message}\n"
+
+
+def test_missing_corpus_is_one_line_and_exit_2(env, capsys, tmp_path):
+    env.setenv("DISCORD_TOKEN", TOKEN)
+    env.setenv("ASK_CORPUS", str(tmp_path / "nowhere"))
+    assert cli.main(["--check"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ask-bot: error: cannot load the corpus: ") and err.count("\n") == 1
+    assert "nowhere" in err
+
+
+def test_empty_corpus_is_one_line_and_exit_2(env, capsys, tmp_path):
+    env.setenv("DISCORD_TOKEN", TOKEN)
+    (tmp_path / "empty").mkdir()
+    env.setenv("ASK_CORPUS", str(tmp_path / "empty"))
+    assert cli.main(["--check"]) == 2
+    assert capsys.readouterr().err.startswith("ask-bot: error: cannot load the corpus: ")
+
+
+def test_run_passes_token_to_discord_and_never_prints_it(env, capsys, caplog, monkeypatch):
+    env.setenv("DISCORD_TOKEN", TOKEN)
+    seen = {}
+
+    def fake_run(self, token, **kwargs):
+        seen["token"], seen["kwargs"] = token, kwargs
+        logging.getLogger("bot.test").info("pretend the bot ran")
+
+    monkeypatch.setattr(AskBot, "run", fake_run)
+    monkeypatch.setattr(discord.utils, "setup_logging", lambda **kw: seen.setdefault("logging", True))
+    with caplog.at_level(logging.DEBUG):
+        assert cli.main([]) == 0
+    assert seen == {"logging": True, "token": TOKEN, "kwargs": {"log_handler": None}}
+    out, err = capsys.readouterr()
+    assert TOKEN not in out + err + caplog.text
+
+
+@pytest.mark.parametrize(
+    ("error", "start"),
+    [
+        (discord.LoginFailure("Improper token has been passed."), "ask-bot: error: Discord rejected DISCORD_TOKEN"),
+        (discord.PrivilegedIntentsRequired(None), "ask-bot: error: Discord refused the Message Content intent"),
+    ],
+)
+def test_discord_refusals_are_one_line_and_exit_2(env, capsys, monkeypatch, error, start):
+    env.setenv("DISCORD_TOKEN", TOKEN)
+
+    def refuse(self, token, **kwargs):
+        raise error
+
+    monkeypatch.setattr(AskBot, "run", refuse)
+    monkeypatch.setattr(discord.utils, "setup_logging", lambda **kw: None)
+    assert cli.main([]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(start) and err.count("\n") == 1 and TOKEN not in err
+
+
+def test_bot_config_repr_hides_token():
+    cfg = bot_config({"DISCORD_TOKEN": TOKEN})
+    assert TOKEN not in repr(cfg) and "token=<hidden>" in repr(cfg)
+    assert cfg.message_content is False
+    assert bot_config({"DISCORD_TOKEN": TOKEN, "DISCORD_MESSAGE_CONTENT": "yes"}).message_content is True
+    with pytest.raises(ConfigError):
+        bot_config({"DISCORD_TOKEN": "   "})
+
+
+def test_env_example_lists_every_key():
+    text = (ROOT / ".env.example").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    for key in KEYS:
+        [index] = [i for i, line in enumerate(lines) if line.startswith(f"{key}=")]
+        assert lines[index - 1].startswith("# "), key  # a one-line comment above each key
+
+
+@pytest.mark.parametrize(("token", "code"), [(TOKEN, 0), ("", 2)])
+def test_python_dash_m_bot_check(tmp_path, token, code):
+    env = {k: v for k, v in os.environ.items() if k not in KEYS}
+    env.update(PYTHONPATH=str(ROOT), ASK_CORPUS=str(BUNDLED_CORPUS), DISCORD_TOKEN=token)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == code
+    assert "Traceback" not in done.stderr and TOKEN not in done.stdout + done.stderr
+    if code == 0:
+        assert done.stdout == CHECK_OUTPUT
+    else:
+        assert done.stderr.startswith("ask-bot: error: DISCORD_TOKEN is not set")
+
+
+def test_readme_invite_url_has_the_right_permissions():
+    docs = (ROOT / "README.md").read_text(encoding="utf-8")
+    value = discord.Permissions(send_messages=True, read_message_history=True).value
+    expected = discord.utils.oauth_url(
+        "<APP_ID>", permissions=discord.Permissions(value), scopes=("bot", "applications.commands")
+    )
+    assert value == 67584
+    assert expected in docs
