@@ -51,8 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from .discord_app import build_bot, command_names
 
-    bot_config_module.load_dotenv_file(args.env_file)
     try:
+        bot_config_module.load_dotenv_file(args.env_file)
         cfg = bot_config_module.bot_config()
     except ConfigError as exc:
         return _fail(str(exc))

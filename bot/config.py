@@ -6,6 +6,7 @@ The only module that reads ``os.environ``. Values in the real environment win ov
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +21,36 @@ class ConfigError(Exception):
 
 
 def load_dotenv_file(path: str | os.PathLike | None = None) -> None:
-    """Load ``.env`` (from ``path`` or the current directory) into the environment, if present."""
-    from dotenv import load_dotenv
+    """Load ``.env`` into the environment (values already set win).
 
-    load_dotenv(dotenv_path=path or Path.cwd() / ".env", override=False)
+    Parameters
+    ----------
+    path : path-like, optional
+        An explicit env file, which must exist; by default ``./.env``, if present.
+
+    Raises
+    ------
+    ConfigError
+        The explicit file is missing, or the file is not a readable UTF-8 file
+        (the message names it).
+    """
+    from dotenv import dotenv_values
+
+    target = Path(path) if path is not None else Path.cwd() / ".env"
+    if path is None and not target.exists():
+        return
+    if not target.is_file():
+        what = "does not exist" if not target.exists() else "is not a file"
+        raise ConfigError(f"env file {target} {what}")
+    try:
+        values = dotenv_values(target, encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"env file {target} is not UTF-8 text (bad byte at offset {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read env file {target}: {exc.strerror or exc}") from None
+    for key, value in values.items():
+        if value is not None and key not in os.environ:
+            os.environ[key] = value
 
 
 def _int(env: dict, key: str, default: int, minimum: int = 0) -> int:
@@ -44,9 +71,12 @@ def _float(env: dict, key: str, default: float) -> float:
     if not raw:
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
         raise ConfigError(f"{key} must be a number, got {raw!r}") from None
+    if not math.isfinite(value):
+        raise ConfigError(f"{key} must be a finite number, got {raw!r}")
+    return value
 
 
 _TRUE = ("1", "true", "yes", "on")
@@ -132,8 +162,10 @@ def bot_config(env: dict | None = None) -> BotConfig:
     guild = env.get("DISCORD_GUILD_ID", "").strip()
     guild_id = None
     if guild:
-        if not guild.isdigit():
-            raise ConfigError(f"DISCORD_GUILD_ID must be a numeric server id, got {guild!r}")
+        if not guild.isdigit() or not 0 < int(guild) < 2**64:
+            raise ConfigError(
+                f"DISCORD_GUILD_ID must be a server id (a positive 64-bit number), got {guild!r}"
+            )
         guild_id = int(guild)
     cooldown = _float(env, "ASK_COOLDOWN_SECONDS", 5.0)
     if cooldown < 0:

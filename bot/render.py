@@ -124,7 +124,8 @@ def render_sources(sources: Iterable[Source]) -> str:
     lines = []
     for s in sources:
         date = f", {s.date}" if s.date else ""
-        lines.append(f"- {s.title}{date} — {s.sentences} sentences ({s.doc_id})")
+        noun = "sentence" if s.sentences == 1 else "sentences"
+        lines.append(f"- {s.title}{date} — {s.sentences} {noun} ({s.doc_id})")
     return "\n".join(lines) if lines else "No articles are loaded."
 
 

@@ -15,6 +15,7 @@ from typing import Callable
 
 from bot import config
 from bot.render import (
+    NO_TERMS,
     answer_dict,
     render_explanation,
     render_sentence,
@@ -22,6 +23,8 @@ from bot.render import (
     render_terminal,
     sentence_dict,
 )
+
+from retrieval.analyze import analyze
 
 log = logging.getLogger("ask")
 
@@ -68,6 +71,8 @@ class Session:
                 question = rest.strip() or self.last_question
                 if not question:
                     return "Ask a question first, or give one: :explain who accompanied Putin?"
+                if not analyze(question):
+                    return NO_TERMS
                 return render_explanation(question, self.engine.explain(question))
             return f"Unknown command :{command}. Type :help for the commands."
         self.last_question = text
@@ -139,6 +144,10 @@ def _line_reader() -> Callable[[str], str]:
     return read_plain
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ask",
@@ -165,16 +174,31 @@ def _print(text: str) -> None:
     print(text, flush=True)
 
 
+def _print_block(text: str) -> None:
+    """A REPL reply, followed by a blank line so that answers stand apart."""
+    print(text, end="\n\n" if text else "\n", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``ask`` console script; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    asked = bool(args.question)  # `ask ""` is a (wordless) question, not the REPL
     question = " ".join(args.question)
-    if args.sentences and question:
-        parser.error("--sentences lists the sentences; give no question with it")
-    if (args.json or args.explain) and not (question or args.sentences):
-        if args.explain or not args.sentences:
-            parser.error("--json and --explain need a question (or --sentences for --json)")
+    if args.corpus is not None and not args.corpus.strip():
+        parser.error("--corpus needs a directory")
+    if args.sentences and (asked or args.explain):
+        parser.error("--sentences lists the sentences; give no question or --explain with it")
+    if (args.json or args.explain) and not (asked or args.sentences):
+        parser.error("--json and --explain need a question (or --sentences for --json)")
+    try:
+        return _run(args, question, asked)
+    except KeyboardInterrupt:  # Ctrl-C while loading: leave quietly
+        print("", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
     try:
         config.load_dotenv_file()
         settings = config.retrieval_settings()
@@ -188,12 +212,15 @@ def main(argv: list[str] | None = None) -> int:
     except RetrievalError as exc:
         print(f"ask: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # anything the engine did not wrap, e.g. a vanished directory
+        print(f"ask: error: cannot load the corpus {corpus}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         if args.sentences:
             for sentence in engine.sentences:
                 _print(json.dumps(sentence_dict(sentence), ensure_ascii=False) if args.json else render_sentence(sentence))
             return EXIT_OK
-        if question:
+        if asked:
             result = engine.answer(question)
             if args.json:
                 payload = answer_dict(result)
@@ -217,8 +244,11 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK
         session = Session(engine)
         if sys.stdin.isatty():
-            _print(f"Loaded {len(engine.articles)} article(s), {len(engine.sentences)} sentences. :help for help, Ctrl-D to quit.")
-        return repl(session.handle, _line_reader(), _print)
+            _print(
+                f"Loaded {_count(len(engine.articles), 'article')}, "
+                f"{_count(len(engine.sentences), 'sentence')}. :help for help, Ctrl-D to quit."
+            )
+        return repl(session.handle, _line_reader(), _print_block)
     except BrokenPipeError:
         return EXIT_OK
     except KeyboardInterrupt:

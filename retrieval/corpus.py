@@ -17,9 +17,11 @@ from .types import Article, Citation, Sentence
 
 ARTICLE_SUFFIXES = (".txt", ".md")
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*(?:\r?\n|\Z)", re.S | re.M)
+_OPENS_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n")
 # a line that ends a sentence: . ! ? or … possibly followed by closing quotes/brackets
 _ENDS_SENTENCE = re.compile(r"[.!?\u2026][\"'\u2019\u201d)\]]*\s*\Z")
+_HAS_WORD = re.compile(r"[^\W_]")
 _BOILERPLATE = re.compile(
     r"\A(?:\[.*\]|\(.*\)|also read|read more|read also|advertisement|related:?.*|"
     r"share this.*|click here.*|subscribe.*)\Z",
@@ -72,11 +74,16 @@ def read_article(path: Path) -> Article:
         try:
             loaded = yaml.safe_load(match.group(1))
         except yaml.YAMLError as exc:
-            raise CorpusError(f"{path}: front matter is not valid YAML: {exc}") from exc
+            problem = getattr(exc, "problem", None) or "cannot be parsed"
+            mark = getattr(exc, "problem_mark", None)
+            where = f" (front matter line {mark.line + 1})" if mark is not None else ""
+            raise CorpusError(f"{path}: front matter is not valid YAML: {problem}{where}") from exc
         if loaded is not None and not isinstance(loaded, dict):
             raise CorpusError(f"{path}: front matter must be 'key: value' lines")
         meta = loaded or {}
         text = text[match.end():]
+    elif _OPENS_FRONT_MATTER.match(text):
+        raise CorpusError(f"{path}: front matter opened with '---' is never closed by a '---' line")
     title = str(meta.get("title") or "").strip() or _title_from_name(path.stem)
     date = meta.get("date")
     source = meta.get("source")
@@ -103,11 +110,18 @@ def article_paths(directory: str | Path) -> list[Path]:
         raise CorpusError(f"corpus directory {root} does not exist")
     if not root.is_dir():
         raise CorpusError(f"corpus path {root} is not a directory")
-    paths = sorted(
-        p
-        for p in root.iterdir()
-        if p.suffix.lower() in ARTICLE_SUFFIXES and not p.name.startswith(".") and p.is_file()
-    )
+    try:
+        entries = sorted(root.iterdir())
+    except OSError as exc:
+        raise CorpusError(f"cannot read corpus directory {root}: {exc.strerror or exc}") from exc
+    paths = []
+    for p in entries:
+        if p.suffix.lower() not in ARTICLE_SUFFIXES or p.name.startswith("."):
+            continue
+        if p.is_symlink() and not p.exists():
+            raise CorpusError(f"{p} is a broken or looping symbolic link")
+        if p.is_file():
+            paths.append(p)
     if not paths:
         raise CorpusError(
             f"corpus directory {root} has no articles (expected .txt or .md files)"
@@ -193,6 +207,8 @@ def split_article(article: Article) -> list[Sentence]:
             continue
         paragraph += 1
         for start, end in split_sentences(content):
+            if not _HAS_WORD.search(content, start, end):
+                continue  # "—", "…", an emoji line: nothing to cite
             number = len(sentences) + 1
             citation = Citation(
                 doc_id=article.doc_id,
@@ -214,6 +230,11 @@ def split_corpus(articles: list[Article]) -> list[Sentence]:
 
     A sentence whose text (whitespace and case folded) already appeared in an earlier
     article (a syndicated copy) is dropped, so it is quoted once.
+
+    Raises
+    ------
+    EmptyCorpusError
+        No article has a single citable sentence (the message names the files).
     """
     seen: set[str] = set()
     kept: list[Sentence] = []
@@ -224,4 +245,11 @@ def split_corpus(articles: list[Article]) -> list[Sentence]:
                 continue
             seen.add(key)
             kept.append(sentence)
+    if not kept:
+        names = ", ".join(a.path or a.doc_id for a in articles[:5])
+        more = f" and {len(articles) - 5} more" if len(articles) > 5 else ""
+        raise EmptyCorpusError(
+            f"no citable sentence in {names}{more}: every line is empty, a heading "
+            "(no sentence-ending punctuation) or has no words"
+        )
     return kept

@@ -111,9 +111,9 @@ class Engine:
         """See :func:`retrieval.answer.answer`."""
         return answer(question, self.index, self.settings)
 
-    def explain(self, question: str, k: int = 3) -> list[Explanation]:
-        """See :func:`retrieval.answer.explain`."""
-        return explain(question, self.index, k)
+    def explain(self, question: str, k: int | None = None) -> list[Explanation]:
+        """See :func:`retrieval.answer.explain`; ``k`` defaults to ``settings.top_k``."""
+        return explain(question, self.index, self.settings.top_k if k is None else k)
 
     def sources(self) -> list[Source]:
         """The loaded articles with their citable sentence counts, in corpus order."""

@@ -6,6 +6,7 @@ from it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 from .errors import SettingsError
@@ -20,13 +21,14 @@ class Settings:
     Attributes
     ----------
     k1 : float
-        BM25 term-frequency saturation (rank-bm25 default 1.5). Must be >= 0.
+        BM25 term-frequency saturation (rank-bm25 default 1.5). Finite, > 0 (at 0
+        rank-bm25 divides 0 by 0 for sentences lacking a term).
     b : float
         BM25 length normalisation in [0, 1] (rank-bm25 default 0.75).
     epsilon : float
         rank-bm25's floor for negative IDF, as a fraction of the mean IDF (default 0.25).
     top_k : int
-        How many hits a search returns at most (>= 1).
+        How many hits a search returns, and ``explain`` shows, at most (>= 1).
     max_quotes : int
         How many sentences an answer quotes at most (>= 1).
     engine : str
@@ -39,18 +41,18 @@ class Settings:
     k1: float = 1.5
     b: float = 0.75
     epsilon: float = 0.25
-    top_k: int = 5
+    top_k: int = 3
     max_quotes: int = 2
     engine: str = "auto"
     sparse_threshold: int = 20_000
 
     def __post_init__(self) -> None:
-        if not self.k1 >= 0:
-            raise SettingsError(f"k1 must be >= 0, got {self.k1!r}")
+        if not (math.isfinite(self.k1) and self.k1 > 0):
+            raise SettingsError(f"k1 must be a finite number > 0, got {self.k1!r}")
         if not 0 <= self.b <= 1:
             raise SettingsError(f"b must be between 0 and 1, got {self.b!r}")
-        if not self.epsilon >= 0:
-            raise SettingsError(f"epsilon must be >= 0, got {self.epsilon!r}")
+        if not (math.isfinite(self.epsilon) and self.epsilon >= 0):
+            raise SettingsError(f"epsilon must be a finite number >= 0, got {self.epsilon!r}")
         if not (isinstance(self.top_k, int) and self.top_k >= 1):
             raise SettingsError(f"top_k must be a whole number >= 1, got {self.top_k!r}")
         if not (isinstance(self.max_quotes, int) and self.max_quotes >= 1):

@@ -218,3 +218,84 @@ def test_repl_from_a_pipe(capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("who accompanied Putin?\n:quit\n"))
     code, out, err = run(capsys, "--corpus", str(CORPUS))
     assert code == 0 and BELOUSOV in out and err == ""
+
+
+def test_empty_question_is_a_question_not_the_repl(capsys):
+    code, out, _ = run(capsys, "--corpus", str(CORPUS), "")
+    assert (code, out) == (0, NO_TERMS + "\n")
+    code, out, _ = run(capsys, "--corpus", str(CORPUS), "--json", "")
+    assert code == 0 and json.loads(out)["reason"] == "no_terms"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--corpus", "", "x"], ["--sentences", "--explain"], ["--explain"]],
+)
+def test_more_usage_errors_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1].startswith("ask: error: ")
+
+
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("BM25_K1", "inf", "BM25_K1 must be a finite number, got 'inf'"),
+        ("BM25_K1", "0", "k1 must be a finite number > 0, got 0.0"),
+        ("BM25_B", "2", "b must be between 0 and 1, got 2.0"),
+        ("BM25_EPSILON", "nan", "BM25_EPSILON must be a finite number, got 'nan'"),
+        ("ASK_ENGINE", "foo", "engine must be one of auto, rank_bm25, sparse, got 'foo'"),
+        ("ASK_TOP_K", "0", "ASK_TOP_K must be >= 1, got 0"),
+    ],
+)
+def test_bad_retrieval_settings_exit_2(capsys, monkeypatch, key, value, message):
+    monkeypatch.setenv(key, value)
+    code, out, err = run(capsys, "--corpus", str(CORPUS), "x")
+    assert (code, out, err) == (2, "", f"ask: error: {message}\n")
+
+
+def test_top_k_bounds_explain(capsys, monkeypatch):
+    monkeypatch.setenv("ASK_TOP_K", "1")
+    _, out, _ = run(capsys, "--corpus", str(CORPUS), "--explain", "Who accompanied Putin?")
+    assert "#1 " in out and "#2 " not in out
+
+
+def test_dotenv_is_read(capsys, tmp_path):
+    write_corpus(tmp_path / "c", {"storm.txt": "Storm hits the coast."})
+    (tmp_path / ".env").write_text(f"ASK_CORPUS={tmp_path / 'c'}\n", encoding="utf-8")
+    code, out, _ = run(capsys, "storm")
+    assert code == 0 and out.startswith("“Storm hits the coast.” [1]")
+
+
+def test_dotenv_not_utf8_is_one_line_exit_2(capsys, tmp_path):
+    (tmp_path / ".env").write_bytes(b"ASK_TOP_K=3\n\xff\xfe\n")
+    code, out, err = run(capsys, "--corpus", str(CORPUS), "x")
+    assert code == 2 and out == ""
+    assert err == f"ask: error: env file {tmp_path / '.env'} is not UTF-8 text (bad byte at offset 12)\n"
+
+
+def test_dotenv_unreadable_is_one_line_exit_2(capsys, tmp_path, monkeypatch):
+    (tmp_path / ".env").write_text("ASK_TOP_K=3\n", encoding="utf-8")
+
+    def deny(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("dotenv.main.open", deny, raising=False)
+    monkeypatch.setattr("builtins.open", deny)
+    code, out, err = run(capsys, "--corpus", str(CORPUS), "x")
+    assert (code, out) == (2, "")
+    assert err == f"ask: error: cannot read env file {tmp_path / '.env'}: Permission denied\n"
+
+
+def test_ctrl_c_while_loading_exits_quietly(capsys, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("retrieval.Engine.load", interrupted)
+    code, out, err = run(capsys, "--corpus", str(CORPUS), "x")
+    assert (code, out, err) == (130, "", "\n")
+
+
+def test_explain_of_a_wordless_question(engine):
+    assert Session(engine).handle(":explain ?!") == NO_TERMS

@@ -110,7 +110,53 @@ def test_bad_front_matter_is_named(tmp_path):
         load_articles(tmp_path)
 
 
-def test_corpus_with_nothing_searchable_is_a_clear_error(tmp_path):
-    write_corpus(tmp_path, {"a.txt": "— \n…\n🙂\n"})
+def test_corpus_with_nothing_citable_names_the_files(tmp_path):
+    write_corpus(tmp_path, {"a.txt": "— \n…\n🙂.\n", "b.txt": "", "c.md": "Only a heading\n"})
+    with pytest.raises(EmptyCorpusError) as exc:
+        Engine.load(tmp_path)
+    assert str(exc.value) == (
+        f"no citable sentence in {tmp_path / 'a.txt'}, {tmp_path / 'b.txt'}, {tmp_path / 'c.md'}: "
+        "every line is empty, a heading (no sentence-ending punctuation) or has no words"
+    )
+
+
+def test_corpus_of_stopwords_only_is_a_clear_error(tmp_path):
+    write_corpus(tmp_path, {"a.txt": "It is. Was it?"})
     with pytest.raises(EmptyCorpusError, match="no sentence with any searchable word"):
         Engine.load(tmp_path)
+
+
+def test_unreadable_directory_is_named(tmp_path, monkeypatch):
+    def deny(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(type(tmp_path), "iterdir", deny)
+    with pytest.raises(CorpusError, match=r"cannot read corpus directory .*: Permission denied"):
+        load_articles(tmp_path)
+
+
+def test_broken_symlink_is_named(tmp_path):
+    write_corpus(tmp_path, {"a.txt": "Fine text."})
+    (tmp_path / "z.txt").symlink_to(tmp_path / "missing.txt")
+    with pytest.raises(CorpusError, match=r"z\.txt is a broken or looping symbolic link"):
+        load_articles(tmp_path)
+
+
+def test_yaml_error_is_one_line(tmp_path):
+    write_corpus(tmp_path, {"a.md": '---\ntitle: "unclosed\ndate: [2024\n---\nBody.'})
+    with pytest.raises(CorpusError) as exc:
+        load_articles(tmp_path)
+    assert "\n" not in str(exc.value)
+    assert str(exc.value).startswith(f"{tmp_path / 'a.md'}: front matter is not valid YAML: ")
+
+
+def test_unclosed_front_matter_is_an_error(tmp_path):
+    write_corpus(tmp_path, {"a.md": "---\ntitle: x\nThe cat sat on the mat.\n"})
+    with pytest.raises(CorpusError, match=r"a\.md: front matter opened with '---' is never closed"):
+        load_articles(tmp_path)
+
+
+def test_empty_front_matter_is_recognised(tmp_path):
+    write_corpus(tmp_path, {"a.md": "---\n---\nThe cat sat on the mat.\n"})
+    (article,) = load_articles(tmp_path)
+    assert (article.title, article.text) == ("A", "The cat sat on the mat.\n")

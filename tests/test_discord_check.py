@@ -102,7 +102,11 @@ def test_env_file_option(env, capsys, tmp_path):
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
-        ("DISCORD_GUILD_ID", "my-server", "DISCORD_GUILD_ID must be a numeric server id, got 'my-server'"),
+        ("DISCORD_GUILD_ID", "my-server", "DISCORD_GUILD_ID must be a server id (a positive 64-bit number), got 'my-server'"),
+        ("DISCORD_GUILD_ID", "0", "DISCORD_GUILD_ID must be a server id (a positive 64-bit number), got '0'"),
+        ("DISCORD_GUILD_ID", "9" * 27, f"DISCORD_GUILD_ID must be a server id (a positive 64-bit number), got '{'9' * 27}'"),
+        ("ASK_COOLDOWN_SECONDS", "inf", "ASK_COOLDOWN_SECONDS must be a finite number, got 'inf'"),
+        ("ASK_COOLDOWN_SECONDS", "nan", "ASK_COOLDOWN_SECONDS must be a finite number, got 'nan'"),
         ("ASK_COOLDOWN_SECONDS", "soon", "ASK_COOLDOWN_SECONDS must be a number, got 'soon'"),
         ("DISCORD_MESSAGE_CONTENT", "maybe", "DISCORD_MESSAGE_CONTENT must be 1/0, true/false, yes/no or on/off, got 'maybe'"),
         ("ASK_TOP_K", "0", "ASK_TOP_K must be >= 1, got 0"),
@@ -209,3 +213,16 @@ def test_readme_invite_url_has_the_right_permissions():
     )
     assert value == 67584
     assert expected in docs
+
+
+def test_missing_env_file_option_is_one_line_and_exit_2(env, capsys, tmp_path):
+    assert cli.main(["--check", "--env-file", str(tmp_path / "nope.env")]) == 2
+    assert capsys.readouterr().err == f"ask-bot: error: env file {tmp_path / 'nope.env'} does not exist\n"
+
+
+def test_env_file_not_utf8_is_one_line_and_exit_2(env, capsys, tmp_path):
+    (tmp_path / "bad.env").write_bytes(b"DISCORD_TOKEN=\xff\n")
+    assert cli.main(["--check", "--env-file", str(tmp_path / "bad.env")]) == 2
+    assert capsys.readouterr().err == (
+        f"ask-bot: error: env file {tmp_path / 'bad.env'} is not UTF-8 text (bad byte at offset 14)\n"
+    )

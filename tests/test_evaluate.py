@@ -1,0 +1,139 @@
+"""The evaluation harness: metric functions, SQuAD loading, the three modes, the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from retrieval import evaluate as ev
+
+TINY = Path(__file__).parent / "data" / "squad_tiny.json"
+
+
+# ----------------------------------------------------------------- metrics
+def test_first_gold_rank():
+    assert ev.first_gold_rank(["a", "b", "c"], {"c", "x"}) == 3
+    assert ev.first_gold_rank(["a", "b", "c"], {"x"}) is None
+    assert ev.first_gold_rank(["a", "b", "c"], {"c"}, cutoff=2) is None
+
+
+def test_mrr_and_recall_at_k():
+    ranks = [1, 2, None, 10]
+    assert ev.mrr(ranks) == pytest.approx((1 + 0.5 + 0 + 0.1) / 4)
+    assert ev.recall_at_k(ranks, 1) == 0.25
+    assert ev.recall_at_k(ranks, 5) == 0.5
+    assert ev.recall_at_k(ranks, 10) == 0.75
+    assert ev.mrr([]) == 0.0 and ev.recall_at_k([], 1) == 0.0
+
+
+def test_accuracy_at_1():
+    assert ev.accuracy_at_1([True, False, True, True]) == 0.75
+    assert ev.accuracy_at_1([]) == 0.0
+
+
+def test_abstain_scores():
+    # abstained on 3, of which 2 unanswerable; 4 unanswerable in all
+    abstained = [True, True, True, False, False, False]
+    impossible = [True, True, False, True, True, False]
+    precision, recall, f1 = ev.abstain_scores(abstained, impossible)
+    assert (precision, recall) == (pytest.approx(2 / 3), 0.5)
+    assert f1 == pytest.approx(2 * (2 / 3) * 0.5 / (2 / 3 + 0.5))
+    assert ev.abstain_scores([False, False], [True, False]) == (0.0, 0.0, 0.0)
+    with pytest.raises(ValueError):
+        ev.abstain_scores([True], [])
+
+
+# ----------------------------------------------------------------- SQuAD loading
+@pytest.fixture(scope="module")
+def tiny() -> ev.Dataset:
+    return ev.load_squad(ev.read_json(TINY))
+
+
+def test_load_squad_sentences_and_gold(tiny):
+    assert [len(a) for a in tiny.articles] == [5, 3]
+    first = tiny.articles[0][4]
+    assert first.id == "a0:5" and first.text == "Farmers grow cotton along its banks."
+    assert (first.citation.paragraph, first.citation.sentence) == (2, 5)
+    gold = {q.id: q.gold for q in tiny.questions}
+    assert gold["q2"] == {"a0:2"} and gold["q4"] == {"a0:5"} and gold["q8"] == {"a1:3"}
+    assert [q.id for q in tiny.questions if q.impossible] == ["q5", "q9"]
+    assert tiny.dropped == 0
+
+
+def test_load_squad_rejects_other_json():
+    with pytest.raises(ev.EvaluationDataError):
+        ev.load_squad({"data": [{"paragraphs": [{"qas": []}]}]})
+
+
+# ----------------------------------------------------------------- modes
+# q8 "Who watched the eruption?" ties on coverage ("erupt" / "watch", both df 1) and the
+# shorter "Mount Etna erupted in 2021." wins on BM25: gold at rank 2; all others rank 1.
+@pytest.mark.parametrize("make", [ev.BaselineRanker, ev.ProductRanker])
+def test_reqa_exact(tiny, make):
+    out = ev.run_reqa(tiny, make)
+    assert out["mrr"] == pytest.approx(6.5 / 7)
+    assert out["recall@1"] == pytest.approx(6 / 7)
+    assert out["recall@5"] == out["recall@10"] == 1.0
+    assert (out["questions"], out["sentences"]) == (7, 8)
+
+
+@pytest.mark.parametrize("make", [ev.BaselineRanker, ev.ProductRanker])
+def test_article_exact(tiny, make):
+    assert ev.run_article(tiny, make)["accuracy@1"] == pytest.approx(6 / 7)
+
+
+def test_abstain_exact(tiny):
+    # q9 (capital of France) shares no term: abstained; q5 looks answerable: answered
+    out = ev.run_abstain(tiny, ev.ProductRanker)
+    assert out["abstained"] == 1
+    assert (out["abstain_precision"], out["abstain_recall"]) == (1.0, 0.5)
+    assert out["abstain_f1"] == pytest.approx(2 / 3)
+    assert out["answerable_accuracy@1"] == out["never_abstain_accuracy@1"] == pytest.approx(6 / 7)
+
+
+# ----------------------------------------------------------------- regression YAML
+def test_regression_file(tmp_path):
+    from retrieval import Engine
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Storm hits the coast. Markets rally on Friday.\n", encoding="utf-8")
+    cases_file = tmp_path / "qa.yaml"
+    cases_file.write_text(
+        '- {question: "What hit the coast?", expect: "Storm"}\n'
+        '- {question: "What hits the coast on Friday?", expect: "Markets", max_rank: 2}\n'
+        '- {question: "asdf qwerty", unanswerable: true}\n',
+        encoding="utf-8",
+    )
+    out = ev.run_regression(ev.load_regression(cases_file), Engine.load(corpus))
+    assert (out["accuracy@1"], out["accuracy@3"]) == (pytest.approx(2 / 3), 1.0)
+    assert out["mrr"] == pytest.approx((1 + 0.5 + 1) / 3)
+    assert (out["passed"], out["abstained"], out["abstained_unanswerable"]) == (3, 1, 1)
+
+
+def test_regression_file_rejects_bad_entries(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- {question: 3}\n", encoding="utf-8")
+    with pytest.raises(ev.EvaluationDataError):
+        ev.load_regression(bad)
+
+
+# ----------------------------------------------------------------- CLI
+def test_cli_json_last_line(capsys):
+    assert ev.main([str(TINY), "--mode", "abstain", "--baseline", "--json", "--no-progress"]) == 0
+    last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert last["abstain_recall"] == 0.5 and last["questions"] == 9
+    assert last["baseline"]["abstain_precision"] == 1.0
+    assert "seconds" in last
+
+
+@pytest.mark.parametrize("content", [None, "{not json", '{"data": 3}'])
+def test_cli_bad_file_exits_2(tmp_path, capsys, content):
+    path = tmp_path / "squad.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    assert ev.main([str(path), "--no-progress"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and len(captured.err.strip().splitlines()) == 1
