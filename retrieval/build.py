@@ -26,7 +26,14 @@ import time
 from pathlib import Path
 
 from .analyze import analyze
-from .corpus import _dedupe_key, article_paths, check_unique_ids, read_article, split_article
+from .corpus import (
+    _dedupe_key,
+    article_paths,
+    check_unique_ids,
+    nothing_citable,
+    read_article,
+    split_article,
+)
 from .errors import RetrievalError
 from .settings import Settings
 from .sparse import SparseBuilder, SparseSentenceIndex
@@ -102,7 +109,7 @@ def build_corpus_index(
     CorpusError
         As :func:`retrieval.corpus.load_articles`.
     EmptyCorpusError
-        No sentence has a searchable term.
+        No citable sentence (message names the files), or none with a searchable term.
     """
     paths = article_paths(corpus_dir)
     check_unique_ids(paths)
@@ -142,6 +149,8 @@ def build_corpus_index(
         bar.close()
         if pool is not None:
             pool.terminate()
+    if not seen:
+        raise nothing_citable([str(p) for p in paths])
     del seen
     return builder.finish()
 

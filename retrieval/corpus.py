@@ -246,10 +246,15 @@ def split_corpus(articles: list[Article]) -> list[Sentence]:
             seen.add(key)
             kept.append(sentence)
     if not kept:
-        names = ", ".join(a.path or a.doc_id for a in articles[:5])
-        more = f" and {len(articles) - 5} more" if len(articles) > 5 else ""
-        raise EmptyCorpusError(
-            f"no citable sentence in {names}{more}: every line is empty, a heading "
-            "(no sentence-ending punctuation) or has no words"
-        )
+        raise nothing_citable([a.path or a.doc_id for a in articles])
     return kept
+
+
+def nothing_citable(names: list[str]) -> EmptyCorpusError:
+    """The error for a corpus whose files (``names``) hold no citable sentence."""
+    listed = ", ".join(names[:5])
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    return EmptyCorpusError(
+        f"no citable sentence in {listed}{more}: every line is empty, a heading "
+        "(no sentence-ending punctuation) or has no words"
+    )
