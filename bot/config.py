@@ -100,6 +100,21 @@ def corpus_dir(env: dict | None = None) -> str:
     return env.get("ASK_CORPUS", "").strip() or DEFAULT_CORPUS
 
 
+def index_dir(env: dict | None = None) -> str | bool | None:
+    """``ASK_INDEX_DIR``: where the persisted index lives.
+
+    Returns None (unset: ``<corpus>/.index``), False (``off``: keep the index in memory
+    only, write nothing) or the directory path.
+    """
+    env = os.environ if env is None else env
+    raw = env.get("ASK_INDEX_DIR", "").strip()
+    if not raw:
+        return None
+    if raw.lower() in ("off", "none", "0", "false", "no"):
+        return False
+    return raw
+
+
 def retrieval_settings(env: dict | None = None) -> Settings:
     """Engine :class:`~retrieval.Settings` from ``ASK_TOP_K``, ``ASK_MAX_QUOTES``,
     ``ASK_ENGINE``, ``BM25_K1``, ``BM25_B`` and ``BM25_EPSILON`` (all optional).

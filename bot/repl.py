@@ -203,12 +203,13 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
         config.load_dotenv_file()
         settings = config.retrieval_settings()
         corpus = args.corpus or config.corpus_dir()
+        index_dir = config.index_dir()
         from retrieval import Engine, RetrievalError
     except config.ConfigError as exc:
         print(f"ask: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        engine = Engine.load(corpus, settings)
+        engine = Engine.load(corpus, settings, index_dir=index_dir)
     except RetrievalError as exc:
         print(f"ask: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -299,3 +299,12 @@ def test_ctrl_c_while_loading_exits_quietly(capsys, monkeypatch):
 
 def test_explain_of_a_wordless_question(engine):
     assert Session(engine).handle(":explain ?!") == NO_TERMS
+
+
+def test_index_dir_setting(capsys, monkeypatch, tmp_path):
+    write_corpus(tmp_path / "c", {"storm.txt": "Storm hits the coast."})
+    monkeypatch.setenv("ASK_INDEX_DIR", str(tmp_path / "idx"))
+    code, out, _ = run(capsys, "--corpus", str(tmp_path / "c"), "storm")
+    assert code == 0 and out.startswith("“Storm hits the coast.” [1]")
+    assert (tmp_path / "idx" / "manifest.json").is_file()
+    assert not (tmp_path / "c" / ".index").exists()
