@@ -126,17 +126,27 @@ def retrieval_settings(env: dict | None = None) -> Settings:
     """
     env = os.environ if env is None else env
     defaults = Settings()
+    values = {
+        "k1": _float(env, "BM25_K1", defaults.k1),
+        "b": _float(env, "BM25_B", defaults.b),
+        "epsilon": _float(env, "BM25_EPSILON", defaults.epsilon),
+        "top_k": _int(env, "ASK_TOP_K", defaults.top_k, minimum=1),
+        "max_quotes": _int(env, "ASK_MAX_QUOTES", defaults.max_quotes, minimum=1),
+        "engine": env.get("ASK_ENGINE", "").strip().lower() or defaults.engine,
+    }
+    keys = {
+        "k1": "BM25_K1",
+        "b": "BM25_B",
+        "epsilon": "BM25_EPSILON",
+        "top_k": "ASK_TOP_K",
+        "max_quotes": "ASK_MAX_QUOTES",
+        "engine": "ASK_ENGINE",
+    }
     try:
-        return Settings(
-            k1=_float(env, "BM25_K1", defaults.k1),
-            b=_float(env, "BM25_B", defaults.b),
-            epsilon=_float(env, "BM25_EPSILON", defaults.epsilon),
-            top_k=_int(env, "ASK_TOP_K", defaults.top_k, minimum=1),
-            max_quotes=_int(env, "ASK_MAX_QUOTES", defaults.max_quotes, minimum=1),
-            engine=env.get("ASK_ENGINE", "").strip() or defaults.engine,
-        )
+        return Settings(**values)
     except SettingsError as exc:
-        raise ConfigError(str(exc)) from None
+        field, _, rest = str(exc).partition(" ")
+        raise ConfigError(f"{keys.get(field, field)}: {field} {rest}") from None
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,8 @@ def read_article(path: Path) -> Article:
 
         try:
             loaded = yaml.safe_load(match.group(1))
+        except ValueError as exc:  # a timestamp that is no date: "date: 2024-13-45"
+            raise CorpusError(f"{path}: front matter has an impossible value: {exc}") from exc
         except yaml.YAMLError as exc:
             problem = getattr(exc, "problem", None) or "cannot be parsed"
             mark = getattr(exc, "problem_mark", None)
@@ -84,6 +86,10 @@ def read_article(path: Path) -> Article:
         text = text[match.end():]
     elif _OPENS_FRONT_MATTER.match(text):
         raise CorpusError(f"{path}: front matter opened with '---' is never closed by a '---' line")
+    for key in ("title", "date", "source"):
+        value = meta.get(key)
+        if isinstance(value, (list, dict, set)):
+            raise CorpusError(f"{path}: front matter {key!r} must be a single value, got {value!r}")
     title = str(meta.get("title") or "").strip() or _title_from_name(path.stem)
     date = meta.get("date")
     source = meta.get("source")
