@@ -117,7 +117,7 @@ def build_corpus_index(
     total = sum(sizes)
     if workers is None:
         workers = (os.cpu_count() or 1) if total >= PARALLEL_MIN_BYTES else 1
-    builder = SparseBuilder(settings)
+    builder = SparseBuilder(settings, spill_text=True)
     seen: set[int] = set()
     from tqdm import tqdm
 
