@@ -8,9 +8,10 @@ writes the index to ``DIR`` (default ``CORPUS_DIR/.index``) with a tqdm progress
 on stderr; errors are one line on stderr and exit status 2.
 
 The build streams: each article is read, segmented (:func:`retrieval.segment.split_sentences`
-via :func:`retrieval.corpus.split_article`) and analyzed, in worker processes when
-the corpus is large and the machine has more than one core, and the parent appends
-the results column-wise to a :class:`~retrieval.sparse.SparseBuilder`. No Python
+via :func:`retrieval.corpus.sentence_rows`, which is :func:`~retrieval.corpus.split_article`
+without the objects) and analyzed, in worker processes when the corpus is large and the
+machine has more than one core, and the parent appends the results column-wise to a
+:class:`~retrieval.sparse.SparseBuilder` (sentence text to a temporary file). No Python
 object is kept per sentence; repeated sentences (same text after whitespace and case
 folding, as :func:`retrieval.corpus.split_corpus` drops them) are recognised by a
 64-bit BLAKE2b digest of that folded text.
@@ -32,7 +33,7 @@ from .corpus import (
     check_unique_ids,
     nothing_citable,
     read_article,
-    split_article,
+    sentence_rows,
 )
 from .errors import RetrievalError
 from .settings import Settings
@@ -60,21 +61,10 @@ def analyze_article(path: str) -> tuple[tuple, list[tuple]]:
         start, end, digest)``.
     """
     article = read_article(Path(path))
-    rows = []
-    for sentence in split_article(article):
-        c = sentence.citation
-        rows.append(
-            (
-                sentence.text,
-                analyze(sentence.text),
-                c.section,
-                c.paragraph,
-                c.sentence,
-                c.start,
-                c.end,
-                _digest(sentence.text),
-            )
-        )
+    rows = [
+        (text, analyze(text), section, paragraph, number, start, end, _digest(text))
+        for text, section, paragraph, number, start, end in sentence_rows(article)
+    ]
     meta = (article.doc_id, article.title, article.date, article.source, article.path)
     return meta, rows
 

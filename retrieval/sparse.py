@@ -26,6 +26,7 @@ import math
 import os
 import threading
 from array import array
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Sequence
 
@@ -258,13 +259,13 @@ class SparseBuilder:
         columns["start"].append(start)
         columns["end"].append(end)
         vocab = self._vocab
-        counts: dict[int, int] = {}
-        for term in terms:
-            term_id = vocab.get(term)
-            if term_id is None:
-                term_id = vocab[term] = len(vocab)
-            counts[term_id] = counts.get(term_id, 0) + 1
-        self._row_terms.extend(counts.keys())
+        counts = Counter(terms)  # distinct terms in order of first occurrence
+        term_ids = list(map(vocab.get, counts))
+        if None in term_ids:  # new terms get the next ids, in order of first occurrence
+            for i, term in enumerate(counts):
+                if term_ids[i] is None:
+                    term_ids[i] = vocab[term] = len(vocab)
+        self._row_terms.extend(term_ids)
         try:
             self._row_tf.extend(counts.values())
         except OverflowError:  # a term repeated 65,536+ times in one sentence
