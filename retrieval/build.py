@@ -107,7 +107,6 @@ def build_corpus_index(
     total = sum(sizes)
     if workers is None:
         workers = (os.cpu_count() or 1) if total >= PARALLEL_MIN_BYTES else 1
-    builder = SparseBuilder(settings, spill_text=True)
     seen: set[int] = set()
     from tqdm import tqdm
 
@@ -123,6 +122,8 @@ def build_corpus_index(
             results = pool.imap(analyze_article, [str(p) for p in paths], chunksize=1)
         else:
             results = (analyze_article(str(p)) for p in paths)
+        # made after the fork, so that no worker inherits the spilled text's file buffer
+        builder = SparseBuilder(settings, spill_text=True)
         for size, (meta, rows) in zip(sizes, results):
             doc = builder.add_document(*meta)
             for text, terms, section, paragraph, number, start, end, digest in rows:
