@@ -74,6 +74,9 @@ def normalize(text: str) -> str:
 _TOKEN_FLAGS = re.UNICODE | re.MULTILINE | re.DOTALL
 
 
+_ASCII_TOKEN = re.compile(_TOKEN_PATTERN, _TOKEN_FLAGS)  # for ASCII text only (see analyze)
+
+
 @lru_cache(maxsize=1)
 def _tokenizer():
     """The token pattern compiled exactly as ``RegexpTokenizer(_TOKEN_PATTERN)`` does.
@@ -210,16 +213,23 @@ def analyze(text: str) -> list[str]:
     Equal to ``terms_of_tokens(tokenize(text))``. Each raw tokenizer match is turned
     into its term once and memoised (a dict of at most ``_TERMS_MAX`` entries, cleared
     when full), since post-processing, stopword removal and stemming depend on the
-    match alone.
+    match alone. ASCII text is matched with the stdlib ``re`` engine (same pattern and
+    flags; the same matches on ASCII, and faster), other text with ``regex``.
     """
     cache = _TERMS
-    terms = []
-    for match in _tokenizer().findall(normalize(text)):
-        term = cache.get(match)
-        if term is None:
-            if len(cache) >= _TERMS_MAX:
-                cache.clear()
-            term = cache[match] = _term_of_match(match)
-        if term:
-            terms.append(term)
-    return terms
+    text = normalize(text)
+    # On ASCII text the stdlib engine finds exactly what ``regex`` finds (\d, \w and
+    # \W agree on ASCII; same leftmost-first alternation), and faster.
+    matches = (_ASCII_TOKEN if text.isascii() else _tokenizer()).findall(text)
+    terms = list(map(cache.get, matches))
+    if None in terms:
+        for i, term in enumerate(terms):
+            if term is None:
+                match = matches[i]
+                term = cache.get(match)  # a repeat of a match filled in just before
+                if term is None:
+                    if len(cache) >= _TERMS_MAX:
+                        cache.clear()
+                    term = cache[match] = _term_of_match(match)
+                terms[i] = term
+    return list(filter(None, terms))  # "" = a dropped match

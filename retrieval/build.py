@@ -8,9 +8,10 @@ writes the index to ``DIR`` (default ``CORPUS_DIR/.index``) with a tqdm progress
 on stderr; errors are one line on stderr and exit status 2.
 
 The build streams: each article is read, segmented (:func:`retrieval.segment.split_sentences`
-via :func:`retrieval.corpus.split_article`) and analyzed, in worker processes when
-the corpus is large and the machine has more than one core, and the parent appends
-the results column-wise to a :class:`~retrieval.sparse.SparseBuilder`. No Python
+via :func:`retrieval.corpus.sentence_rows`, which is :func:`~retrieval.corpus.split_article`
+without the objects) and analyzed, in worker processes when the corpus is large and the
+machine has more than one core, and the parent appends the results column-wise to a
+:class:`~retrieval.sparse.SparseBuilder` (sentence text to a temporary file). No Python
 object is kept per sentence; repeated sentences (same text after whitespace and case
 folding, as :func:`retrieval.corpus.split_corpus` drops them) are recognised by a
 64-bit BLAKE2b digest of that folded text.
@@ -32,7 +33,7 @@ from .corpus import (
     check_unique_ids,
     nothing_citable,
     read_article,
-    split_article,
+    sentence_rows,
 )
 from .errors import RetrievalError
 from .settings import Settings
@@ -60,21 +61,10 @@ def analyze_article(path: str) -> tuple[tuple, list[tuple]]:
         start, end, digest)``.
     """
     article = read_article(Path(path))
-    rows = []
-    for sentence in split_article(article):
-        c = sentence.citation
-        rows.append(
-            (
-                sentence.text,
-                analyze(sentence.text),
-                c.section,
-                c.paragraph,
-                c.sentence,
-                c.start,
-                c.end,
-                _digest(sentence.text),
-            )
-        )
+    rows = [
+        (text, analyze(text), section, paragraph, number, start, end, _digest(text))
+        for text, section, paragraph, number, start, end in sentence_rows(article)
+    ]
     meta = (article.doc_id, article.title, article.date, article.source, article.path)
     return meta, rows
 
@@ -117,7 +107,6 @@ def build_corpus_index(
     total = sum(sizes)
     if workers is None:
         workers = (os.cpu_count() or 1) if total >= PARALLEL_MIN_BYTES else 1
-    builder = SparseBuilder(settings)
     seen: set[int] = set()
     from tqdm import tqdm
 
@@ -133,6 +122,8 @@ def build_corpus_index(
             results = pool.imap(analyze_article, [str(p) for p in paths], chunksize=1)
         else:
             results = (analyze_article(str(p)) for p in paths)
+        # made after the fork, so that no worker inherits the spilled text's file buffer
+        builder = SparseBuilder(settings, spill_text=True)
         for size, (meta, rows) in zip(sizes, results):
             doc = builder.add_document(*meta)
             for text, terms, section, paragraph, number, start, end, digest in rows:

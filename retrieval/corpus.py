@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .analyze import normalize
 from .errors import CorpusError, EmptyCorpusError
 from .types import Article, Citation, Sentence
 
@@ -179,8 +180,6 @@ def is_boilerplate(line: str) -> bool:
 
 
 def _dedupe_key(text: str) -> str:
-    from .analyze import normalize
-
     return " ".join(normalize(text).casefold().split())
 
 
@@ -194,9 +193,31 @@ def split_article(article: Article) -> list[Sentence]:
         numbers count body paragraphs (non-heading lines) from 1. Offsets index
         ``article.text``.
     """
+    doc_id, title = article.doc_id, article.title
+    return [
+        Sentence(
+            id=f"{doc_id}:{number}",
+            text=text,
+            citation=Citation(
+                doc_id=doc_id,
+                title=title,
+                section=section,
+                paragraph=paragraph,
+                sentence=number,
+                start=start,
+                end=end,
+            ),
+        )
+        for text, section, paragraph, number, start, end in sentence_rows(article)
+    ]
+
+
+def sentence_rows(article: Article) -> list[tuple[str, str | None, int, int, int, int]]:
+    """:func:`split_article` without the objects: ``(text, section, paragraph, number,
+    start, end)`` per citable sentence, in article order (what the index build needs)."""
     from .segment import split_sentences
 
-    sentences: list[Sentence] = []
+    rows: list[tuple[str, str | None, int, int, int, int]] = []
     section: str | None = None
     paragraph = 0
     offset = 0
@@ -215,20 +236,17 @@ def split_article(article: Article) -> list[Sentence]:
         for start, end in split_sentences(content):
             if not _HAS_WORD.search(content, start, end):
                 continue  # "—", "…", an emoji line: nothing to cite
-            number = len(sentences) + 1
-            citation = Citation(
-                doc_id=article.doc_id,
-                title=article.title,
-                section=section,
-                paragraph=paragraph,
-                sentence=number,
-                start=start_of_line + start,
-                end=start_of_line + end,
+            rows.append(
+                (
+                    content[start:end],
+                    section,
+                    paragraph,
+                    len(rows) + 1,
+                    start_of_line + start,
+                    start_of_line + end,
+                )
             )
-            sentences.append(
-                Sentence(id=f"{article.doc_id}:{number}", text=content[start:end], citation=citation)
-            )
-    return sentences
+    return rows
 
 
 def split_corpus(articles: list[Article]) -> list[Sentence]:

@@ -26,6 +26,7 @@ import math
 import os
 import threading
 from array import array
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Sequence
 
@@ -88,9 +89,10 @@ class FileBytes:
 
     dtype = np.dtype(np.uint8)
 
-    def __init__(self, path: str, offset: int, length: int):
+    def __init__(self, path: str, offset: int, length: int, fd: int | None = None):
+        """``fd``: an open descriptor of ``path`` to use (and close) instead of opening it."""
         self.path, self.offset, self._length = path, offset, length
-        self._fd = os.open(path, os.O_RDONLY)
+        self._fd = os.open(path, os.O_RDONLY) if fd is None else fd
         self.shape = (length,)
         self.nbytes = length
 
@@ -128,6 +130,11 @@ class FileBytes:
     def __array__(self, dtype=None, copy=None):
         return np.frombuffer(self[:].tobytes(), dtype=np.uint8)
 
+    def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
+        """The bytes, in order, in pieces of at most ``size`` (bounded memory)."""
+        for lo in range(0, self._length, size):
+            yield self[lo : lo + size]
+
     def __del__(self):
         fd = getattr(self, "_fd", None)
         if fd is not None:
@@ -164,12 +171,28 @@ class SparseBuilder:
     Call :meth:`add_document` once per article, :meth:`add` per sentence (in corpus
     order), then :meth:`finish`. Term ids are assigned in order of first occurrence,
     the order in which rank-bm25 meets them, so IDF sums run in the same order.
+
+    With ``spill_text=True`` the sentence text (the largest array: ~126 MB at 10^6
+    sentences) is written to an unlinked temporary file as it comes instead of being
+    held in memory; the finished index reads it from there (a :class:`FileBytes`, as
+    a loaded index does) and :func:`retrieval.store.save` copies it in pieces.
     """
 
-    def __init__(self, settings: Settings | None = None):
+    def __init__(self, settings: Settings | None = None, *, spill_text: bool = False):
         self.settings = settings or Settings()
         self._text = bytearray()
+        self._text_file = None
+        self._text_length = 0
+        if spill_text:
+            import tempfile
+
+            fd, path = tempfile.mkstemp(prefix="newsqa-index-text-")
+            os.unlink(path)  # gone with the last descriptor, even after a crash
+            self._text_path = path
+            self._text_file = open(fd, "wb", buffering=1 << 20, closefd=False)
+            self._text_fd = fd
         self._text_offsets = array("q", [0])
+        self._lengths = array("i")  # terms per sentence (BM25 document length)
         self._columns = {name: array("i") for name in _CITATION_COLUMNS}
         self._row_ptr = array("q", [0])
         self._row_terms = array("i")
@@ -217,8 +240,14 @@ class SparseBuilder:
             return False
         if end > _INT32_MAX:
             raise ValueError("article longer than 2**31 characters")
-        self._text += text.encode("utf-8")
-        self._text_offsets.append(len(self._text))
+        encoded = text.encode("utf-8")
+        if self._text_file is None:
+            self._text += encoded
+        else:
+            self._text_file.write(encoded)
+        self._text_length += len(encoded)
+        self._text_offsets.append(self._text_length)
+        self._lengths.append(len(terms))
         columns = self._columns
         columns["doc"].append(doc)
         if section is None:
@@ -230,13 +259,13 @@ class SparseBuilder:
         columns["start"].append(start)
         columns["end"].append(end)
         vocab = self._vocab
-        counts: dict[int, int] = {}
-        for term in terms:
-            term_id = vocab.get(term)
-            if term_id is None:
-                term_id = vocab[term] = len(vocab)
-            counts[term_id] = counts.get(term_id, 0) + 1
-        self._row_terms.extend(counts.keys())
+        counts = Counter(terms)  # distinct terms in order of first occurrence
+        term_ids = list(map(vocab.get, counts))
+        if None in term_ids:  # new terms get the next ids, in order of first occurrence
+            for i, term in enumerate(counts):
+                if term_ids[i] is None:
+                    term_ids[i] = vocab[term] = len(vocab)
+        self._row_terms.extend(term_ids)
         try:
             self._row_tf.extend(counts.values())
         except OverflowError:  # a term repeated 65,536+ times in one sentence
@@ -254,6 +283,17 @@ class SparseBuilder:
             terms = analyze(sentence.text)
         return self.add(sentence.text, terms, doc, c.section, c.paragraph, c.sentence, c.start, c.end)
 
+    def _close_text(self) -> None:
+        """Close the spilled text file of an unfinished builder (deletes it)."""
+        if self._text_file is not None:
+            self._text_file.close()
+            self._text_file = None
+            os.close(self._text_fd)
+
+    def __del__(self):
+        if getattr(self, "_text_file", None) is not None:
+            self._close_text()
+
     def finish(self) -> "SparseSentenceIndex":
         """Compute IDF and the contribution matrix; the builder is spent afterwards.
 
@@ -264,6 +304,7 @@ class SparseBuilder:
         """
         n = len(self._text_offsets) - 1
         if n == 0:
+            self._close_text()
             raise EmptyCorpusError("the corpus has no sentence with any searchable word")
         settings = self.settings
         row_ptr = np.frombuffer(self._row_ptr, dtype=np.int64)
@@ -271,19 +312,31 @@ class SparseBuilder:
         row_tf = np.frombuffer(self._row_tf, dtype=np.uint16 if self._row_tf.typecode == "H" else np.int32)
         vocabulary = list(self._vocab)
         del self._vocab
-        lengths = np.add.reduceat(row_tf, row_ptr[:-1], dtype=np.int64)  # rows are never empty
+        # terms per sentence = the sum of its row's term frequencies (rows are never empty)
+        lengths = np.frombuffer(self._lengths, dtype=np.int32).astype(np.int64)
+        del self._lengths
         avgdl = self._total_terms / n  # as rank-bm25: int / int
         col_ptr, col_docs, col_tf = _transpose(row_ptr, row_terms, row_tf, n, len(vocabulary))
+        # narrow first and drop the wide originals: lowers the peak while weights are computed
+        row_terms = _narrow(row_terms)
+        columns = {name: _narrow(np.frombuffer(col, dtype=np.int32)) for name, col in self._columns.items()}
+        del self._row_terms, self._columns
         idf = okapi_idf(np.diff(col_ptr), n, settings.epsilon)
         weights = _contributions(col_ptr, col_docs, col_tf, idf, lengths, avgdl, settings)
         del col_tf
         del lengths
+        if self._text_file is None:
+            text = np.frombuffer(self._text, dtype=np.uint8)
+        else:
+            self._text_file.close()  # flushes; the descriptor stays open for FileBytes
+            self._text_file = None
+            text = FileBytes(self._text_path, 0, self._text_length, fd=self._text_fd)
         arrays = {
-            "text": np.frombuffer(self._text, dtype=np.uint8),
+            "text": text,
             "text_offsets": np.frombuffer(self._text_offsets, dtype=np.int64),
-            **{name: _narrow(np.frombuffer(col, dtype=np.int32)) for name, col in self._columns.items()},
+            **columns,
             "row_ptr": row_ptr,
-            "row_terms": _narrow(row_terms),
+            "row_terms": row_terms,
             "row_tf": row_tf,
             "col_ptr": col_ptr,
             "col_docs": col_docs,
@@ -374,7 +427,7 @@ def okapi_idf(document_frequency: np.ndarray, n: int, epsilon: float) -> np.ndar
     return idf
 
 
-def _contributions(col_ptr, col_docs, col_tf, idf, lengths, avgdl, settings, chunk=1 << 20):
+def _contributions(col_ptr, col_docs, col_tf, idf, lengths, avgdl, settings, chunk=1 << 18):
     """Per-entry BM25Okapi contributions (float64), rank-bm25's expression term by term.
 
     Computed in chunks of ``chunk`` entries to bound the temporaries.

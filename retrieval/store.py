@@ -96,6 +96,19 @@ def _file_sha256(path: Path, offset: int, block: int = 1 << 24) -> str:
     return digest.hexdigest()
 
 
+def _save_file_bytes(path: Path, data: FileBytes) -> str:
+    """Write ``data`` as the ``.npy`` file ``np.save`` would write (same bytes), in
+    pieces so that it never sits whole in memory; returns the SHA-256 of the data."""
+    digest = hashlib.sha256()
+    header = {"descr": data.dtype.str, "fortran_order": False, "shape": tuple(data.shape)}
+    with open(path, "wb") as f:
+        np.lib.format.write_array_header_1_0(f, header)
+        for chunk in data.chunks():
+            f.write(chunk)
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def _manifest_checksum(manifest: dict) -> str:
     body = {k: v for k, v in manifest.items() if k != "manifest_sha256"}
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
@@ -128,13 +141,18 @@ def save(index: SparseSentenceIndex, directory: str | Path, fingerprint: dict) -
     try:
         arrays = {}
         for name in ARRAY_NAMES:
-            array = np.ascontiguousarray(index.arrays[name])
-            np.save(tmp / f"{name}.npy", array, allow_pickle=False)
+            array = index.arrays[name]
+            if isinstance(array, FileBytes):  # text left on disk: copied in pieces
+                digest = _save_file_bytes(tmp / f"{name}.npy", array)
+            else:
+                array = np.ascontiguousarray(array)
+                np.save(tmp / f"{name}.npy", array, allow_pickle=False)
+                digest = _sha256(array)
             arrays[name] = {
                 "file": f"{name}.npy",
                 "dtype": array.dtype.str,
                 "shape": list(array.shape),
-                "sha256": _sha256(array),
+                "sha256": digest,
             }
         vocabulary = "\n".join(index.vocabulary).encode("utf-8")
         (tmp / VOCABULARY).write_bytes(vocabulary)

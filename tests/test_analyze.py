@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from retrieval.analyze import analyze, normalize, stopwords, tokenize
 
@@ -62,3 +64,11 @@ def test_stopword_list_is_shipped():
     words = stopwords()
     assert {"the", "is", "what", "who", "many"} <= words
     assert "won" not in words and "us" not in words
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_ascii_engine_finds_what_regex_finds(text):
+    from retrieval import analyze as module
+
+    assert module._ASCII_TOKEN.findall(text) == module._tokenizer().findall(text)

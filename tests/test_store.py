@@ -15,7 +15,7 @@ from retrieval.build import build_corpus_index, main as build_main
 from retrieval.corpus import load_articles, split_corpus
 from retrieval.errors import IndexFileError, MissingIndexError, StaleIndexError
 from retrieval.index import SentenceIndex
-from retrieval.sparse import ARRAY_NAMES
+from retrieval.sparse import ARRAY_NAMES, FileBytes, SparseBuilder
 
 from .support import CORPUS, write_corpus
 
@@ -58,6 +58,24 @@ def test_round_trip(corpus, tmp_path):
     assert loaded.documents == index.documents
     for name in ARRAY_NAMES:  # plain numpy files, no pickle needed
         np.load(tmp_path / "idx" / f"{name}.npy", allow_pickle=False)
+
+
+def test_spilled_text_saves_the_same_files_as_text_in_memory(corpus, tmp_path):
+    spilled = build_corpus_index(corpus)  # the build writes the sentence text to a temporary file
+    assert isinstance(spilled.arrays["text"], FileBytes)
+    builder = SparseBuilder()
+    for sentence in split_corpus(load_articles(corpus)):
+        builder.add_sentence(sentence)
+    in_memory = builder.finish()
+    assert isinstance(in_memory.arrays["text"], np.ndarray)
+    same_index(spilled, in_memory)
+    fp = store.fingerprint(corpus, Settings())
+    store.save(spilled, tmp_path / "a", fp)
+    store.save(in_memory, tmp_path / "b", fp)
+    for name in [f"{n}.npy" for n in ARRAY_NAMES] + ["vocabulary.txt"]:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    # the document table differs only in paths (add_sentence does not know them)
+    assert store.load(tmp_path / "a", Settings(), fp).arrays["text"][:].tobytes() == in_memory.arrays["text"].tobytes()
 
 
 def test_engine_uses_index_and_rebuilds_when_stale(corpus, tmp_path, caplog):
