@@ -11,7 +11,7 @@ Knows nothing of Discord, terminals or the environment. Typical use::
 
 from .answer import Explanation, answer, explain
 from .engine import Engine, Source
-from .errors import CorpusError, EmptyCorpusError, IndexFileError, RetrievalError, SettingsError
+from .errors import CorpusError, EmptyCorpusError, IndexDirError, IndexFileError, RetrievalError, SettingsError
 from .index import SentenceIndex, build_index
 from .settings import Settings
 from .sparse import SparseSentenceIndex
@@ -26,6 +26,7 @@ __all__ = [
     "Engine",
     "Explanation",
     "Hit",
+    "IndexDirError",
     "IndexFileError",
     "Quote",
     "RetrievalError",

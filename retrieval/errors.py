@@ -32,3 +32,9 @@ class MissingIndexError(IndexFileError):
 
 class StaleIndexError(IndexFileError):
     """The persisted index was built from other corpus files, code or BM25 settings."""
+
+
+class IndexDirError(IndexFileError):
+    """The index directory setting names a place that must not be written: an existing
+    file, a directory that is not one of our indexes, the corpus directory or one that
+    overlaps it (message names the path and says why). Nothing there is changed."""
