@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -31,17 +32,20 @@ from .corpus import (
     _dedupe_key,
     article_paths,
     check_unique_ids,
+    unusable_files,
     nothing_citable,
     read_article,
     sentence_rows,
 )
-from .errors import RetrievalError
+from .errors import CorpusError, RetrievalError
 from .settings import Settings
 from .sparse import SparseBuilder, SparseSentenceIndex
 
 PARALLEL_MIN_BYTES = 4 << 20  # smaller corpora are built in-process (a pool costs ~0.1 s)
 
-EXIT_OK, EXIT_USAGE = 0, 2
+EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
+# what ASK_INDEX_DIR takes for "no persisted index"; the build command always writes one
+_OFF_WORDS = ("off", "none", "0", "false", "no")
 
 
 def _digest(text: str) -> int:
@@ -49,18 +53,28 @@ def _digest(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little")
 
 
-def analyze_article(path: str) -> tuple[tuple, list[tuple]]:
+def _ignore_sigint() -> None:
+    """Pool worker initializer: Ctrl-C is the parent's to handle (it terminates the
+    pool), so that the workers print no traceback of their own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def analyze_article(path: str) -> tuple[tuple | None, list[tuple] | str]:
     """Read, segment and analyze one article file (runs in a worker process).
 
     Returns
     -------
-    meta : tuple
-        ``(doc_id, title, date, source, path)``.
-    rows : list of tuple
+    meta : tuple or None
+        ``(doc_id, title, date, source, path)``; None when the file cannot be used.
+    rows : list of tuple or str
         Per sentence in article order: ``(text, terms, section, paragraph, number,
-        start, end, digest)``.
+        start, end, digest)``; when ``meta`` is None, why the file cannot be used
+        (the :class:`~retrieval.errors.CorpusError` message).
     """
-    article = read_article(Path(path))
+    try:
+        article = read_article(Path(path))
+    except CorpusError as exc:
+        return None, str(exc)
     rows = [
         (text, analyze(text), section, paragraph, number, start, end, _digest(text))
         for text, section, paragraph, number, start, end in sentence_rows(article)
@@ -97,7 +111,8 @@ def build_corpus_index(
     Raises
     ------
     CorpusError
-        As :func:`retrieval.corpus.load_articles`.
+        As :func:`retrieval.corpus.load_articles` (every unusable file named in one
+        error, up to ten).
     EmptyCorpusError
         No citable sentence (message names the files), or none with a searchable term.
     """
@@ -118,20 +133,25 @@ def build_corpus_index(
         if workers > 1 and len(paths) > 1:
             import multiprocessing
 
-            pool = multiprocessing.get_context("fork").Pool(workers)
+            pool = multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_sigint)
             results = pool.imap(analyze_article, [str(p) for p in paths], chunksize=1)
         else:
             results = (analyze_article(str(p)) for p in paths)
         # made after the fork, so that no worker inherits the spilled text's file buffer
         builder = SparseBuilder(settings, spill_text=True)
+        problems: list[str] = []
         for size, (meta, rows) in zip(sizes, results):
+            bar.update(size)
+            if meta is None or problems:  # after the first bad file, only look for more
+                if meta is None:
+                    problems.append(rows)
+                continue
             doc = builder.add_document(*meta)
             for text, terms, section, paragraph, number, start, end, digest in rows:
                 if digest in seen:
                     continue
                 seen.add(digest)
                 builder.add(text, terms, doc, section, paragraph, number, start, end)
-            bar.update(size)
         if pool is not None:
             pool.close()
             pool.join()
@@ -140,6 +160,8 @@ def build_corpus_index(
         bar.close()
         if pool is not None:
             pool.terminate()
+    if problems:
+        raise unusable_files(problems)
     if not seen:
         raise nothing_citable([str(p) for p in paths])
     del seen
@@ -147,27 +169,60 @@ def build_corpus_index(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m retrieval.build``: build and persist a corpus index; returns the exit code."""
+    """``python -m retrieval.build``: build and persist a corpus index; returns the exit code.
+
+    Errors are one line on stderr, exit 2; Ctrl-C stops the workers and exits 130
+    with no traceback and no temporary directory left behind.
+    """
     parser = argparse.ArgumentParser(
         prog="python -m retrieval.build",
         description="Segment, analyze and index a corpus directory; write the index to disk.",
     )
     parser.add_argument("corpus", metavar="CORPUS_DIR", help="directory of .txt/.md articles")
-    parser.add_argument("--index-dir", metavar="DIR", help="where to write (default CORPUS_DIR/.index)")
+    parser.add_argument(
+        "--index-dir",
+        metavar="DIR",
+        help="where to write (default CORPUS_DIR/.index); an existing DIR must be empty or an index",
+    )
     parser.add_argument("--workers", type=int, default=None, help="processes (default: all cores for large corpora)")
     args = parser.parse_args(argv)
     from . import store
 
+    if args.index_dir is not None:
+        problem = None
+        if not args.index_dir.strip():
+            problem = "--index-dir needs a directory"
+        elif args.index_dir.strip().lower() in _OFF_WORDS:
+            problem = (
+                f"--index-dir {args.index_dir}: the build command writes an index, it cannot be off "
+                f"(for a directory of that name, write ./{args.index_dir})"
+            )
+        if problem:
+            print(f"build: error: {problem}", file=sys.stderr)
+            return EXIT_USAGE
+    directory = Path(args.index_dir) if args.index_dir is not None else store.default_index_dir(args.corpus)
     settings = Settings()
     try:
+        store.check_target(directory, args.corpus)  # before the work, not after it
+        stats: list = []
+        fingerprint = store.fingerprint(args.corpus, settings, stats=stats)  # before: an edit meanwhile is stale
         started = time.perf_counter()
         index = build_corpus_index(args.corpus, settings, workers=args.workers, progress=True)
         built = time.perf_counter() - started
-        directory = Path(args.index_dir) if args.index_dir else store.default_index_dir(args.corpus)
-        store.save(index, directory, store.fingerprint(args.corpus, settings))
-    except (RetrievalError, OSError) as exc:
+        try:
+            store.save(index, directory, fingerprint, stats=stats, corpus_dir=args.corpus)
+        except OSError as exc:
+            print(f"build: error: could not write the index to {directory}: {store.reason(exc)}", file=sys.stderr)
+            return EXIT_USAGE
+    except RetrievalError as exc:
         print(f"build: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:
+        print(f"build: error: {store.reason(exc)}" + (f": {exc.filename}" if exc.filename else ""), file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("build: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     print(
         f"indexed {index.size} sentences ({len(index.documents.ids)} articles, "
         f"{len(index.vocabulary)} terms) in {built:.1f} s -> {directory}",

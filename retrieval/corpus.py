@@ -155,10 +155,18 @@ def load_articles(directory: str | Path) -> list[Article]:
     Raises
     ------
     CorpusError
-        The directory is missing or not a directory, holds no article file, a file
-        cannot be read or decoded (named in the message), or two files share a doc id.
+        The directory is missing or not a directory, holds no article file, files
+        cannot be read or decoded (all named in one message, see :func:`unusable_files`),
+        or two files share a doc id.
     """
-    articles = [read_article(p) for p in article_paths(directory)]
+    articles, problems = [], []
+    for path in article_paths(directory):
+        try:
+            articles.append(read_article(path))
+        except CorpusError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise unusable_files(problems)
     seen: dict[str, str] = {}
     for article in articles:
         if article.doc_id in seen:
@@ -167,6 +175,23 @@ def load_articles(directory: str | Path) -> list[Article]:
             )
         seen[article.doc_id] = article.path
     return articles
+
+
+MAX_NAMED = 10
+
+
+def unusable_files(problems: list[str]) -> CorpusError:
+    """One error for every article file that cannot be used (``problems``: each file's
+    :class:`CorpusError` message, in corpus order), so that one run reports them all.
+
+    A single problem is its own message; more read ``N corpus files cannot be used:
+    A ...; B ...``, naming at most ``MAX_NAMED`` and then ``and N more``.
+    """
+    if len(problems) == 1:
+        return CorpusError(problems[0])
+    named = "; ".join(problems[:MAX_NAMED])
+    more = f"; and {len(problems) - MAX_NAMED} more" if len(problems) > MAX_NAMED else ""
+    return CorpusError(f"{len(problems)} corpus files cannot be used: {named}{more}")
 
 
 def is_heading(line: str) -> bool:
