@@ -48,6 +48,7 @@ Every feature's gain on SQuAD is measured by ``benchmarks/features.py``.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -65,10 +66,12 @@ _REFERS_BACK = re.compile(
     re.I,
 )
 
-_NUMBER_WORDS = (
-    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
-    r"fifty|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|once|twice|thrice|"
-    r"single|double|triple|half|several|few|many|number"
+# words that state a count (not vague quantities such as "several", "many", "number")
+_COUNT_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+    r"eighty|ninety|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|once|twice|"
+    r"thrice|half"
 )
 _MONTHS = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
@@ -81,7 +84,7 @@ _EXPECTED = {
     ),
     "number": (
         re.compile(r"\bhow (?:many|much)\b", re.I),
-        re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.I),
+        re.compile(rf"\d|\b(?:{_COUNT_WORDS})\b", re.I),
     ),
     "date": (
         re.compile(r"^\s*when\b|\b(?:what|which) (?:year|date|day|month|time|century|decade)\b", re.I),
@@ -158,9 +161,14 @@ class Features:
     context: float = 0.3
     previous: float = 0.6
     phrase: float = 0.0
-    answer_type: float = 0.05
+    answer_type: float = 0.1
     prefix: float = 0.5
     quote_ranked: bool = True
+    paragraph: float = 1.0
+    paragraph_k1: float = 1.2
+    paragraph_b: float = 0.75
+    bm25: float = 0.3
+    proximity: float = 0.1
 
 
 DEFAULT_FEATURES = Features()
@@ -168,21 +176,50 @@ DEFAULT_FEATURES = Features()
 
 _RANK_TYPES = {
     "date": (
-        re.compile(r"^\s*when\b|\b(?:what|which) (?:year|date|day|month|century|decade)\b|\bwhat time\b", re.I),
-        re.compile(rf"\b(?:1\d{{3}}|20\d{{2}})s?\b|\b(?:{_MONTHS})\b|\bcentur(?:y|ies)\b|\b\d+(?:st|nd|rd|th)\b|\bBC\b|\bAD\b", re.I),
+        re.compile(
+            r"^\s*when\b|\bwhen (?:did|was|were|is|does|do|will|had|has)\b|"
+            r"\b(?:what|which) (?:year|date|day|month|century|decade|era|period)\b|\bwhat time\b",
+            re.I,
+        ),
+        re.compile(
+            rf"\b(?:1\d{{3}}|20\d{{2}})s?\b|\b(?:{_MONTHS})\b|\bcentur(?:y|ies)\b|\b\d+(?:st|nd|rd|th)\b|\bBC\b|\bAD\b",
+            re.I,
+        ),
     ),
     "number": (
-        re.compile(r"\bhow (?:many|much|long|far|old|large|big|high|tall)\b|\bwhat (?:percentage|number|amount)\b", re.I),
-        re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.I),
+        re.compile(
+            r"\bhow (?:many|much|long|far|old|large|big|high|tall|often|fast|heavy|deep|wide)\b|"
+            r"\bwhat (?:percentage|percent|number|amount|proportion|fraction|size|population)\b",
+            re.I,
+        ),
+        re.compile(rf"\d[\d,.]*|\b(?:{_COUNT_WORDS})\b", re.I),
     ),
-    "person": (re.compile(r"^\s*(?:who|whom|whose)\b|\bwho (?:was|is|were|did)\b", re.I), None),
+    "person": (
+        re.compile(
+            r"^\s*(?:who|whom|whose)\b|\bwho (?:was|is|were|did|had|has)\b|"
+            r"\b(?:which|what) (?:person|player|man|woman|king|president|leader|emperor|"
+            r"scientist|writer|author|team|company|group|organi[sz]ation)\b",
+            re.I,
+        ),
+        None,
+    ),
+    "place": (
+        re.compile(
+            r"^\s*where\b|\bwhere (?:did|was|is|were|does|do)\b|"
+            r"\b(?:what|which) (?:city|country|state|region|place|town|area|location|continent|"
+            r"island|river|county|province|nation)\b",
+            re.I,
+        ),
+        None,
+    ),
 }
-_CAPITALISED = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+")
+# a capitalised word that does not open the sentence or a quotation
+_CAPITALISED = re.compile(r"(?<!^)(?<![.!?] )(?<![\"(] )\b[A-Z][\w'-]*")
 
 
 def ranking_answer_type(question: str) -> str | None:
-    """``"date"``, ``"number"``, ``"person"`` or None: what kind of answer the
-    question's wh-phrase asks for (used as ranking evidence, not for abstaining)."""
+    """``"date"``, ``"number"``, ``"person"``, ``"place"`` or None: what kind of answer
+    the question's wh-phrase asks for (used as ranking evidence, not for abstaining)."""
     for name, (asks, _) in _RANK_TYPES.items():
         if asks.search(question):
             return name
@@ -190,12 +227,34 @@ def ranking_answer_type(question: str) -> str | None:
 
 
 def offers_answer_type(text: str, answer_type: str, question_words: frozenset[str]) -> bool:
-    """Whether ``text`` holds a candidate answer of ``answer_type``: a year, month or
-    century (date); a digit or number word (number); a capitalised word, not opening
-    the sentence, that the question does not use (person)."""
-    if answer_type == "person":
-        return any(m.group().lower() not in question_words for m in _CAPITALISED.finditer(text))
-    return bool(_RANK_TYPES[answer_type][1].search(text))
+    """Whether ``text`` holds a candidate answer of ``answer_type`` that the question
+    does not already contain: a year, month or century (date); a digit or count word
+    (number); a capitalised word not opening the sentence (person, place). Material
+    whose every word is in ``question_words`` (lowercase) does not count: "When did
+    the 1998 storm hit?" is not answered by "1998"."""
+    found = _CAPITALISED if _RANK_TYPES[answer_type][1] is None else _RANK_TYPES[answer_type][1]
+    for match in found.finditer(text):
+        words = re.findall(r"\w+", match.group().lower())
+        if words and not all(w in question_words for w in words):
+            return True
+    return False
+
+
+def proximity(sentence_terms: Sequence[str], weights: dict[str, float]) -> float:
+    """Closeness of the question's terms in the sentence: each matched term's weight
+    divided by its distance (in terms) to the nearest occurrence of another matched
+    question term, summed (0 with fewer than two distinct matched terms)."""
+    where: dict[str, list[int]] = {}
+    for i, t in enumerate(sentence_terms):
+        if t in weights:
+            where.setdefault(t, []).append(i)
+    if len(where) < 2:
+        return 0.0
+    total = 0.0
+    for t, mine in where.items():
+        distance = min(abs(i - j) for u, theirs in where.items() if u != t for i in mine for j in theirs)
+        total += weights[t] / distance
+    return total
 
 
 @dataclass(frozen=True)
@@ -207,30 +266,54 @@ class _Candidate:
     score: float = 0.0  # fused ranking score
 
 
-def _neighbourhood(index: SentenceIndex, position: int) -> tuple[set[str], set[str]]:
-    """Terms of the sentence just before ``position`` in its article, and of every
-    other sentence of its paragraph.
+class _Paragraphs:
+    """Per-question cache of the candidates' paragraphs: each paragraph's positions
+    (contiguous in corpus order) and term counts.
 
-    Uses only adjacent positions (corpus order), so the work is proportional to the
-    paragraph's length, never to the corpus size.
+    Found by walking from a candidate to the neighbouring positions while the
+    citation's (doc_id, paragraph) stays the same, so the work is proportional to the
+    candidates' paragraphs, never to the corpus size.
     """
-    citation = index.sentence(position).citation
-    key = (citation.doc_id, citation.paragraph)
-    before: set[str] = set()
-    if position > 0:
-        c = index.sentence(position - 1).citation
+
+    def __init__(self, index: SentenceIndex):
+        self.index = index
+        self._of: dict[int, tuple[str, int]] = {}
+        self.terms: dict[tuple[str, int], Counter] = {}
+        self.span: dict[tuple[str, int], tuple[int, int]] = {}
+
+    def key(self, position: int) -> tuple[str, int]:
+        key = self._of.get(position)
+        if key is not None:
+            return key
+        index = self.index
+        citation = index.sentence(position).citation
+        key = (citation.doc_id, citation.paragraph)
+        first = last = position
+        while first > 0 and self._same(first - 1, key):
+            first -= 1
+        while last + 1 < index.size and self._same(last + 1, key):
+            last += 1
+        counts: Counter = Counter()
+        for other in range(first, last + 1):
+            counts.update(index.sentence_terms(other))
+            self._of[other] = key
+        self.terms[key] = counts
+        self.span[key] = (first, last)
+        return key
+
+    def _same(self, position: int, key: tuple[str, int]) -> bool:
+        c = self.index.sentence(position).citation
+        return (c.doc_id, c.paragraph) == key
+
+    def before(self, position: int) -> set[str]:
+        """Terms of the sentence just before ``position`` in the same article."""
+        if position == 0:
+            return set()
+        citation = self.index.sentence(position).citation
+        c = self.index.sentence(position - 1).citation
         if c.doc_id == citation.doc_id and c.sentence == citation.sentence - 1:
-            before = set(index.sentence_terms(position - 1))
-    paragraph: set[str] = set()
-    for step in (-1, 1):
-        other = position + step
-        while 0 <= other < index.size:
-            c = index.sentence(other).citation
-            if (c.doc_id, c.paragraph) != key:
-                break
-            paragraph.update(index.sentence_terms(other))
-            other += step
-    return before, paragraph
+            return set(self.index.sentence_terms(position - 1))
+        return set()
 
 
 def dominance_order(candidates: list[_Candidate]) -> list[_Candidate]:
@@ -272,14 +355,29 @@ def _candidates(
     bigrams = {(a, b): (weights[a] + weights[b]) / 2 for a, b in zip(terms, terms[1:]) if a != b}
     answer_type = ranking_answer_type(question) if features.answer_type else None
     question_words = frozenset(w.lower() for w in re.findall(r"\w+", question))
+    scored_positions = index.score_terms(terms, features.candidates)
+    paragraphs = _Paragraphs(index)
+    keys = [paragraphs.key(s.position) for s in scored_positions]
+    paragraph_score: dict[tuple[str, int], float] = {}
+    if features.paragraph and scored_positions:
+        lengths = [sum(paragraphs.terms[k].values()) for k in dict.fromkeys(keys)]
+        mean_length = sum(lengths) / len(lengths)
+        k1, b = features.paragraph_k1, features.paragraph_b
+        for key in dict.fromkeys(keys):
+            counts = paragraphs.terms[key]
+            norm = k1 * (1 - b + b * sum(counts.values()) / mean_length)
+            paragraph_score[key] = sum(
+                weights[t] * counts[t] * (k1 + 1) / (counts[t] + norm) for t in distinct if counts[t]
+            ) / (total * (k1 + 1))
     out = []
-    for scored in index.score_terms(terms, features.candidates):
+    for scored, key in zip(scored_positions, keys):
         present = set(index.sentence_terms(scored.position))
         matched = frozenset(t for t in distinct if t in present)
         coverage = sum(weights[t] for t in matched) / total
         score = coverage
         if features.context or features.previous:
-            before, paragraph = _neighbourhood(index, scored.position)
+            before = paragraphs.before(scored.position)
+            paragraph = paragraphs.terms[key]
             for t in distinct:
                 if t not in matched:
                     share = max(
@@ -287,6 +385,8 @@ def _candidates(
                         features.previous if t in before else 0.0,
                     )
                     score += share * weights[t] / total
+        if features.paragraph:
+            score += features.paragraph * paragraph_score[key]
         if features.prefix:
             stems = {u[:PREFIX] for u in present if len(u) >= PREFIX}
             score += features.prefix * sum(
@@ -297,6 +397,10 @@ def _candidates(
             sentence_terms = index.sentence_terms(scored.position)
             pairs = set(zip(sentence_terms, sentence_terms[1:]))
             score += features.phrase * sum(w for pair, w in bigrams.items() if pair in pairs) / total
+        if features.bm25:
+            score += features.bm25 * scored.score / total
+        if features.proximity and len(matched) > 1:
+            score += features.proximity * proximity(index.sentence_terms(scored.position), weights) / total
         if answer_type is not None and offers_answer_type(
             index.sentence(scored.position).text, answer_type, question_words
         ):
