@@ -62,3 +62,9 @@ def test_stopword_list_is_shipped():
     words = stopwords()
     assert {"the", "is", "what", "who", "many"} <= words
     assert "won" not in words and "us" not in words
+
+
+def test_accents_of_latin_letters_are_folded():
+    assert analyze("Céleron") == analyze("Celeron")
+    assert tokenize("Pokémon naïve") == ["Pokemon", "naive"]
+    assert analyze("नमस्ते") == ["नमस्ते"]  # other scripts keep their marks
