@@ -131,7 +131,6 @@ class Explanation:
     bm25: float
 
 
-ABSTAIN_UNKNOWN_NAME = True
 NAME_PREFIX = 4
 
 
@@ -259,6 +258,16 @@ class Features:
     quote_ranked : bool
         Quote the ranking's best sentence first, rather than the best one that passes
         the abstention test on its own.
+    paragraph : float
+        Weight of the paragraph's BM25 score (the paragraph as one document, with
+        ``paragraph_k1`` and ``paragraph_b``), in units of the question's weight.
+    bm25 : float
+        Weight of the sentence's own BM25Okapi score, in the same units.
+    proximity : float
+        Weight of the closeness of the matched question terms (:func:`proximity`).
+    unknown_names : bool
+        Abstain when the question names something the corpus never mentions
+        (:func:`unknown_names`); an abstention rule, not a ranking feature.
     """
 
     candidates: int = CANDIDATES
@@ -274,6 +283,7 @@ class Features:
     paragraph_b: float = 0.75
     bm25: float = 0.3
     proximity: float = 0.1
+    unknown_names: bool = True
 
 
 DEFAULT_FEATURES = Features()
@@ -600,7 +610,7 @@ def answer(
         if c.coverage >= MIN_COVERAGE
         and has_answer_type(index.sentence(c.position).text, answer_type)
     ]
-    if candidates and ABSTAIN_UNKNOWN_NAME and unknown_names(question, index, _nearby(index, ranked)):
+    if candidates and features.unknown_names and unknown_names(question, index, _nearby(index, ranked)):
         candidates = []
     if not candidates:
         return Answer(question=question, answered=False, reason="not_found")
