@@ -33,7 +33,7 @@ OFF = {
     "paragraph": ("paragraph BM25 score, 1.0", 0.0),
     "bm25": ("sentence BM25, 0.3", 0.0),
     "proximity": ("proximity, 0.1", 0.0),
-    "context": ("paragraph terms, 0.3", 0.0),
+    "context": ("+ paragraph terms 0.3 (round 1; not kept)", 0.3),
     "previous": ("sentence before, 0.6", 0.0),
     "answer_type": ("answer type, +0.1", 0.0),
     "prefix": ("near-match, 0.5", 0.0),
@@ -49,7 +49,10 @@ def rows() -> list[tuple[str, Features]]:
         ("all features (product)", DEFAULT_FEATURES),
         ("- fused ranking (coverage first instead)", replace(DEFAULT_FEATURES, coverage_first=True)),
     ]
-    out += [(f"- {label}", replace(DEFAULT_FEATURES, **{name: value})) for name, (label, value) in OFF.items()]
+    out += [
+        (label if label.startswith("+") else f"- {label}", replace(DEFAULT_FEATURES, **{name: value}))
+        for name, (label, value) in OFF.items()
+    ]
     out.append(("+ phrase 0.3 (bigrams; not kept)", replace(DEFAULT_FEATURES, phrase=0.3)))
     out.append(("+ paragraph k1 2.0 (not kept)", replace(DEFAULT_FEATURES, paragraph_k1=2.0)))
     return out
