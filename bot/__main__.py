@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         return _fail(str(exc))
     try:
-        engine = Engine.load(cfg.corpus, cfg.settings)
+        engine = Engine.load(cfg.corpus, cfg.settings, index_dir=bot_config_module.index_dir())
     except RetrievalError as exc:
         return _fail(f"cannot load the corpus: {exc}")
     except OSError as exc:  # e.g. permission problems the engine did not wrap

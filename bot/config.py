@@ -100,6 +100,21 @@ def corpus_dir(env: dict | None = None) -> str:
     return env.get("ASK_CORPUS", "").strip() or DEFAULT_CORPUS
 
 
+def index_dir(env: dict | None = None) -> str | bool | None:
+    """``ASK_INDEX_DIR``: where the persisted index lives.
+
+    Returns None (unset: ``<corpus>/.index``), False (``off``: keep the index in memory
+    only, write nothing) or the directory path.
+    """
+    env = os.environ if env is None else env
+    raw = env.get("ASK_INDEX_DIR", "").strip()
+    if not raw:
+        return None
+    if raw.lower() in ("off", "none", "0", "false", "no"):
+        return False
+    return raw
+
+
 def retrieval_settings(env: dict | None = None) -> Settings:
     """Engine :class:`~retrieval.Settings` from ``ASK_TOP_K``, ``ASK_MAX_QUOTES``,
     ``ASK_ENGINE``, ``BM25_K1``, ``BM25_B`` and ``BM25_EPSILON`` (all optional).
@@ -111,17 +126,27 @@ def retrieval_settings(env: dict | None = None) -> Settings:
     """
     env = os.environ if env is None else env
     defaults = Settings()
+    values = {
+        "k1": _float(env, "BM25_K1", defaults.k1),
+        "b": _float(env, "BM25_B", defaults.b),
+        "epsilon": _float(env, "BM25_EPSILON", defaults.epsilon),
+        "top_k": _int(env, "ASK_TOP_K", defaults.top_k, minimum=1),
+        "max_quotes": _int(env, "ASK_MAX_QUOTES", defaults.max_quotes, minimum=1),
+        "engine": env.get("ASK_ENGINE", "").strip().lower() or defaults.engine,
+    }
+    keys = {
+        "k1": "BM25_K1",
+        "b": "BM25_B",
+        "epsilon": "BM25_EPSILON",
+        "top_k": "ASK_TOP_K",
+        "max_quotes": "ASK_MAX_QUOTES",
+        "engine": "ASK_ENGINE",
+    }
     try:
-        return Settings(
-            k1=_float(env, "BM25_K1", defaults.k1),
-            b=_float(env, "BM25_B", defaults.b),
-            epsilon=_float(env, "BM25_EPSILON", defaults.epsilon),
-            top_k=_int(env, "ASK_TOP_K", defaults.top_k, minimum=1),
-            max_quotes=_int(env, "ASK_MAX_QUOTES", defaults.max_quotes, minimum=1),
-            engine=env.get("ASK_ENGINE", "").strip() or defaults.engine,
-        )
+        return Settings(**values)
     except SettingsError as exc:
-        raise ConfigError(str(exc)) from None
+        field, _, rest = str(exc).partition(" ")
+        raise ConfigError(f"{keys.get(field, field)}: {field} {rest}") from None
 
 
 @dataclass(frozen=True)

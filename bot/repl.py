@@ -121,6 +121,12 @@ def repl(
 
 def _line_reader() -> Callable[[str], str]:
     """prompt_toolkit with history on a terminal; plain lines from a pipe."""
+    if sys.stdin is None:  # started with stdin closed: nothing to read
+
+        def closed(prompt: str) -> str:
+            raise EOFError
+
+        return closed
     if sys.stdin.isatty() and sys.stdout.isatty():
         from prompt_toolkit import PromptSession
         from prompt_toolkit.history import FileHistory, InMemoryHistory
@@ -191,6 +197,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--sentences lists the sentences; give no question or --explain with it")
     if (args.json or args.explain) and not (asked or args.sentences):
         parser.error("--json and --explain need a question (or --sentences for --json)")
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and hasattr(stream, "reconfigure"):
+            # a terminal that cannot show a character gets "?" rather than a crash
+            stream.reconfigure(errors="replace")
     try:
         return _run(args, question, asked)
     except KeyboardInterrupt:  # Ctrl-C while loading: leave quietly
@@ -203,12 +213,13 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
         config.load_dotenv_file()
         settings = config.retrieval_settings()
         corpus = args.corpus or config.corpus_dir()
+        index_dir = config.index_dir()
         from retrieval import Engine, RetrievalError
     except config.ConfigError as exc:
         print(f"ask: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        engine = Engine.load(corpus, settings)
+        engine = Engine.load(corpus, settings, index_dir=index_dir)
     except RetrievalError as exc:
         print(f"ask: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -243,7 +254,7 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
                     _print(render_explanation(question, engine.explain(question)))
             return EXIT_OK
         session = Session(engine)
-        if sys.stdin.isatty():
+        if sys.stdin is not None and sys.stdin.isatty():
             _print(
                 f"Loaded {_count(len(engine.articles), 'article')}, "
                 f"{_count(len(engine.sentences), 'sentence')}. :help for help, Ctrl-D to quit."

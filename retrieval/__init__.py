@@ -12,8 +12,9 @@ Knows nothing of Discord, terminals or the environment. Typical use::
 from .answer import Explanation, answer, explain
 from .engine import Engine, Source
 from .errors import CorpusError, EmptyCorpusError, IndexFileError, RetrievalError, SettingsError
-from .index import SentenceIndex
+from .index import SentenceIndex, build_index
 from .settings import Settings
+from .sparse import SparseSentenceIndex
 from .types import Answer, Article, Citation, Hit, Quote, Sentence, TermContribution
 
 __all__ = [
@@ -32,8 +33,10 @@ __all__ = [
     "SentenceIndex",
     "Settings",
     "SettingsError",
+    "SparseSentenceIndex",
     "Source",
     "TermContribution",
     "answer",
+    "build_index",
     "explain",
 ]

@@ -5,18 +5,29 @@ normalise -> tokenize -> stopwords -> stem:
 1. Unicode NFKC; curly quotes and apostrophes folded to straight ones; soft hyphens,
    word joiners and byte-order marks removed; zero-width spaces become spaces (they
    separate words); lowercase.
-2. Tokens with nltk's :class:`~nltk.tokenize.regexp.RegexpTokenizer`: numbers whole
+2. Tokens as nltk's :class:`~nltk.tokenize.regexp.RegexpTokenizer` finds them (same
+   pattern, same ``regex`` engine and flags; see :func:`_tokenizer`): numbers whole
    (``11,000`` -> ``11000``, ``3.5`` stays one token), words split at hyphens, a
    possessive ``'s`` dropped (``mayor's`` -> ``mayor``), accents of Latin letters
    removed (``Céleron`` -> ``Celeron``, as Lucene's ASCII folding; other scripts kept).
 3. Stopwords from ``data/stopwords.txt`` removed (an all-capitals acronym such as
    ``US`` is kept even when its lowercase form is a stopword).
 4. Snowball English stemmer (Porter 2; nltk), memoised per distinct word.
+
+Import cost: ``import nltk.<anything>`` executes ``nltk/__init__.py``, which imports
+all of nltk (~0.85 s). The query path needs only the tokenizer regex and the Snowball
+stemmer, so this module loads ``nltk/stem/snowball.py`` and the few modules it needs
+without executing ``nltk/__init__.py`` (see :func:`_load_snowball`); the tests check
+that the result equals the normally imported stemmer's and tokenizer's output.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import re
+import sys
+import types
 import unicodedata
 from functools import lru_cache
 from importlib import resources
@@ -52,16 +63,35 @@ _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+$")
 def normalize(text: str) -> str:
     """Unicode-normalise ``text`` (NFKC, folded quotes, invisible characters removed).
 
-    Case is kept; :func:`analyze` lowercases after tokenizing.
+    Case is kept; :func:`analyze` lowercases after tokenizing. ASCII text is returned
+    as is (every folded character is non-ASCII and NFKC leaves ASCII unchanged).
     """
+    if text.isascii():
+        return text
     return unicodedata.normalize("NFKC", text.translate(_FOLD)).translate(_FOLD)
+
+
+# RegexpTokenizer's default flags
+_TOKEN_FLAGS = re.UNICODE | re.MULTILINE | re.DOTALL
+
+
+_ASCII_TOKEN = re.compile(_TOKEN_PATTERN, _TOKEN_FLAGS)  # for ASCII text only (see analyze)
 
 
 @lru_cache(maxsize=1)
 def _tokenizer():
-    from nltk.tokenize.regexp import RegexpTokenizer
+    """The token pattern compiled exactly as ``RegexpTokenizer(_TOKEN_PATTERN)`` does.
 
-    return RegexpTokenizer(_TOKEN_PATTERN)
+    nltk 3.10 compiles a RegexpTokenizer's pattern with the third-party ``regex``
+    engine (``nltk.redos.compile``) and runs every match under a 5 s timeout; the
+    timeout wrapper makes ``tokenize`` about 3x slower. The pattern here is linear
+    (no nested quantifier over the same characters), so it is compiled with the same
+    engine and flags and run without the wrapper: ``findall`` returns what
+    ``RegexpTokenizer(_TOKEN_PATTERN).tokenize`` returns (tested).
+    """
+    import regex
+
+    return regex.compile(_TOKEN_PATTERN, _TOKEN_FLAGS)
 
 
 @lru_cache(maxsize=1)
@@ -73,11 +103,54 @@ def stopwords() -> frozenset[str]:
     )
 
 
+def _load_snowball() -> types.ModuleType:
+    """``nltk.stem.snowball``, imported without running ``nltk/__init__.py``.
+
+    When nltk is already imported, this is the normal import. Otherwise the package
+    ``nltk``, its subpackage ``nltk.stem`` and ``nltk.corpus`` are replaced, for the
+    duration of the import only, by empty stand-in modules: ``nltk`` and
+    ``nltk.stem`` get the real ``__path__`` (so ``snowball.py``, ``porter.py``,
+    ``api.py``, ``util.py``, ``redos.py`` and ``termsec.py`` load from the installed
+    nltk, unchanged) and ``nltk.corpus`` offers ``stopwords = None`` (the stemmer
+    needs the stopword corpus only with ``ignore_stopwords=True``, never used here).
+    Afterwards every ``nltk*`` entry added to ``sys.modules`` is removed again, so a
+    later ``import nltk`` (the segmenter at build time) runs the real package.
+
+    Returns
+    -------
+    module
+        The loaded ``snowball`` module (``EnglishStemmer`` et al.).
+    """
+    if "nltk" in sys.modules:
+        return importlib.import_module("nltk.stem.snowball")
+    spec = importlib.util.find_spec("nltk")  # locates the package; does not execute it
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("nltk is not installed")
+    root = list(spec.submodule_search_locations)[0]
+    before = set(sys.modules)
+    stand_ins = {
+        "nltk": [root],
+        "nltk.stem": [f"{root}/stem"],
+        "nltk.corpus": None,
+    }
+    for name, path in stand_ins.items():
+        module = types.ModuleType(name, "stand-in (see retrieval.analyze._load_snowball)")
+        if path is not None:
+            module.__path__ = path
+        else:
+            module.stopwords = None
+        sys.modules[name] = module
+    try:
+        return importlib.import_module("nltk.stem.snowball")
+    finally:
+        for name in set(sys.modules) - before:
+            if name == "nltk" or name.startswith("nltk."):
+                del sys.modules[name]
+
+
 @lru_cache(maxsize=1)
 def _stemmer():
-    from nltk.stem.snowball import EnglishStemmer
-
-    return EnglishStemmer()
+    return _load_snowball().EnglishStemmer()
 
 
 @lru_cache(maxsize=1 << 20)
@@ -103,7 +176,7 @@ def fold_accents(text: str) -> str:
 def tokenize(text: str) -> list[str]:
     """Normalised word and number tokens of ``text``, case kept, in text order."""
     tokens = []
-    for token in _tokenizer().tokenize(fold_accents(normalize(text))):
+    for token in _tokenizer().findall(fold_accents(normalize(text))):
         if token[0].isdigit():
             if _THOUSANDS.match(token):
                 token = token.replace(",", "")
@@ -125,6 +198,17 @@ def terms_of_tokens(tokens: list[str]) -> list[str]:
     return terms
 
 
+def _term_of_match(match: str) -> str:
+    """The index term of one raw tokenizer match ("" when it is a stopword)."""
+    (token,) = tokenize(match) or ("",)  # a match tokenizes to itself (post-processed)
+    terms = terms_of_tokens([token]) if token else []
+    return terms[0] if terms else ""
+
+
+_TERMS: dict[str, str] = {}  # raw match -> term ("" = dropped); see analyze()
+_TERMS_MAX = 1 << 20
+
+
 def analyze(text: str) -> list[str]:
     """Index terms of ``text``: normalise -> tokenize -> stopwords -> stem.
 
@@ -138,5 +222,29 @@ def analyze(text: str) -> list[str]:
     list of str
         Terms in text order, repeats kept (BM25 counts term frequency). Empty when
         the text has no usable words (``"?"``, ``"the"``, an emoji).
+
+    Notes
+    -----
+    Equal to ``terms_of_tokens(tokenize(text))``. Each raw tokenizer match is turned
+    into its term once and memoised (a dict of at most ``_TERMS_MAX`` entries, cleared
+    when full), since post-processing, stopword removal and stemming depend on the
+    match alone. ASCII text is matched with the stdlib ``re`` engine (same pattern and
+    flags; the same matches on ASCII, and faster), other text with ``regex``.
     """
-    return terms_of_tokens(tokenize(text))
+    cache = _TERMS
+    text = fold_accents(normalize(text))
+    # On ASCII text the stdlib engine finds exactly what ``regex`` finds (\d, \w and
+    # \W agree on ASCII; same leftmost-first alternation), and faster.
+    matches = (_ASCII_TOKEN if text.isascii() else _tokenizer()).findall(text)
+    terms = list(map(cache.get, matches))
+    if None in terms:
+        for i, term in enumerate(terms):
+            if term is None:
+                match = matches[i]
+                term = cache.get(match)  # a repeat of a match filled in just before
+                if term is None:
+                    if len(cache) >= _TERMS_MAX:
+                        cache.clear()
+                    term = cache[match] = _term_of_match(match)
+                terms[i] = term
+    return list(filter(None, terms))  # "" = a dropped match

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .analyze import normalize
 from .errors import CorpusError, EmptyCorpusError
 from .types import Article, Citation, Sentence
 
@@ -73,6 +74,8 @@ def read_article(path: Path) -> Article:
 
         try:
             loaded = yaml.safe_load(match.group(1))
+        except ValueError as exc:  # a timestamp that is no date: "date: 2024-13-45"
+            raise CorpusError(f"{path}: front matter has an impossible value: {exc}") from exc
         except yaml.YAMLError as exc:
             problem = getattr(exc, "problem", None) or "cannot be parsed"
             mark = getattr(exc, "problem_mark", None)
@@ -84,6 +87,10 @@ def read_article(path: Path) -> Article:
         text = text[match.end():]
     elif _OPENS_FRONT_MATTER.match(text):
         raise CorpusError(f"{path}: front matter opened with '---' is never closed by a '---' line")
+    for key in ("title", "date", "source"):
+        value = meta.get(key)
+        if isinstance(value, (list, dict, set)):
+            raise CorpusError(f"{path}: front matter {key!r} must be a single value, got {value!r}")
     title = str(meta.get("title") or "").strip() or _title_from_name(path.stem)
     date = meta.get("date")
     source = meta.get("source")
@@ -97,16 +104,13 @@ def read_article(path: Path) -> Article:
     )
 
 
-def load_articles(directory: str | Path) -> list[Article]:
-    """Read every ``.txt``/``.md`` article in ``directory`` (not recursive), by file name.
-
-    Hidden files (``.name``) are skipped.
+def article_paths(directory: str | Path) -> list[Path]:
+    """The article files of ``directory`` (``.txt``/``.md``, not hidden, not recursive), by name.
 
     Raises
     ------
     CorpusError
-        The directory is missing or not a directory, holds no article file, a file
-        cannot be read or decoded (named in the message), or two files share a doc id.
+        The directory is missing or not a directory, or holds no article file.
     """
     root = Path(directory)
     if not root.exists():
@@ -129,7 +133,32 @@ def load_articles(directory: str | Path) -> list[Article]:
         raise CorpusError(
             f"corpus directory {root} has no articles (expected .txt or .md files)"
         )
-    articles = [read_article(p) for p in paths]
+    return paths
+
+
+def check_unique_ids(paths: list[Path]) -> None:
+    """Raise :class:`CorpusError` when two article files share a doc id (file stem)."""
+    seen: dict[str, str] = {}
+    for path in paths:
+        if path.stem in seen:
+            raise CorpusError(
+                f"two articles share the id {path.stem!r}: {seen[path.stem]} and {path}"
+            )
+        seen[path.stem] = str(path)
+
+
+def load_articles(directory: str | Path) -> list[Article]:
+    """Read every ``.txt``/``.md`` article in ``directory`` (not recursive), by file name.
+
+    Hidden files (``.name``) are skipped.
+
+    Raises
+    ------
+    CorpusError
+        The directory is missing or not a directory, holds no article file, a file
+        cannot be read or decoded (named in the message), or two files share a doc id.
+    """
+    articles = [read_article(p) for p in article_paths(directory)]
     seen: dict[str, str] = {}
     for article in articles:
         if article.doc_id in seen:
@@ -151,8 +180,6 @@ def is_boilerplate(line: str) -> bool:
 
 
 def _dedupe_key(text: str) -> str:
-    from .analyze import normalize
-
     return " ".join(normalize(text).casefold().split())
 
 
@@ -166,9 +193,31 @@ def split_article(article: Article) -> list[Sentence]:
         numbers count body paragraphs (non-heading lines) from 1. Offsets index
         ``article.text``.
     """
+    doc_id, title = article.doc_id, article.title
+    return [
+        Sentence(
+            id=f"{doc_id}:{number}",
+            text=text,
+            citation=Citation(
+                doc_id=doc_id,
+                title=title,
+                section=section,
+                paragraph=paragraph,
+                sentence=number,
+                start=start,
+                end=end,
+            ),
+        )
+        for text, section, paragraph, number, start, end in sentence_rows(article)
+    ]
+
+
+def sentence_rows(article: Article) -> list[tuple[str, str | None, int, int, int, int]]:
+    """:func:`split_article` without the objects: ``(text, section, paragraph, number,
+    start, end)`` per citable sentence, in article order (what the index build needs)."""
     from .segment import split_sentences
 
-    sentences: list[Sentence] = []
+    rows: list[tuple[str, str | None, int, int, int, int]] = []
     section: str | None = None
     paragraph = 0
     offset = 0
@@ -187,20 +236,17 @@ def split_article(article: Article) -> list[Sentence]:
         for start, end in split_sentences(content):
             if not _HAS_WORD.search(content, start, end):
                 continue  # "—", "…", an emoji line: nothing to cite
-            number = len(sentences) + 1
-            citation = Citation(
-                doc_id=article.doc_id,
-                title=article.title,
-                section=section,
-                paragraph=paragraph,
-                sentence=number,
-                start=start_of_line + start,
-                end=start_of_line + end,
+            rows.append(
+                (
+                    content[start:end],
+                    section,
+                    paragraph,
+                    len(rows) + 1,
+                    start_of_line + start,
+                    start_of_line + end,
+                )
             )
-            sentences.append(
-                Sentence(id=f"{article.doc_id}:{number}", text=content[start:end], citation=citation)
-            )
-    return sentences
+    return rows
 
 
 def split_corpus(articles: list[Article]) -> list[Sentence]:
@@ -224,10 +270,15 @@ def split_corpus(articles: list[Article]) -> list[Sentence]:
             seen.add(key)
             kept.append(sentence)
     if not kept:
-        names = ", ".join(a.path or a.doc_id for a in articles[:5])
-        more = f" and {len(articles) - 5} more" if len(articles) > 5 else ""
-        raise EmptyCorpusError(
-            f"no citable sentence in {names}{more}: every line is empty, a heading "
-            "(no sentence-ending punctuation) or has no words"
-        )
+        raise nothing_citable([a.path or a.doc_id for a in articles])
     return kept
+
+
+def nothing_citable(names: list[str]) -> EmptyCorpusError:
+    """The error for a corpus whose files (``names``) hold no citable sentence."""
+    listed = ", ".join(names[:5])
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    return EmptyCorpusError(
+        f"no citable sentence in {listed}{more}: every line is empty, a heading "
+        "(no sentence-ending punctuation) or has no words"
+    )

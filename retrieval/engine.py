@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .answer import Explanation, answer, explain
 from .corpus import load_articles, split_corpus
-from .index import SentenceIndex
+from .index import BaseIndex, build_index, select_engine
 from .settings import Settings
 from .types import Answer, Article, Sentence
 
@@ -28,18 +28,62 @@ class Engine:
     Parameters
     ----------
     articles : list of Article
-    index : SentenceIndex
+    index : SentenceIndex or SparseSentenceIndex
     settings : Settings
+    corpus_dir : str or Path, optional
+        Where ``articles`` are read from, on first access, when ``articles`` is None.
+    documents : DocumentTable, optional
+        Article metadata for :meth:`sources` when ``articles`` is None.
     """
 
-    def __init__(self, articles: list[Article], index: SentenceIndex, settings: Settings):
-        self.articles = articles
+    def __init__(
+        self,
+        articles: list[Article] | None,
+        index: BaseIndex,
+        settings: Settings,
+        corpus_dir: str | Path | None = None,
+        documents=None,
+    ):
+        self._articles = articles
         self.index = index
         self.settings = settings
+        self.corpus_dir = corpus_dir
+        self._documents = documents
+
+    @property
+    def articles(self) -> list[Article]:
+        """The corpus articles (read from ``corpus_dir`` on first access after a load
+        from a persisted index)."""
+        if self._articles is None:
+            self._articles = load_articles(self.corpus_dir)
+        return self._articles
 
     @classmethod
-    def load(cls, corpus_dir: str | Path, settings: Settings | None = None) -> "Engine":
+    def load(
+        cls,
+        corpus_dir: str | Path,
+        settings: Settings | None = None,
+        index_dir: str | Path | bool | None = None,
+    ) -> "Engine":
         """Read, segment and index every article in ``corpus_dir``.
+
+        The engine (rank-bm25 or sparse) is chosen by
+        :func:`retrieval.index.choose_engine` from the sentence count and
+        ``settings.engine``.
+
+        Parameters
+        ----------
+        corpus_dir : str or Path
+            Directory of ``.txt``/``.md`` articles.
+        settings : Settings, optional
+        index_dir : str, Path, bool or None
+            The persisted index: None or True -> ``<corpus_dir>/.index``; a path ->
+            there; False -> no persisted index (everything built in memory, as
+            before persistence existed). A persisted index is loaded when its
+            fingerprint matches the corpus, code and settings; otherwise the corpus
+            is indexed again and the directory rewritten (see
+            :func:`retrieval.store.load_or_build`: a damaged index is reported as a
+            WARNING on the ``retrieval.store`` logger).
 
         Raises
         ------
@@ -49,9 +93,14 @@ class Engine:
             No sentence has a searchable word.
         """
         settings = settings or Settings()
-        articles = load_articles(corpus_dir)
-        index = SentenceIndex.build(split_corpus(articles), settings)
-        return cls(articles, index, settings)
+        if index_dir is False:
+            articles = load_articles(corpus_dir)
+            return cls(articles, build_index(split_corpus(articles), settings), settings, corpus_dir)
+        from .store import load_or_build
+
+        sparse = load_or_build(corpus_dir, settings, None if index_dir in (None, True) else index_dir)
+        index = select_engine(sparse, settings)
+        return cls(None, index, settings, corpus_dir, documents=sparse.documents)
 
     @property
     def sentences(self) -> list[Sentence]:
@@ -69,6 +118,16 @@ class Engine:
     def sources(self) -> list[Source]:
         """The loaded articles with their citable sentence counts, in corpus order."""
         counts: dict[str, int] = {}
-        for sentence in self.index.sentences:
-            counts[sentence.citation.doc_id] = counts.get(sentence.citation.doc_id, 0) + 1
+        doc_column = getattr(self.index, "arrays", {}).get("doc")
+        if doc_column is not None:
+            import numpy as np
+
+            ids = self.index.documents.ids
+            counts = dict(zip(ids, np.bincount(doc_column, minlength=len(ids)).tolist()))
+        else:
+            for sentence in self.index.sentences:
+                counts[sentence.citation.doc_id] = counts.get(sentence.citation.doc_id, 0) + 1
+        if self._articles is None and self._documents is not None:
+            d = self._documents
+            return [Source(i, t, date, counts.get(i, 0)) for i, t, date in zip(d.ids, d.titles, d.dates)]
         return [Source(a.doc_id, a.title, a.date, counts.get(a.doc_id, 0)) for a in self.articles]

@@ -24,3 +24,11 @@ class IndexFileError(RetrievalError):
 
 class SettingsError(RetrievalError, ValueError):
     """A setting has a value outside its range (message quotes the value)."""
+
+
+class MissingIndexError(IndexFileError):
+    """There is no persisted index in the directory (nothing to report: build one)."""
+
+
+class StaleIndexError(IndexFileError):
+    """The persisted index was built from other corpus files, code or BM25 settings."""

@@ -8,24 +8,29 @@ negative IDF), which is the reference engine here and the one used for small cor
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .analyze import analyze
+from .base import BaseIndex, ScoredPosition
 from .errors import EmptyCorpusError
 from .settings import Settings
-from .types import Hit, Sentence, TermContribution
+from .types import Sentence
+
+if TYPE_CHECKING:
+    from .sparse import SparseSentenceIndex
+
+__all__ = [
+    "BaseIndex",
+    "ScoredPosition",
+    "SentenceIndex",
+    "build_index",
+    "choose_engine",
+    "positive_idf",
+    "select_engine",
+]
 
 
-@dataclass(frozen=True)
-class ScoredPosition:
-    """A sentence position (index into ``SentenceIndex.sentences``) with its BM25 score."""
-
-    position: int
-    score: float
-
-
-class SentenceIndex:
+class SentenceIndex(BaseIndex):
     """BM25Okapi index over citable sentences.
 
     Build with :meth:`build`; query with :meth:`search` (hits) or :meth:`score_terms`
@@ -93,9 +98,6 @@ class SentenceIndex:
         """Mean sentence length in terms (avgdl)."""
         return self._bm25.avgdl
 
-    def __len__(self) -> int:
-        return len(self.sentences)
-
     def sentence(self, position: int) -> Sentence:
         """The sentence at ``position`` (0-based corpus order)."""
         return self.sentences[position]
@@ -153,55 +155,8 @@ class SentenceIndex:
             order = order[:k]
         return [ScoredPosition(positions[i], float(scores[i])) for i in order]
 
-    def search(self, question: str, k: int | None = None) -> list[Hit]:
-        """Top-``k`` sentences for ``question`` by BM25Okapi.
 
-        Parameters
-        ----------
-        question : str
-            Free text; analyzed with :func:`retrieval.analyze.analyze`.
-        k : int, optional
-            Defaults to ``settings.top_k``.
-
-        Returns
-        -------
-        list of Hit
-            Best first (rank 1), ties by corpus order; empty when no sentence shares
-            a term with the question.
-        """
-        k = self.settings.top_k if k is None else k
-        scored = self.score_terms(analyze(question), k)
-        return [
-            Hit(sentence=self.sentence(s.position), score=s.score, rank=rank)
-            for rank, s in enumerate(scored, start=1)
-        ]
-
-    def contributions(self, terms: Sequence[str], position: int) -> list[TermContribution]:
-        """Each distinct query term's BM25Okapi contribution to one sentence's score.
-
-        Returns
-        -------
-        list of TermContribution
-            In query order; terms absent from the sentence are left out. The scores
-            sum to the sentence's BM25 score (a repeated query term counts once per
-            repeat, as in rank-bm25).
-        """
-        sentence_terms = self.sentence_terms(position)
-        length = len(sentence_terms)
-        k1, b = self.settings.k1, self.settings.b
-        counts = {t: sentence_terms.count(t) for t in set(terms)}
-        repeats = {t: list(terms).count(t) for t in set(terms)}
-        out = []
-        for term in dict.fromkeys(terms):
-            tf = counts[term]
-            if not tf:
-                continue
-            norm = tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / self.average_length))
-            out.append(TermContribution(term, repeats[term] * self.idf(term) * norm))
-        return out
-
-
-def positive_idf(index: SentenceIndex, term: str) -> float:
+def positive_idf(index: BaseIndex, term: str) -> float:
     """A strictly positive IDF, ``log(1 + (N - n + 0.5) / (n + 0.5))`` (Lucene's BM25).
 
     Used where a weight must never be zero or negative (term coverage, abstention),
@@ -209,3 +164,61 @@ def positive_idf(index: SentenceIndex, term: str) -> float:
     """
     n = index.document_frequency(term)
     return math.log(1 + (index.size - n + 0.5) / (n + 0.5))
+
+
+def choose_engine(size: int, settings: Settings) -> str:
+    """The engine for a corpus of ``size`` sentences: ``"rank_bm25"`` or ``"sparse"``.
+
+    ``settings.engine`` decides when it is not ``"auto"``; with ``"auto"`` the sparse
+    engine is used from ``settings.sparse_threshold`` sentences on (rank-bm25, the
+    reference, below it).
+    """
+    if settings.engine != "auto":
+        return settings.engine
+    return "sparse" if size >= settings.sparse_threshold else "rank_bm25"
+
+
+def build_index(sentences: Iterable[Sentence], settings: Settings | None = None) -> BaseIndex:
+    """Analyze and index ``sentences`` with the engine :func:`choose_engine` picks.
+
+    Parameters
+    ----------
+    sentences : iterable of Sentence
+        In corpus order; a sequence (``len`` known) lets ``"auto"`` choose before
+        building; any other iterable is built sparse first (streaming, no Python object
+        kept per sentence) and handed to rank-bm25 if the count turns out small.
+    settings : Settings, optional
+
+    Returns
+    -------
+    SentenceIndex or SparseSentenceIndex
+
+    Raises
+    ------
+    EmptyCorpusError
+        No sentence has a searchable term.
+    """
+    settings = settings or Settings()
+    if isinstance(sentences, Sequence) and choose_engine(len(sentences), settings) == "rank_bm25":
+        return SentenceIndex.build(sentences, settings)
+    from .sparse import SparseSentenceIndex
+
+    return select_engine(SparseSentenceIndex.build(sentences, settings), settings)
+
+
+def select_engine(index: "SparseSentenceIndex", settings: Settings) -> BaseIndex:
+    """``index`` itself, or a rank-bm25 :class:`SentenceIndex` over the same sentences
+    when :func:`choose_engine` picks rank-bm25 for its size.
+
+    The rank-bm25 index gets each sentence's terms from ``index.sentence_terms``
+    (each distinct term repeated by its frequency), which gives the same BM25 scores
+    as the terms in text order.
+    """
+    if choose_engine(index.size, settings) == "sparse":
+        return index
+    positions = range(index.size)
+    return SentenceIndex(
+        [index.sentence(i) for i in positions],
+        [index.sentence_terms(i) for i in positions],
+        settings,
+    )

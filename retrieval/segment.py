@@ -63,8 +63,57 @@ def _get_tokenizer():
         params.collocations = {tuple(pair) for pair in data["collocations"]}
         params.sent_starters = set(data["sent_starters"])
         params.ortho_context.update(data.get("ortho_context", {}))
-        _tokenizer = PunktSentenceTokenizer(params)
+        _tokenizer = PunktSentenceTokenizer(
+            params, lang_vars=_untimed_language_vars(), token_cls=_untimed_token_class()
+        )
     return _tokenizer
+
+
+def _untimed(pattern):
+    """``pattern`` (an nltk ``redos.TimedPattern``) without its per-match time limit.
+
+    nltk 3.10 compiles Punkt's regexes with the ``regex`` engine and runs every match
+    under a 5 s wall-clock limit (ReDoS guard); setting up that limit costs several
+    microseconds per call, more than the match itself on a short line. The patterns
+    are nltk's own, linear in the input (no nested quantifier over the same characters),
+    so the same compiled pattern is used with ``timeout=None``: identical matches.
+    """
+    from nltk import redos
+
+    return redos.compile(pattern, timeout=None)
+
+
+def _untimed_language_vars():
+    """English ``PunktLanguageVars`` whose regexes are untimed (nltk's class is left alone)."""
+    from nltk.tokenize.punkt import PunktLanguageVars
+
+    cls = type(
+        "_PunktLanguageVars",
+        (PunktLanguageVars,),
+        {"__slots__": (), "re_boundary_realignment": _untimed(PunktLanguageVars.re_boundary_realignment)},
+    )
+    lang_vars = cls()
+    lang_vars._re_period_context = _untimed(lang_vars.period_context_re())
+    lang_vars._re_word_tokenizer = _untimed(lang_vars._word_tokenizer_re())
+    return lang_vars
+
+
+def _untimed_token_class():
+    """A ``PunktToken`` subclass whose class-level regexes are untimed (nltk's own
+    class is left alone)."""
+    from nltk.tokenize.punkt import PunktToken
+
+    return type(
+        "_PunktToken",
+        (PunktToken,),
+        {
+            "__slots__": (),
+            **{
+                name: _untimed(getattr(PunktToken, name))
+                for name in ("_RE_ELLIPSIS", "_RE_NUMERIC", "_RE_INITIAL", "_RE_ALPHA")
+            },
+        },
+    )
 
 
 def _starts_lowercase(piece: str) -> bool:
@@ -214,7 +263,16 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         line = m.group()
         if line.isspace():
             continue
-        tokenizer = tokenizer or _get_tokenizer()
+        if tokenizer is None:
+            tokenizer = _get_tokenizer()
+            candidate = tokenizer._lang_vars.period_context_re().search
+        if candidate(line) is None:
+            # Fast path (most lines of news text hold one sentence): without a candidate
+            # boundary, Punkt yields the one span (0, len(line.rstrip())) and no join rule
+            # applies to a single piece, so the sentence is the stripped line.
+            s, e = _strip(line, 0, len(line))
+            result.append((m.start() + s, m.start() + e))
+            continue
         spans = [_strip(line, s, e) for s, e in tokenizer.span_tokenize(line)]
         spans = [(s, e) for s, e in spans if s < e]
         for s, e in _join_pieces(line, spans):

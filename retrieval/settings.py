@@ -21,8 +21,8 @@ class Settings:
     Attributes
     ----------
     k1 : float
-        BM25 term-frequency saturation (rank-bm25 default 1.5). Finite, > 0 (at 0
-        rank-bm25 divides 0 by 0 for sentences lacking a term).
+        BM25 term-frequency saturation (rank-bm25 default 1.5). In (0, 1000]: at 0
+        rank-bm25 divides 0 by 0 for sentences lacking a term; beyond, scores overflow.
     b : float
         BM25 length normalisation in [0, 1] (rank-bm25 default 0.75).
     epsilon : float
@@ -47,12 +47,12 @@ class Settings:
     sparse_threshold: int = 20_000
 
     def __post_init__(self) -> None:
-        if not (math.isfinite(self.k1) and self.k1 > 0):
-            raise SettingsError(f"k1 must be a finite number > 0, got {self.k1!r}")
+        if not (math.isfinite(self.k1) and 0 < self.k1 <= 1000):
+            raise SettingsError(f"k1 must be a number > 0 and <= 1000, got {self.k1!r}")
         if not 0 <= self.b <= 1:
             raise SettingsError(f"b must be between 0 and 1, got {self.b!r}")
-        if not (math.isfinite(self.epsilon) and self.epsilon >= 0):
-            raise SettingsError(f"epsilon must be a finite number >= 0, got {self.epsilon!r}")
+        if not (math.isfinite(self.epsilon) and 0 <= self.epsilon <= 1000):
+            raise SettingsError(f"epsilon must be a number >= 0 and <= 1000, got {self.epsilon!r}")
         if not (isinstance(self.top_k, int) and self.top_k >= 1):
             raise SettingsError(f"top_k must be a whole number >= 1, got {self.top_k!r}")
         if not (isinstance(self.max_quotes, int) and self.max_quotes >= 1):

@@ -9,6 +9,13 @@ from retrieval import Engine
 from .support import CORPUS
 
 
+@pytest.fixture(autouse=True)
+def _no_index_in_the_repo(monkeypatch):
+    """Front ends under test build in memory: nothing is written under corpus/."""
+    monkeypatch.setenv("ASK_INDEX_DIR", "off")
+
+
 @pytest.fixture(scope="session")
-def engine() -> Engine:
-    return Engine.load(CORPUS)
+def engine(tmp_path_factory) -> Engine:
+    """The bundled article through the default path: persisted index, engine by size."""
+    return Engine.load(CORPUS, index_dir=tmp_path_factory.mktemp("index"))

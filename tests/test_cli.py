@@ -242,10 +242,12 @@ def test_more_usage_errors_exit_2(argv, capsys):
     "key, value, message",
     [
         ("BM25_K1", "inf", "BM25_K1 must be a finite number, got 'inf'"),
-        ("BM25_K1", "0", "k1 must be a finite number > 0, got 0.0"),
-        ("BM25_B", "2", "b must be between 0 and 1, got 2.0"),
+        ("BM25_K1", "0", "BM25_K1: k1 must be a number > 0 and <= 1000, got 0.0"),
+        ("BM25_K1", "1e308", "BM25_K1: k1 must be a number > 0 and <= 1000, got 1e+308"),
+        ("BM25_B", "2", "BM25_B: b must be between 0 and 1, got 2.0"),
+        ("BM25_EPSILON", "-1", "BM25_EPSILON: epsilon must be a number >= 0 and <= 1000, got -1.0"),
         ("BM25_EPSILON", "nan", "BM25_EPSILON must be a finite number, got 'nan'"),
-        ("ASK_ENGINE", "foo", "engine must be one of auto, rank_bm25, sparse, got 'foo'"),
+        ("ASK_ENGINE", "foo", "ASK_ENGINE: engine must be one of auto, rank_bm25, sparse, got 'foo'"),
         ("ASK_TOP_K", "0", "ASK_TOP_K must be >= 1, got 0"),
     ],
 )
@@ -299,3 +301,42 @@ def test_ctrl_c_while_loading_exits_quietly(capsys, monkeypatch):
 
 def test_explain_of_a_wordless_question(engine):
     assert Session(engine).handle(":explain ?!") == NO_TERMS
+
+
+def test_index_dir_setting(capsys, monkeypatch, tmp_path):
+    write_corpus(tmp_path / "c", {"storm.txt": "Storm hits the coast."})
+    monkeypatch.setenv("ASK_INDEX_DIR", str(tmp_path / "idx"))
+    code, out, _ = run(capsys, "--corpus", str(tmp_path / "c"), "storm")
+    assert code == 0 and out.startswith("“Storm hits the coast.” [1]")
+    assert (tmp_path / "idx" / "manifest.json").is_file()
+    assert not (tmp_path / "c" / ".index").exists()
+
+
+def test_engine_setting_is_case_insensitive(capsys, monkeypatch):
+    monkeypatch.setenv("ASK_ENGINE", "Sparse")
+    code, out, _ = run(capsys, "--corpus", str(CORPUS), "Who accompanied Putin?")
+    assert code == 0 and BELOUSOV in out
+
+
+def test_repl_with_stdin_closed_ends_at_once(capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", None)
+    code, out, err = run(capsys, "--corpus", str(CORPUS))
+    assert (code, out, err) == (0, "\n", "")
+
+
+def test_output_a_terminal_cannot_encode_is_replaced_not_a_crash(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from .support import ROOT
+
+    env = {**os.environ, "PYTHONIOENCODING": "ascii", "ASK_INDEX_DIR": "off", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.repl", "--corpus", str(CORPUS), "Who accompanied Putin?"],
+        capture_output=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0 and done.stderr == b""
+    assert done.stdout.startswith(b"?Accompanying Putin on this trip")

@@ -160,3 +160,17 @@ def test_empty_front_matter_is_recognised(tmp_path):
     write_corpus(tmp_path, {"a.md": "---\n---\nThe cat sat on the mat.\n"})
     (article,) = load_articles(tmp_path)
     assert (article.title, article.text) == ("A", "The cat sat on the mat.\n")
+
+
+@pytest.mark.parametrize(
+    "front, message",
+    [
+        ("date: 2024-13-45", r"a\.md: front matter has an impossible value: month must be in 1\.\.12"),
+        ("date: 2024-02-30", r"a\.md: front matter has an impossible value: day is out of range for month"),
+        ("title: [a, b]", r"a\.md: front matter 'title' must be a single value, got \['a', 'b'\]"),
+    ],
+)
+def test_bad_front_matter_values_are_named(tmp_path, front, message):
+    write_corpus(tmp_path, {"a.md": f"---\n{front}\n---\nBody text."})
+    with pytest.raises(CorpusError, match=message):
+        load_articles(tmp_path)

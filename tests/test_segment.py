@@ -301,3 +301,37 @@ def test_importing_the_module_does_not_import_nltk():
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def _punkt_then_rules(line: str) -> list[tuple[int, int]]:
+    """The slow path for one line, always: Punkt spans, stripped, then the join rules."""
+    spans = [segment._strip(line, s, e) for s, e in segment._get_tokenizer().span_tokenize(line)]
+    return segment._join_pieces(line, [(s, e) for s, e in spans if s < e])
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces, st.lists(st.sampled_from([" ", " ", "  ", "\t", "\u00a0", "\x1f", ""]), min_size=40, max_size=40))
+def test_one_sentence_fast_path_equals_punkt_and_rules(words, gaps):
+    line = "".join(w + g for w, g in zip(words, gaps)).replace("\u2028", " ")
+    line = "".join(segment._LINE.findall(line))  # one line, as split_sentences sees it
+    if line and not line.isspace():
+        assert split_sentences(line) == _punkt_then_rules(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["U.S. officials said talks would resume.", "Wow!! Really?!", "He said “yes.” Then left.", "end...", "A. B"],
+)
+def test_fast_path_examples_equal_punkt_and_rules(line):
+    assert split_sentences(line) == _punkt_then_rules(line)
+
+
+def test_punkt_regexes_are_nltks_own_without_time_limit():
+    from nltk.tokenize.punkt import PunktLanguageVars, PunktToken
+
+    tokenizer = segment._get_tokenizer()
+    ours, theirs = tokenizer._lang_vars.period_context_re(), PunktLanguageVars().period_context_re()
+    assert ours.pattern == theirs.pattern and ours.flags == theirs.flags
+    assert ours._timeout is None
+    assert tokenizer._Token._RE_NUMERIC._timeout is None
+    assert PunktToken._RE_NUMERIC._timeout is not None  # nltk's own class is untouched

@@ -1,0 +1,316 @@
+"""Speed, memory and agreement of the two index engines on N real sentences.
+
+Usage::
+
+    python benchmarks/bm25_speed.py --sentences N [--data DIR] [--json]
+        [--queries 200] [--bm25-queries Q] [--workers W] [--keep DIR]
+
+How the corpus is made (printed by every run): the real sentences of ``--data``
+(default ``../shared/data`` from the project root: every SQuAD ``context`` of the
+``squad-*.json`` files, de-duplicated, and the speeches in ``speeches/*/*.txt``),
+segmented with :func:`retrieval.segment.split_sentences`, keeping those of >= 4 words.
+While more are needed, a new sentence is the first half (by words) of one real sentence
+joined to the second half of another, both drawn at random (seed 0), so vocabulary and
+lengths stay realistic. Sentences are written one per line, 1,000 per article file,
+into a temporary corpus directory; both engines index that directory from the files
+(segmentation and stemming included in the build time). The number of sentences
+actually indexed is printed (a line the segmenter splits, or one with no search term,
+changes it slightly).
+
+Queries: ``--queries`` SQuAD questions drawn at random (seed 1), asked with
+``index.search(question, 10)`` (analysis, scoring, top-10 selection, Sentence
+objects). Measurements, each in its own child process so that peak RSS is per engine:
+
+1. sparse build: :func:`retrieval.build.build_corpus_index` (parallel, ``--workers``)
+   and :func:`retrieval.store.save`; peak RSS of the building process (the workers'
+   peak is printed separately).
+2. sparse reload: :func:`retrieval.store.load` (all checksums verified) and the
+   queries; reload seconds, peak RSS of the serving process, p50/p99.
+3. rank-bm25: load_articles + split_corpus + SentenceIndex.build (one process), peak
+   RSS after building; then, in the same process, the sparse index is loaded too and
+   the first ``--bm25-queries`` queries run on both engines interleaved (side by side,
+   same process): rank-bm25's p50/p99, the speed ratio of the p50s, and the top-10
+   agreement (share of queries whose top 10 positions, in order, are identical, scores
+   equal to a relative 1e-6).
+
+``--json`` makes the last line ``{"sentences": N, "engines": {NAME: {"build_s",
+"rss_mib", "p50_ms", "p99_ms"}}, "top10_agreement": F, "speedup_p50": F}`` (plus a few
+extra keys).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SENTENCES_PER_ARTICLE = 1000
+
+
+def _peak_rss_mib(who=resource.RUSAGE_SELF) -> float:
+    """Peak resident memory in MiB.
+
+    For this process: ``VmHWM`` of ``/proc/self/status`` where available, because
+    ``ru_maxrss`` of a spawned child starts from the parent's peak (Linux carries the
+    pre-exec high-water mark across ``execve``). For children (the build's workers):
+    ``ru_maxrss`` of the reaped children.
+    """
+    if who == resource.RUSAGE_SELF:
+        try:
+            for line in Path("/proc/self/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+        except OSError:
+            pass
+    return resource.getrusage(who).ru_maxrss / 1024  # Linux: KiB
+
+
+def _percentile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def real_text(data: Path) -> tuple[list[str], list[str]]:
+    """Real sentences and SQuAD questions from ``data``."""
+    from retrieval.segment import split_sentences
+
+    paragraphs, questions, seen = [], [], set()
+    for path in sorted(data.glob("squad-*.json")):
+        for article in json.loads(path.read_text("utf-8"))["data"]:
+            for p in article["paragraphs"]:
+                if p["context"] not in seen:
+                    seen.add(p["context"])
+                    paragraphs.append(p["context"])
+                questions.extend(qa["question"] for qa in p["qas"])
+    for path in sorted(data.glob("speeches/*/*.txt")):
+        paragraphs.extend(path.read_text("utf-8", errors="replace").split("\n\n"))
+    sentences = []
+    for paragraph in paragraphs:
+        paragraph = " ".join(paragraph.split())
+        for s, e in split_sentences(paragraph):
+            if len(paragraph[s:e].split()) >= 4:
+                sentences.append(paragraph[s:e])
+    return sentences, list(dict.fromkeys(questions))
+
+
+def make_corpus(real: list[str], n: int, directory: Path) -> int:
+    """Write ``n`` sentences (real first, then recombined) as article files; returns recombined count."""
+    rng = random.Random(0)
+    directory.mkdir(parents=True, exist_ok=True)
+    recombined = 0
+    lines = []
+    article = 0
+    for i in range(n):
+        if i < len(real):
+            sentence = real[i]
+        else:
+            a, b = rng.choice(real).split(), rng.choice(real).split()
+            sentence = " ".join(a[: len(a) // 2] + b[len(b) // 2 :])
+            recombined += 1
+        lines.append(sentence)
+        if len(lines) == SENTENCES_PER_ARTICLE or i == n - 1:
+            (directory / f"article-{article:05d}.txt").write_text("\n".join(lines) + "\n", "utf-8")
+            article += 1
+            lines = []
+    return recombined
+
+
+# ------------------------------------------------------------------ child processes
+def _child_sparse_build(corpus, index_dir, workers, out):
+    from retrieval import Settings, store
+    from retrieval.build import build_corpus_index
+
+    t = time.perf_counter()
+    index = build_corpus_index(corpus, Settings(), workers=workers, progress=None)
+    build_s = time.perf_counter() - t
+    t = time.perf_counter()
+    store.save(index, index_dir, store.fingerprint(corpus, Settings()))
+    out.put(
+        {
+            "build_s": build_s,
+            "save_s": time.perf_counter() - t,
+            "rss_mib": _peak_rss_mib(),
+            "workers_rss_mib": _peak_rss_mib(resource.RUSAGE_CHILDREN),
+            "sentences": index.size,
+            "terms": len(index.vocabulary),
+            "nnz": index.nnz,
+        }
+    )
+
+
+def _time_queries(index, questions):
+    times, tops = [], []
+    for q in questions:
+        t = time.perf_counter()
+        hits = index.search(q, 10)
+        times.append((time.perf_counter() - t) * 1000)
+        tops.append([(h.sentence.id, h.score) for h in hits])
+    return times, tops
+
+
+def _child_sparse_serve(index_dir, questions, out):
+    from retrieval import Settings, store
+
+    t = time.perf_counter()
+    index = store.load(index_dir, Settings())
+    reload_s = time.perf_counter() - t
+    _time_queries(index, questions[:5])  # warm-up (first-call imports)
+    times, _ = _time_queries(index, questions)
+    out.put(
+        {
+            "reload_s": reload_s,
+            "rss_mib": _peak_rss_mib(),
+            "p50_ms": statistics.median(times),
+            "p99_ms": _percentile(times, 99),
+        }
+    )
+
+
+def _child_rank_bm25(corpus, index_dir, questions, out):
+    from retrieval import Settings, store
+    from retrieval.corpus import load_articles, split_corpus
+    from retrieval.index import SentenceIndex
+
+    t = time.perf_counter()
+    reference = SentenceIndex.build(split_corpus(load_articles(corpus)), Settings())
+    build_s = time.perf_counter() - t
+    rss = _peak_rss_mib()
+    sparse = store.load(index_dir, Settings())
+    _time_queries(sparse, questions[:2])
+    _time_queries(reference, questions[:1])
+    bm25_times, sparse_times, agree = [], [], 0
+    for q in questions:  # interleaved, side by side
+        (ts,), (top_s,) = _time_queries(sparse, [q])
+        (tb,), (top_b,) = _time_queries(reference, [q])
+        sparse_times.append(ts)
+        bm25_times.append(tb)
+        same = [i for i, _ in top_s] == [i for i, _ in top_b] and all(
+            abs(a - b) <= 1e-6 * max(abs(a), abs(b)) for (_, a), (_, b) in zip(top_s, top_b)
+        )
+        agree += same
+    out.put(
+        {
+            "build_s": build_s,
+            "rss_mib": rss,
+            "p50_ms": statistics.median(bm25_times),
+            "p99_ms": _percentile(bm25_times, 99),
+            "sparse_p50_ms_same_queries": statistics.median(sparse_times),
+            "top10_agreement": agree / len(questions),
+            "queries": len(questions),
+        }
+    )
+
+
+def _run(target, *args):
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    process = ctx.Process(target=target, args=(*args, out))
+    process.start()
+    result = out.get()
+    process.join()
+    return result
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sentences", type=int, required=True, metavar="N")
+    parser.add_argument("--data", default=str(ROOT / ".." / "shared" / "data"))
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--bm25-queries", type=int, default=None,
+                        help="queries for rank-bm25 (default: all up to 2e5 sentences, else 20)")
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--keep", metavar="DIR", help="write the corpus here and keep it")
+    args = parser.parse_args(argv)
+    n = args.sentences
+    bm25_queries = args.bm25_queries or (args.queries if n <= 200_000 else 20)
+    data = Path(args.data)
+    if not data.is_dir():
+        print(f"bm25_speed: error: data directory {data} not found", file=sys.stderr)
+        return 2
+
+    t = time.perf_counter()
+    real, questions = real_text(data)
+    questions = random.Random(1).sample(questions, args.queries)
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bm25-speed-"))
+    corpus, index_dir = work / "corpus", work / "index"
+    recombined = make_corpus(real, n, corpus)
+    print(
+        f"corpus: {n:,} lines = {n - recombined:,} real sentences (SQuAD contexts and speeches "
+        f"in {data}, segmented, >= 4 words) + {recombined:,} recombined (first half of one real "
+        f"sentence + second half of another, seed 0); one per line, {SENTENCES_PER_ARTICLE} per "
+        f"article, in {corpus} ({time.perf_counter() - t:.1f} s)",
+        file=sys.stderr,
+    )
+    print(f"queries: {args.queries} SQuAD questions (seed 1); rank-bm25 runs the first {bm25_queries}",
+          file=sys.stderr)
+
+    build = _run(_child_sparse_build, corpus, index_dir, args.workers)
+    print(f"sparse build: {build}", file=sys.stderr)
+    serve = _run(_child_sparse_serve, index_dir, questions)
+    print(f"sparse serve: {serve}", file=sys.stderr)
+    bm25 = _run(_child_rank_bm25, corpus, index_dir, questions[:bm25_queries])
+    print(f"rank-bm25: {bm25}", file=sys.stderr)
+
+    result = {
+        "sentences": build["sentences"],
+        "engines": {
+            "sparse": {
+                "build_s": round(build["build_s"], 2),
+                "rss_mib": round(max(build["rss_mib"], serve["rss_mib"]), 1),
+                "p50_ms": round(serve["p50_ms"], 3),
+                "p99_ms": round(serve["p99_ms"], 3),
+                "serve_rss_mib": round(serve["rss_mib"], 1),
+                "build_workers_rss_mib": round(build["workers_rss_mib"], 1),
+                "reload_s": round(serve["reload_s"], 3),
+                "save_s": round(build["save_s"], 2),
+            },
+            "rank_bm25": {
+                "build_s": round(bm25["build_s"], 2),
+                "rss_mib": round(bm25["rss_mib"], 1),
+                "p50_ms": round(bm25["p50_ms"], 3),
+                "p99_ms": round(bm25["p99_ms"], 3),
+                "queries": bm25["queries"],
+            },
+        },
+        "top10_agreement": bm25["top10_agreement"],
+        "speedup_p50": round(bm25["p50_ms"] / bm25["sparse_p50_ms_same_queries"], 1),
+    }
+    lines = [
+        f"sentences indexed: {result['sentences']:,} ({build['terms']:,} terms, {build['nnz']:,} entries)",
+        f"{'engine':<10} {'build s':>9} {'peak RSS MiB':>13} {'p50 ms':>9} {'p99 ms':>9}  queries",
+    ]
+    for name, e in result["engines"].items():
+        q = e.get("queries", args.queries)
+        lines.append(f"{name:<10} {e['build_s']:>9.2f} {e['rss_mib']:>13.1f} {e['p50_ms']:>9.3f} {e['p99_ms']:>9.3f}  {q}")
+    s = result["engines"]["sparse"]
+    lines.append(
+        f"sparse: reload {s['reload_s']:.3f} s, serving RSS {s['serve_rss_mib']:.1f} MiB, "
+        f"build workers' peak RSS {s['build_workers_rss_mib']:.1f} MiB, save {s['save_s']:.2f} s"
+    )
+    lines.append(
+        f"top-10 agreement with rank-bm25: {result['top10_agreement']:.1%} of {bm25['queries']} queries; "
+        f"p50 speed ratio (same queries, same process): {result['speedup_p50']}x"
+    )
+    print("\n".join(lines))
+    if args.json:
+        print(json.dumps(result))
+    if not args.keep:
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
