@@ -8,7 +8,8 @@ normalise -> tokenize -> stopwords -> stem:
 2. Tokens as nltk's :class:`~nltk.tokenize.regexp.RegexpTokenizer` finds them (same
    pattern, same ``regex`` engine and flags; see :func:`_tokenizer`): numbers whole
    (``11,000`` -> ``11000``, ``3.5`` stays one token), words split at hyphens, a
-   possessive ``'s`` dropped (``mayor's`` -> ``mayor``).
+   possessive ``'s`` dropped (``mayor's`` -> ``mayor``), accents of Latin letters
+   removed (``Céleron`` -> ``Celeron``, as Lucene's ASCII folding; other scripts kept).
 3. Stopwords from ``data/stopwords.txt`` removed (an all-capitals acronym such as
    ``US`` is kept even when its lowercase form is a stopword).
 4. Snowball English stemmer (Porter 2; nltk), memoised per distinct word.
@@ -31,7 +32,7 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 
-ANALYZER_VERSION = "analyzer-1"
+ANALYZER_VERSION = "analyzer-2"
 
 _FOLD = str.maketrans(
     {
@@ -158,10 +159,24 @@ def stem(word: str) -> str:
     return _stemmer().stem(word)
 
 
+@lru_cache(maxsize=1 << 16)
+def _fold_char(char: str) -> str:
+    base = unicodedata.normalize("NFKD", char)
+    return "".join(c for c in base if not unicodedata.combining(c))
+
+
+def fold_accents(text: str) -> str:
+    """``text`` with the accents of Latin letters (U+00C0 to U+024F) removed: é -> e,
+    Ł stays (no decomposition); Greek, Cyrillic, Devanagari and others are untouched."""
+    if text.isascii():
+        return text
+    return "".join(_fold_char(c) if "\u00c0" <= c <= "\u024f" else c for c in text)
+
+
 def tokenize(text: str) -> list[str]:
     """Normalised word and number tokens of ``text``, case kept, in text order."""
     tokens = []
-    for token in _tokenizer().findall(normalize(text)):
+    for token in _tokenizer().findall(fold_accents(normalize(text))):
         if token[0].isdigit():
             if _THOUSANDS.match(token):
                 token = token.replace(",", "")
@@ -217,7 +232,7 @@ def analyze(text: str) -> list[str]:
     flags; the same matches on ASCII, and faster), other text with ``regex``.
     """
     cache = _TERMS
-    text = normalize(text)
+    text = fold_accents(normalize(text))
     # On ASCII text the stdlib engine finds exactly what ``regex`` finds (\d, \w and
     # \W agree on ASCII; same leftmost-first alternation), and faster.
     matches = (_ASCII_TOKEN if text.isascii() else _tokenizer()).findall(text)

@@ -66,6 +66,12 @@ def test_stopword_list_is_shipped():
     assert "won" not in words and "us" not in words
 
 
+def test_accents_of_latin_letters_are_folded():
+    assert analyze("Céleron") == analyze("Celeron")
+    assert tokenize("Pokémon naïve") == ["Pokemon", "naive"]
+    assert analyze("नमस्ते") == ["नमस्ते"]  # other scripts keep their marks
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
 def test_ascii_engine_finds_what_regex_finds(text):

@@ -136,3 +136,40 @@ def test_explain_lists_term_contributions(engine):
     assert sum(t.score for t in first.terms) == pytest.approx(first.bm25)
     assert first.coverage == pytest.approx(1.0)
     assert engine.explain("?") == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who is the president of France?",  # "president" matches; France is never mentioned
+        "Who is the Prime Minister of the UK?",  # "Prime Minister" matches; UK never mentioned
+        "What is Kim Jong Un's age?",  # asks for an age, as "How old is Kim Jong Un?"
+        "What is Lavrov's age?",
+        "How much did the trip cost?",  # "several key officials" is no amount
+    ],
+)
+def test_testers_off_topic_and_answer_type_questions_abstain(engine, question):
+    assert engine.answer(question).answered is False
+
+
+@pytest.mark.parametrize(
+    "question, expect",
+    [
+        ("What did Kim Jong Un drink with Putin?", "Russian wine"),
+        ("Who accompanied Puttin?", "Andrei Belousov"),  # a misspelt name is a variant, not unknown
+        ("Who did Lavrov travel with?", "Lavrov"),
+    ],
+)
+def test_paraphrases_and_misspelt_names_still_answer(engine, question, expect):
+    result = engine.answer(question)
+    assert result.answered and expect in result.quotes[0].hit.text
+
+
+def test_unknown_names(engine):
+    from retrieval.answer import unknown_names
+
+    assert unknown_names("Who is the president of France?", engine.index) == ["France"]
+    assert unknown_names("France and Putin?", engine.index) == []  # the first word may be any word
+    assert unknown_names("Who met Putin in Pyongyang?", engine.index) == []
+    assert unknown_names("Who met Puttin?", engine.index, ["putin"]) == []
+    assert unknown_names("Who met Puttin?", engine.index) == ["Puttin"]

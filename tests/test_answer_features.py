@@ -5,10 +5,20 @@ from __future__ import annotations
 from dataclasses import replace
 
 from retrieval import Article, SentenceIndex, answer
-from retrieval.answer import DEFAULT_FEATURES, Features, _Candidate, dominance_order, rank
+from retrieval.answer import (
+    DEFAULT_FEATURES,
+    Features,
+    _Candidate,
+    dominance_order,
+    offers_answer_type,
+    rank,
+)
 from retrieval.corpus import split_article
 
-NONE = Features(coverage_first=False, context=0, previous=0, phrase=0, answer_type=0, prefix=0)
+NONE = Features(
+    coverage_first=False, context=0, previous=0, phrase=0, answer_type=0, prefix=0,
+    paragraph=0, bm25=0, proximity=0,
+)
 
 
 def build(text: str) -> SentenceIndex:
@@ -74,3 +84,64 @@ def test_quote_ranked_quotes_the_rankings_best():
     index = build("Storm hits Friday.\nStorm clouds. Markets rally on Friday after the storm hits.\n")
     result = answer("When does the storm hit?", index)
     assert result.quotes[0].hit.text == rank("When does the storm hit?", index, 1)[0].text
+
+
+def test_paragraph_retrieval_score_prefers_the_paragraph_about_the_question():
+    # both sentences match "river" only; the second one's paragraph is about the flood
+    index = build(
+        "The river is long. Tourists like boats.\n"
+        "The river rose. The flood hit the town in spring. The flood damaged bridges.\n"
+    )
+    question = "When did the flood hit the river?"
+    assert top_of("river", question, index, NONE) == "The river is long."
+    assert top_of("river", question, index, replace(NONE, paragraph=1.0)) == "The river rose."
+
+
+def top_of(term: str, question: str, index: SentenceIndex, features: Features) -> str:
+    """The best-ranked sentence among those whose only question term is ``term``."""
+    from retrieval.analyze import analyze
+
+    wanted = set(analyze(term))
+    terms = set(analyze(question))
+    for hit in rank(question, index, None, features):
+        if set(analyze(hit.text)) & terms == wanted:
+            return hit.text
+    raise AssertionError("no such sentence")
+
+
+def test_proximity_prefers_question_terms_close_together():
+    index = build(
+        "Rain fell.\nThe bank, after a long year, said that rates rose.\n"
+        "The bank rates rose after a long and difficult year for everyone in town.\n"
+    )
+    question = "Why did bank rates rise?"
+    assert top(question, index, NONE).startswith("The bank, after")  # shorter: higher BM25
+    assert top(question, index, replace(NONE, proximity=0.1)).startswith("The bank rates rose")
+
+
+def test_answer_type_ignores_material_the_question_already_has():
+    asked = frozenset({"when", "did", "the", "1998", "storm", "hit"})
+    assert not offers_answer_type("The 1998 storm hit the coast.", "date", asked)
+    assert offers_answer_type("The storm hit the coast in 2001.", "date", asked)
+    assert not offers_answer_type("Several ships sank.", "number", frozenset())
+    assert offers_answer_type("Twelve ships sank.", "number", frozenset())
+
+
+def test_who_wants_a_name_the_question_does_not_use():
+    index = build("Rain fell.\nThe mayor met Smith today.\nSmith met the mayor of Leeds.\n")
+    with_type = replace(NONE, answer_type=0.1)
+    assert offers_answer_type("Smith met the mayor of Leeds.", "person", frozenset({"who", "smith"}))
+    assert not offers_answer_type("The mayor met Smith today.", "person", frozenset({"who", "smith"}))
+    assert top("Who did Smith meet?", index, with_type) == "Smith met the mayor of Leeds."
+
+
+def test_sentence_bm25_is_evidence():
+    filler = "".join(f"Filler line {n} about weather.\n" for n in range(8))
+    index = build(
+        filler + "The harbour, which was built long ago by traders from many lands, stood.\n"
+        "Busy busy day.\nBusy quay.\n"
+    )
+    question = "Was the harbour busy?"
+    # "harbour" is rarer than "busy", so coverage alone prefers the long sentence
+    assert top(question, index, NONE).startswith("The harbour, which")
+    assert top(question, index, replace(NONE, bm25=1.0)) == "Busy busy day."

@@ -1,0 +1,65 @@
+"""Where the within-article ranking loses: paragraph identification versus sentence choice.
+
+Usage::
+
+    python benchmarks/ceiling.py [--squad ../shared/data/squad-v1.1-dev-A.json]
+
+For each answerable question, with each article indexed alone and the product's
+ranking (:func:`retrieval.answer._candidates`, no abstention), prints the share of
+questions whose
+
+* best-ranked sentence is gold (the ranking's accuracy@1, before abstaining);
+* best-ranked sentence lies in a gold sentence's paragraph;
+* gold sentence would be first if the ranking kept only the gold paragraph's
+  candidates (an oracle paragraph: the ceiling of perfect paragraph identification);
+* gold sentences share no term with the question (never candidates);
+* gold sentence is outranked by a candidate matching a strict superset of its
+  question terms (the superset guarantee keeps it below).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from retrieval import evaluate as ev  # noqa: E402
+from retrieval.analyze import analyze  # noqa: E402
+from retrieval.answer import DEFAULT_FEATURES, _candidates  # noqa: E402
+from retrieval.index import SentenceIndex  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQUAD = ROOT.parent / "shared" / "data" / "squad-v1.1-dev-A.json"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--squad", default=str(DEFAULT_SQUAD), help="SQuAD v1.1 JSON (default half A)")
+    args = parser.parse_args(argv)
+    dataset = ev.load_squad(ev.read_json(args.squad))
+    questions = [q for q in dataset.questions if not q.impossible]
+    counts = dict.fromkeys(("top is gold", "top in gold paragraph", "oracle paragraph", "no candidate", "dominated"), 0)
+    index, article = None, None
+    for q in questions:
+        if q.article != article:
+            article, index = q.article, SentenceIndex.build(dataset.articles[q.article])
+        ranked = _candidates(index, analyze(q.text), DEFAULT_FEATURES, q.text)
+        gold = [c for c in ranked if index.sentence(c.position).id in q.gold]
+        if not gold:
+            counts["no candidate"] += 1
+            continue
+        paragraph = lambda c: index.sentence(c.position).citation.paragraph  # noqa: E731
+        top = ranked[0]
+        counts["top is gold"] += top is gold[0]
+        counts["top in gold paragraph"] += paragraph(top) in {paragraph(g) for g in gold}
+        counts["oracle paragraph"] += [c for c in ranked if paragraph(c) == paragraph(gold[0])][0] is gold[0]
+        counts["dominated"] += any(gold[0].matched < c.matched for c in ranked)
+    for name, n in counts.items():
+        print(f"{name:24} {n / len(questions):.4f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
