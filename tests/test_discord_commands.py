@@ -12,17 +12,10 @@ import pytest
 
 from bot import discord_render as render
 from bot.discord_app import NO_PINGS, AskBot, UserCooldown, command_names
-from .discord_fakes import FakeClock, answer_of, fake_interaction
+from .discord_fakes import BELOUSOV_MESSAGE, FakeClock, answer_of, fake_interaction
 from retrieval import Answer
 
-BELOUSOV = (
-    "**Q:** Who accompanied Putin?\n"
-    "> Accompanying Putin on this trip are several key officials, including Defence Minister "
-    "Andrei Belousov, Foreign Minister Sergei Lavrov, and Deputy Prime Minister Alexander "
-    "Novak, who oversees energy matters. [1]\n"
-    "**Sources:**\n"
-    "[1] Putin arrives in North Korea for first visit in 24 years — paragraph 4, sentence 5"
-)
+BELOUSOV = BELOUSOV_MESSAGE
 
 
 def make_bot(engine, **options) -> AskBot:

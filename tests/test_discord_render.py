@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import discord_render as render
-from .discord_fakes import answer_of
+
+from .discord_fakes import BELOUSOV_MESSAGE, answer_of
 from retrieval import Answer, Source
 
 SOURCE_1 = "[1] T — paragraph 1, sentence 1"
@@ -17,14 +18,7 @@ SOURCE_1 = "[1] T — paragraph 1, sentence 1"
 
 def test_answered_layout_from_the_engine(engine):
     messages = render.render_answer(engine.answer("Who accompanied Putin?"))
-    assert messages == [
-        "**Q:** Who accompanied Putin?\n"
-        "> Accompanying Putin on this trip are several key officials, including Defence Minister "
-        "Andrei Belousov, Foreign Minister Sergei Lavrov, and Deputy Prime Minister Alexander "
-        "Novak, who oversees energy matters. [1]\n"
-        "**Sources:**\n"
-        "[1] Putin arrives in North Korea for first visit in 24 years — paragraph 4, sentence 5"
-    ]
+    assert messages == [BELOUSOV_MESSAGE]
 
 
 def test_context_sentence_shown_before_the_quote(engine):
