@@ -45,6 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point. Returns the exit code (the console script passes it to ``sys.exit``)."""
     args = _parser().parse_args(argv)
     # Imports here keep `--help` fast and errors on import visible as they are.
+    import asyncio
+
+    import aiohttp
     import discord
 
     from retrieval import Engine, RetrievalError
@@ -90,6 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "Discord refused the Message Content intent: enable it in the Developer Portal "
             "(Bot -> Privileged Gateway Intents) or set DISCORD_MESSAGE_CONTENT=0"
         )
+    except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+        return _fail(f"cannot reach Discord ({type(exc).__name__}: {exc}); check the network and try again")
+    except discord.HTTPException as exc:
+        return _fail(f"Discord answered with an error: {exc.status} {exc.text or exc}")
     return 0
 
 

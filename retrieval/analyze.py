@@ -32,7 +32,7 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 
-ANALYZER_VERSION = "analyzer-2"
+ANALYZER_VERSION = "analyzer-3"
 
 _FOLD = str.maketrans(
     {
@@ -225,7 +225,9 @@ def analyze(text: str) -> list[str]:
 
     Notes
     -----
-    Equal to ``terms_of_tokens(tokenize(text))``. Each raw tokenizer match is turned
+    Text with no lowercase letter at all ("WHAT DID THE ICC DO?") is lowercased first,
+    so that the acronym exception of the stopword rule applies only to capitals inside
+    ordinary text. Otherwise equal to ``terms_of_tokens(tokenize(text))``. Each raw tokenizer match is turned
     into its term once and memoised (a dict of at most ``_TERMS_MAX`` entries, cleared
     when full), since post-processing, stopword removal and stemming depend on the
     match alone. ASCII text is matched with the stdlib ``re`` engine (same pattern and
@@ -233,6 +235,8 @@ def analyze(text: str) -> list[str]:
     """
     cache = _TERMS
     text = fold_accents(normalize(text))
+    if text.isupper():  # shouted text: "WHAT DID THE ICC DO" is not a row of acronyms
+        text = text.lower()
     # On ASCII text the stdlib engine finds exactly what ``regex`` finds (\d, \w and
     # \W agree on ASCII; same leftmost-first alternation), and faster.
     matches = (_ASCII_TOKEN if text.isascii() else _tokenizer()).findall(text)

@@ -146,6 +146,8 @@ def unknown_names(question: str, index: SentenceIndex, nearby: Iterable[str] = (
     is a variant of a name the corpus uses ("Feb", "Jewish", "Bismark", "Celeron"),
     not an unknown one.
     """
+    if question.isupper():  # shouted: capitals say nothing about names
+        return []
     near = {_fold(t) for t in nearby}
     out = []
     for token in tokenize(question)[1:]:

@@ -78,3 +78,9 @@ def test_ascii_engine_finds_what_regex_finds(text):
     from retrieval import analyze as module
 
     assert module._ASCII_TOKEN.findall(text) == module._tokenizer().findall(text)
+
+
+def test_shouted_text_is_not_a_row_of_acronyms():
+    assert analyze("WHAT DID THE ICC DO IN MARCH 2023?") == ["icc", "march", "2023"]
+    assert analyze("PUTIN ACCOMPANIED BY WHOM") == analyze("putin accompanied by whom")
+    assert analyze("The US and IT") == ["us", "it"]  # capitals inside ordinary text stay

@@ -72,5 +72,7 @@ def test_stemmer_equals_nltk_on_a_vocabulary():
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=80) | st.sampled_from(TEXTS))
 def test_memoised_analyze_equals_the_plain_pipeline(text):
-    assert A.analyze(text) == A.terms_of_tokens(A.tokenize(text))
+    folded = A.fold_accents(A.normalize(text))
+    plain = text.lower() if folded.isupper() else text  # shouted text is lowercased first
+    assert A.analyze(text) == A.terms_of_tokens(A.tokenize(plain))
     assert A.analyze(text) == A.analyze(text)  # second call served from the memo

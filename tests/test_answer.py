@@ -173,3 +173,8 @@ def test_unknown_names(engine):
     assert unknown_names("Who met Putin in Pyongyang?", engine.index) == []
     assert unknown_names("Who met Puttin?", engine.index, ["putin"]) == []
     assert unknown_names("Who met Puttin?", engine.index) == ["Puttin"]
+
+
+def test_a_shouted_question_gets_the_same_answer(engine):
+    shouted = engine.answer("WHO ACCOMPANIED PUTIN?")
+    assert [q.hit.id for q in shouted.quotes] == [f"{SEED_DOC}:5"]

@@ -226,3 +226,21 @@ def test_env_file_not_utf8_is_one_line_and_exit_2(env, capsys, tmp_path):
     assert capsys.readouterr().err == (
         f"ask-bot: error: env file {tmp_path / 'bad.env'} is not UTF-8 text (bad byte at offset 14)\n"
     )
+
+
+def test_no_network_is_one_line_and_exit_2(env, capsys, monkeypatch):
+    import aiohttp
+
+    def offline(*args, **kwargs):
+        raise aiohttp.ClientConnectionError("Cannot connect to host discord.com:443")
+
+    env.setenv("DISCORD_TOKEN", TOKEN)
+    monkeypatch.setattr(AskBot, "run", offline)
+    monkeypatch.setattr(discord.utils, "setup_logging", lambda *a, **k: None)
+    assert cli.main([]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "ask-bot: error: cannot reach Discord (ClientConnectionError: Cannot connect to host "
+        "discord.com:443); check the network and try again\n"
+    )
+    assert TOKEN not in err
