@@ -38,7 +38,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--squad", default=str(DEFAULT_SQUAD), help="SQuAD v1.1 JSON (default half A)")
     args = parser.parse_args(argv)
-    dataset = ev.load_squad(ev.read_json(args.squad))
+    try:
+        dataset = ev.load_squad(ev.read_json(args.squad))
+    except ev.EvaluationDataError as exc:
+        print(f"{Path(__file__).name}: error: {exc} (give the file with --squad)", file=sys.stderr)
+        return 2
     questions = [q for q in dataset.questions if not q.impossible]
     counts = dict.fromkeys(("top is gold", "top in gold paragraph", "oracle paragraph", "no candidate", "dominated"), 0)
     index, article = None, None

@@ -95,9 +95,9 @@ def _bool(env: dict, key: str, default: bool) -> bool:
 
 
 def corpus_dir(env: dict | None = None) -> str:
-    """``ASK_CORPUS`` if set, else ``./corpus``."""
+    """``ASK_CORPUS`` if set (``~`` expanded, as .env files do not), else ``./corpus``."""
     env = os.environ if env is None else env
-    return env.get("ASK_CORPUS", "").strip() or DEFAULT_CORPUS
+    return os.path.expanduser(env.get("ASK_CORPUS", "").strip()) or DEFAULT_CORPUS
 
 
 def index_dir(env: dict | None = None) -> str | bool | None:
@@ -112,7 +112,7 @@ def index_dir(env: dict | None = None) -> str | bool | None:
         return None
     if raw.lower() in ("off", "none", "0", "false", "no"):
         return False
-    return raw
+    return os.path.expanduser(raw)
 
 
 def retrieval_settings(env: dict | None = None) -> Settings:

@@ -12,8 +12,8 @@ from retrieval import Answer, Citation, Explanation, Quote, Sentence, Source
 
 NOT_FOUND = "I couldn't find that in the article."
 NO_TERMS = (
-    "Please ask a question about the article in words, "
-    "for example: “Who accompanied Putin?”"
+    "Please ask a question about the article in words: who, what, when, where, "
+    "how many …?"
 )
 
 

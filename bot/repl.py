@@ -69,6 +69,8 @@ class Session:
                 return render_sources(self.engine.sources())
             if command == "explain":
                 question = rest.strip() or self.last_question
+                if rest.strip():
+                    self.last_question = question
                 if not question:
                     return "Ask a question first, or give one: :explain who accompanied Putin?"
                 if not analyze(question):

@@ -340,3 +340,21 @@ def test_output_a_terminal_cannot_encode_is_replaced_not_a_crash(tmp_path):
     )
     assert done.returncode == 0 and done.stderr == b""
     assert done.stdout.startswith(b"?Accompanying Putin on this trip")
+
+
+def test_home_is_expanded_in_paths_from_dotenv(monkeypatch, tmp_path):
+    from bot import config
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    env = {"ASK_CORPUS": "~/articles", "ASK_INDEX_DIR": "~/idx"}
+    assert config.corpus_dir(env) == str(tmp_path / "articles")
+    assert config.index_dir(env) == str(tmp_path / "idx")
+    assert config.index_dir({"ASK_INDEX_DIR": "off"}) is False
+    assert config.index_dir({}) is None
+
+
+def test_bare_explain_uses_the_question_last_explained(engine):
+    session = Session(engine)
+    session.handle("who accompanied Putin?")
+    session.handle(":explain How many containers?")
+    assert session.handle(":explain").startswith("Why these sentences rank first for: How many containers?")
