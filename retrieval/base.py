@@ -64,6 +64,22 @@ class BaseIndex:
         raise NotImplementedError
 
     def score_terms(self, terms: Sequence[str], k: int | None = None) -> list[ScoredPosition]:  # pragma: no cover
+        """BM25Okapi scores of the sentences matching ``terms``.
+
+        Parameters
+        ----------
+        terms : sequence of str
+            Analyzed query terms (repeats count, as in rank-bm25).
+        k : int, optional
+            Keep only the ``k`` best; all matching sentences when None.
+
+        Returns
+        -------
+        list of ScoredPosition
+            Score descending, ties broken by corpus order. Only sentences that contain
+            a query term are returned (never zero-padding), even where BM25Okapi gives
+            them a zero or negative score (1- and 2-sentence corpora).
+        """
         raise NotImplementedError
 
     # ----------------------------------------------------- shared

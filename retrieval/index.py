@@ -130,22 +130,8 @@ class SentenceIndex(BaseIndex):
 
     # ----------------------------------------------------------------- scoring
     def score_terms(self, terms: Sequence[str], k: int | None = None) -> list[ScoredPosition]:
-        """BM25Okapi scores of the sentences matching ``terms``.
-
-        Parameters
-        ----------
-        terms : sequence of str
-            Analyzed query terms (repeats count, as in rank-bm25).
-        k : int, optional
-            Keep only the ``k`` best; all matching sentences when None.
-
-        Returns
-        -------
-        list of ScoredPosition
-            Score descending, ties broken by corpus order. Only sentences that contain
-            a query term are returned (never zero-padding), even where BM25Okapi gives
-            them a zero or negative score (1- and 2-sentence corpora).
-        """
+        """See :meth:`BaseIndex.score_terms`; scored by ``BM25Okapi.get_batch_scores``
+        over the matching sentences only."""
         positions = self.matching(terms)
         if not positions:
             return []

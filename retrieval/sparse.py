@@ -676,22 +676,8 @@ class SparseSentenceIndex(BaseIndex):
         return positions, scores, len(distinct) - 1
 
     def score_terms(self, terms: Sequence[str], k: int | None = None) -> list[ScoredPosition]:
-        """BM25Okapi scores of the sentences matching ``terms``.
-
-        Parameters
-        ----------
-        terms : sequence of str
-            Analyzed query terms (repeats count, as in rank-bm25).
-        k : int, optional
-            Keep only the ``k`` best; all matching sentences when None.
-
-        Returns
-        -------
-        list of ScoredPosition
-            Score descending, ties broken by corpus order. Only sentences that contain
-            a query term are returned, even where BM25Okapi gives them a zero or
-            negative score (1- and 2-sentence corpora). Scores equal rank-bm25's
-            ``get_scores`` bit for bit (same operations in the same order).
+        """See :meth:`~retrieval.base.BaseIndex.score_terms`. Scores equal rank-bm25's
+        ``get_scores`` bit for bit (same operations in the same order).
 
         Notes
         -----
