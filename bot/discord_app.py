@@ -14,7 +14,9 @@ Rules kept here:
   ``max_concurrency`` at a time;
 * never dies: any exception while answering becomes a short message to the user and a
   traceback in the log (``logger.exception``);
-* one per-user cooldown shared by ``/ask``, mentions and DMs.
+* one per-user cooldown shared by ``/ask``, mentions and DMs;
+* one question, one reply: ``/ask``, a mention or a DM is answered with exactly one
+  message (:func:`bot.discord_render.render_answer` fits the answer into 2000 characters).
 """
 
 from __future__ import annotations
@@ -223,8 +225,9 @@ class AskBot(discord.Client):
 
     async def handle_ask(self, interaction: discord.Interaction, question: str) -> None:
         """``/ask``: cooldown check, ``defer(thinking=True)``, answer off the loop, then
-        one ``followup.send`` per rendered message (one unless the answer is longer
-        than 2000 characters). Errors while answering become :data:`render.ERROR`."""
+        exactly one ``followup.send`` (the answer fitted into one message by
+        :func:`bot.discord_render.render_answer`). Errors while answering become
+        :data:`render.ERROR`."""
         wait = self.cooldown.retry_after(interaction.user.id)
         if wait > 0:
             await interaction.response.send_message(
@@ -232,9 +235,8 @@ class AskBot(discord.Client):
             )
             return
         await interaction.response.defer(thinking=True)
-        messages = await self.answer_messages(question, echo_question=True)
-        for text in messages:
-            await interaction.followup.send(text, allowed_mentions=NO_PINGS)
+        text = await self.answer_message(question, echo_question=True)
+        await interaction.followup.send(text, allowed_mentions=NO_PINGS)
 
     async def handle_sources(self, interaction: discord.Interaction) -> None:
         """``/sources``: the article list, split into messages of at most 2000 characters."""
@@ -268,10 +270,10 @@ class AskBot(discord.Client):
 
     # ----------------------------------------------------------------- answering
 
-    async def answer_messages(self, question: str, *, echo_question: bool) -> list[str]:
-        """The rendered answer to ``question``, computed in a worker thread with at most
-        ``max_concurrency`` answers at once. Never raises (except cancellation): a
-        failure is logged with its traceback and returns ``[render.ERROR]``."""
+    async def answer_message(self, question: str, *, echo_question: bool) -> str:
+        """The answer to ``question`` as one message, computed in a worker thread with at
+        most ``max_concurrency`` answers at once. Never raises (except cancellation): a
+        failure is logged with its traceback and returns :data:`render.ERROR`."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.max_concurrency)
         try:
@@ -280,7 +282,7 @@ class AskBot(discord.Client):
             return render.render_answer(result, echo_question=echo_question)
         except Exception:
             logger.exception("Answering failed for a question of %d characters", len(question))
-            return [render.ERROR]
+            return render.ERROR
 
     # ----------------------------------------------------------------- messages
 
@@ -326,7 +328,7 @@ class AskBot(discord.Client):
         return re.sub(pattern, " ", content).strip()
 
     async def on_message(self, message: discord.Message) -> None:
-        """Answer a mention or a DM as a reply; ignore bots and everything else."""
+        """Answer a mention or a DM with exactly one reply; ignore bots and everything else."""
         try:
             question = self.question_from_message(message)
             if question is None:
@@ -338,10 +340,7 @@ class AskBot(discord.Client):
             if wait > 0:
                 await _reply(message, render.cooldown_message(wait))
                 return
-            messages = await self.answer_messages(question, echo_question=False)
-            await _reply(message, messages[0])
-            for text in messages[1:]:
-                await message.channel.send(text, allowed_mentions=NO_PINGS)
+            await _reply(message, await self.answer_message(question, echo_question=False))
         except discord.Forbidden:
             # No permission to speak here: nothing to tell the user, no traceback to log.
             logger.warning(

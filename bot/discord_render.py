@@ -1,6 +1,6 @@
 """Answers as Discord message text: pure functions, no I/O, no discord.Client.
 
-Layout of an answered question (one message when it fits)::
+Every question gets exactly one reply message. Layout of an answered question::
 
     **Q:** Who accompanied Putin?
     > Accompanying Putin on this trip are ... Alexander Novak, who oversees energy matters. [1]
@@ -14,16 +14,26 @@ zero-width space, so ``@everyone``, ``<@123>`` or ``<@&role>`` render as text (t
 ``AllowedMentions.none()`` is the real guarantee that nobody is pinged; this is the
 second belt).
 
-Splitting: every message is at most :data:`MESSAGE_LIMIT` characters. Messages are cut
-only between quotes; a quote always travels with its ``[n]`` marker and its sources
-line. A quote too long for a message on its own is truncated with ``…`` and keeps
-its citation.
+Fitting into one message of at most :data:`MESSAGE_LIMIT` characters, in this order:
+
+1. the longest quoted texts (sentences and context sentences alike) are cut with ``…``,
+   all to the same length, down to :data:`MIN_QUOTE_CHARS` characters;
+2. then context sentences are left out, the last quote's first;
+3. then the last quotes are left out, and a line says how many
+   (``*1 more quote left out to fit one message.*``);
+4. the best quote alone is cut as short as it takes.
+
+Every quote shown keeps its ``[n]`` marker and its whole sources line: a sources line
+longer than :data:`SOURCE_LINE_LIMIT` has its title and section shortened, never its
+paragraph and sentence numbers.
 """
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import re
-from typing import Sequence
+from typing import Callable, Sequence
 
 from discord.utils import escape_markdown
 
@@ -32,8 +42,11 @@ from retrieval import Answer, Quote, Source
 from . import render as terminal
 
 MESSAGE_LIMIT = 2000
+MIN_LIMIT = 500  # the smallest ``limit`` the renderers accept
 ELLIPSIS = "…"
 QUESTION_ECHO_LIMIT = 300  # characters of the question echoed back (before escaping)
+SOURCE_LINE_LIMIT = 300  # characters of one sources line at most (after escaping)
+MIN_QUOTE_CHARS = 100  # quotes are not cut below this while a context or a quote can go instead
 ZWSP = "\u200b"
 
 # The same words as the terminal (bot.render), so both front ends say the same thing.
@@ -81,9 +94,31 @@ def _shorten(text: str, limit: int) -> str:
     return text[: max(0, limit - len(ELLIPSIS))].rstrip() + ELLIPSIS
 
 
-def source_line(number: int, quote: Quote) -> str:
-    """The terminal's :func:`bot.render.source_line` (``[n] Title — section “…”,
-    paragraph P, sentence S``) on one line, everything after ``[n]`` shown literally."""
+def _largest_fitting(caps: range, build: Callable[[int], str], limit: int) -> str | None:
+    """``build(cap)`` for the largest ``cap`` in ``caps`` whose result has at most ``limit``
+    characters, or None when none does.
+
+    The length of ``build(cap)`` grows with ``cap`` (bisected); Markdown escaping can
+    break that by a character or two, so the answer is checked and, if need be, the
+    next smaller caps are tried.
+    """
+    end = bisect.bisect_right(caps, limit, key=lambda cap: len(build(cap)))
+    for cap in reversed(caps[:end]):
+        text = build(cap)
+        if len(text) <= limit:
+            return text
+    return None
+
+
+def _renamed(quote: Quote, title: str, section: str | None) -> Quote:
+    """``quote`` with its hit's citation showing ``title`` and ``section`` instead."""
+    sentence = quote.hit.sentence
+    citation = dataclasses.replace(sentence.citation, title=title, section=section)
+    hit = dataclasses.replace(quote.hit, sentence=dataclasses.replace(sentence, citation=citation))
+    return Quote(hit=hit, context=quote.context)
+
+
+def _literal_source_line(number: int, quote: Quote) -> str:
     marker = f"[{number}] "
     line = _one_line(terminal.source_line(number, quote))
     if line.startswith(marker):
@@ -91,114 +126,160 @@ def source_line(number: int, quote: Quote) -> str:
     return literal(line)  # pragma: no cover - the terminal form always starts with [n]
 
 
-def _quote_block(number: int, quote: Quote, max_chars: int | None = None) -> str:
-    """The Markdown quote lines of one quote, ending in its ``[n]`` marker.
+def source_line(number: int, quote: Quote, max_chars: int = SOURCE_LINE_LIMIT) -> str:
+    """The terminal's :func:`bot.render.source_line` (``[n] Title — section “…”,
+    paragraph P, sentence S``) on one line, everything after ``[n]`` shown literally.
 
-    With ``max_chars``, the hit sentence (then, if needed, the context) is truncated
-    with ``…`` until the block fits; the marker is always kept.
+    Parameters
+    ----------
+    number : int
+        The quote's ``[n]``.
+    quote : Quote
+        The quote cited.
+    max_chars : int
+        A longer line has its title and section cut with ``…`` (both to the same
+        length) until it fits; the paragraph and sentence numbers are always kept.
+
+    Returns
+    -------
+    str
+        One line, at most ``max_chars`` characters unless even a title and section of
+        ``…`` do not fit (then that shortest form).
     """
-    context = _one_line(quote.context.text) if quote.context is not None else None
-    sentence = _one_line(quote.hit.text)
-    marker = f" [{number}]"
+    line = _literal_source_line(number, quote)
+    if len(line) <= max_chars:
+        return line
+    citation = quote.hit.citation
+    title = _one_line(citation.title)
+    section = _one_line(citation.section) if citation.section else None
 
-    def build(ctx: str | None, sent: str) -> str:
-        lines = []
-        if ctx is not None:
-            lines.append(f"> *(context) {literal(ctx)}*")
-        lines.append(f"> {literal(sent)}{marker}")
-        return "\n".join(lines)
+    def build(cap: int) -> str:
+        cut_section = _shorten(section, cap) if section is not None else None
+        return _literal_source_line(number, _renamed(quote, _shorten(title, cap), cut_section))
 
-    block = build(context, sentence)
-    if max_chars is None or len(block) <= max_chars:
-        return block
-    # Shrink the raw text (never the escaped text, so no escape is cut in half).
-    if context is not None:
-        # first drop the context to a short stub, then shorten the sentence
-        context = _shorten(context, 80)
-        block = build(context, sentence)
-        if len(block) <= max_chars:
-            return block
-    low, high = 0, len(sentence)
-    best = build(context, _shorten(sentence, 0))
-    while low <= high:  # the longest prefix whose escaped block fits
-        mid = (low + high) // 2
-        candidate = build(context, _shorten(sentence, mid) if mid < len(sentence) else sentence)
-        if len(candidate) <= max_chars:
-            best, low = candidate, mid + 1
-        else:
-            high = mid - 1
-    if len(best) > max_chars and context is not None:
-        return _quote_block(number, Quote(hit=quote.hit, context=None), max_chars)
-    return best
+    longest = max(len(title), len(section or ""))
+    return _largest_fitting(range(1, longest + 1), build, max_chars) or build(1)
 
 
-def question_line(question: str) -> str:
-    """``**Q:** <question>``, the question on one line, shortened and shown literally."""
-    return f"**Q:** {literal(_shorten(_one_line(question), QUESTION_ECHO_LIMIT))}"
+def question_line(question: str, max_chars: int | None = None) -> str:
+    """``**Q:** <question>``: the question on one line, shortened to
+    :data:`QUESTION_ECHO_LIMIT` characters (and, with ``max_chars``, until the escaped
+    line fits) and shown literally."""
+    text = _shorten(_one_line(question), QUESTION_ECHO_LIMIT)
+
+    def build(cap: int) -> str:
+        return f"**Q:** {literal(_shorten(text, cap))}"
+
+    line = build(len(text))
+    if max_chars is None or len(line) <= max_chars:
+        return line
+    return _largest_fitting(range(0, len(text) + 1), build, max_chars) or build(0)
 
 
-def _compose(header: str | None, blocks: Sequence[str], sources: Sequence[str]) -> str:
+def left_out_line(count: int) -> str:
+    """The line saying that ``count`` (>= 1) quotes did not fit in the message."""
+    return f"*{count} more quote{'' if count == 1 else 's'} left out to fit one message.*"
+
+
+def _compose(
+    header: str | None,
+    shown: Sequence[tuple[int, Quote, str]],
+    left_out: int,
+    cap: int,
+) -> str:
+    """The message: header, the quotes (every text cut to ``cap`` characters), the
+    left-out line, the sources."""
     parts = [header] if header else []
-    parts += list(blocks)
-    parts.append("**Sources:**\n" + "\n".join(sources))
+    for number, quote, _ in shown:
+        if quote.context is not None:
+            parts.append(f"> *(context) {literal(_shorten(_one_line(quote.context.text), cap))}*")
+        parts.append(f"> {literal(_shorten(_one_line(quote.hit.text), cap))} [{number}]")
+    if left_out:
+        parts.append(left_out_line(left_out))
+    parts.append("**Sources:**")
+    parts.extend(line for _, _, line in shown)
     return "\n".join(parts)
 
 
-def render_answer(
-    answer: Answer, *, echo_question: bool = True, limit: int = MESSAGE_LIMIT
-) -> list[str]:
-    """Render an :class:`~retrieval.Answer` as Discord messages.
+def _fit(
+    header: str | None,
+    shown: Sequence[tuple[int, Quote, str]],
+    left_out: int,
+    limit: int,
+    floor: int,
+) -> str | None:
+    """The message with its quoted texts cut as little as possible (all to one length,
+    not below ``floor``) to fit ``limit``; None when even ``floor`` is too long."""
+    longest = max(
+        len(_one_line(text))
+        for _, quote, _ in shown
+        for text in (quote.hit.text, quote.context.text if quote.context else "")
+    )
+    return _largest_fitting(
+        range(min(floor, longest), longest + 1),
+        lambda cap: _compose(header, shown, left_out, cap),
+        limit,
+    )
+
+
+def _without_contexts(numbered: Sequence[tuple[int, Quote]], source_max: int):
+    """The quotes as shown: first with every context sentence, then dropping them one at
+    a time from the last quote back; each as ``[(number, quote, sources line)]``."""
+    with_context = [i for i, (_, quote) in enumerate(numbered) if quote.context is not None]
+    for dropped in range(len(with_context) + 1):
+        gone = set(with_context[len(with_context) - dropped :])
+        shown = []
+        for i, (number, quote) in enumerate(numbered):
+            if i in gone:
+                quote = Quote(hit=quote.hit)
+            shown.append((number, quote, source_line(number, quote, source_max)))
+        yield shown
+
+
+def render_answer(answer: Answer, *, echo_question: bool = True, limit: int = MESSAGE_LIMIT) -> str:
+    """Render an :class:`~retrieval.Answer` as one Discord message.
 
     Parameters
     ----------
     answer : Answer
         What the engine returned.
     echo_question : bool
-        Open the first message with ``**Q:** <question>`` (slash commands do; a reply
-        to a mention does not need to).
+        Open the message with ``**Q:** <question>`` (slash commands do; a reply to a
+        mention does not need to).
     limit : int
-        Maximum characters per message (Discord's 2000 by default; >= 200).
+        Maximum characters of the message (Discord's 2000 by default; >= :data:`MIN_LIMIT`).
 
     Returns
     -------
-    list of str
-        At least one message, each ``len() <= limit``. An abstention is a single
-        message saying so plainly. Quotes keep their order and numbering across
-        messages; each message ends with the sources lines of its own quotes.
+    str
+        One message of at most ``limit`` characters. An abstention says so plainly.
+        Quotes keep their order and numbering; too long an answer is shortened as the
+        module docstring says, every quote shown keeping its ``[n]`` and sources line.
+
+    Raises
+    ------
+    ValueError
+        If ``limit`` is below :data:`MIN_LIMIT`.
     """
-    if limit < 200:
-        raise ValueError(f"limit must be >= 200, got {limit}")
-    header = question_line(answer.question) if echo_question else None
+    if limit < MIN_LIMIT:
+        raise ValueError(f"limit must be >= {MIN_LIMIT}, got {limit}")
+    # Each of the header and a sources line takes at most a quarter of the message, so
+    # the best quote (cut to "…" if need be) always fits beside them.
+    header = question_line(answer.question, limit // 4) if echo_question else None
     if not answer.answered or not answer.quotes:
         text = NO_TERMS if answer.reason == "no_terms" else NOT_FOUND
-        return [_shorten(f"{header}\n{text}" if header else text, limit)]
+        return f"{header}\n{text}" if header else text
 
-    units = []  # (quote block, sources line), numbered across the whole answer
-    for number, quote in enumerate(answer.quotes, start=1):
-        units.append((number, quote, source_line(number, quote)))
-
-    messages: list[str] = []
-    blocks: list[str] = []
-    sources: list[str] = []
-    for number, quote, src in units:
-        head = header if not messages else None
-        block = _quote_block(number, quote)
-        if len(_compose(head, blocks + [block], sources + [src])) <= limit:
-            blocks.append(block)
-            sources.append(src)
-            continue
-        if blocks:  # flush what we have, start a new message with this quote
-            messages.append(_compose(head, blocks, sources))
-            blocks, sources = [], []
-            head = None
-        # alone in its message: truncate the quote (and, absurdly long, its source line)
-        src = _shorten(src, limit // 4)
-        room = limit - len(_compose(head, [], [src])) - 1  # -1 for the joining newline
-        block = _quote_block(number, quote, max_chars=room)
-        blocks.append(block)
-        sources.append(src)
-    messages.append(_compose(header if not messages else None, blocks, sources))
-    return messages
+    source_max = min(SOURCE_LINE_LIMIT, limit // 4)
+    numbered = list(enumerate(answer.quotes, start=1))
+    for count in range(len(numbered), 0, -1):
+        for shown in _without_contexts(numbered[:count], source_max):
+            message = _fit(header, shown, len(numbered) - count, limit, MIN_QUOTE_CHARS)
+            if message is not None:
+                return message
+    best = Quote(hit=answer.quotes[0].hit)
+    shown = [(1, best, source_line(1, best, source_max))]
+    return _fit(header, shown, len(numbered) - 1, limit, 0) or _compose(header, shown, len(numbered) - 1, 0)
 
 
 def render_sources(sources: Sequence[Source], *, limit: int = MESSAGE_LIMIT) -> list[str]:

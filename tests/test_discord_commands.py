@@ -55,15 +55,28 @@ async def test_ask_question_echo_pings_nobody(engine):
     assert events[1][2]["allowed_mentions"].to_dict() == {"parse": []}
 
 
-async def test_ask_long_answer_is_split_into_followups():
+async def test_ask_long_answer_is_one_followup():
     long = answer_of("a" * 1500, "b" * 1500, question="q")
     bot = AskBot(answer=lambda q: long, sources=[], cooldown_seconds=0, sync_commands=False)
     interaction, events = fake_interaction()
     await ask(bot, interaction, "q")
-    assert [e[0] for e in events] == ["defer", "followup", "followup"]
-    assert all(len(e[1][0]) <= 2000 for e in events[1:])
-    assert events[1][1][0].endswith("[1] T — paragraph 1, sentence 1")
-    assert events[2][1][0].endswith("[2] T — paragraph 2, sentence 2")
+    # both quotes cut to 950 characters ("…" included): 99 + 2 * 950 = 1999
+    text = (
+        "**Q:** q\n> " + "a" * 949 + "… [1]\n> " + "b" * 949 + "… [2]\n**Sources:**\n"
+        "[1] T — paragraph 1, sentence 1\n[2] T — paragraph 2, sentence 2"
+    )
+    assert events == [("defer", (), {"thinking": True}), ("followup", (text,), {"allowed_mentions": NO_PINGS})]
+    assert len(text) == 1999
+
+
+async def test_ask_3000_character_sentence_is_one_followup_with_its_citation():
+    long = answer_of("y" * 3000, question="long?")
+    bot = AskBot(answer=lambda q: long, sources=[], cooldown_seconds=0, sync_commands=False)
+    interaction, events = fake_interaction()
+    await ask(bot, interaction, "long?")
+    text = "**Q:** long?\n> " + "y" * 1935 + "… [1]\n**Sources:**\n[1] T — paragraph 1, sentence 1"
+    assert events == [("defer", (), {"thinking": True}), ("followup", (text,), {"allowed_mentions": NO_PINGS})]
+    assert len(text) == 2000
 
 
 async def test_sources_command(engine):

@@ -185,17 +185,31 @@ async def test_article_with_everyone_pings_nobody(harness_for, tmp_path):
     assert payload["allowed_mentions"] == NO_PINGS_PAYLOAD
 
 
-async def test_long_answer_is_split_into_reply_and_follow_up(harness_for):
+async def test_long_answer_is_one_reply(harness_for):
     long = answer_of("a" * 1500, "b" * 1500)
     h = await harness_for(answer=lambda q: long)
     question = await h.say(f"<@{h.bot.user.id}> long?")
-    assert len(h.sent) == 2
-    assert h.sent[0]["message_reference"]["message_id"] == question.id
-    assert "message_reference" not in h.sent[1]
-    assert all(len(p["content"]) <= 2000 for p in h.sent)
-    assert [p["allowed_mentions"] for p in h.sent] == [NO_PINGS_PAYLOAD, {"parse": []}]
-    assert h.sent[0]["content"].endswith("[1] T — paragraph 1, sentence 1")
-    assert h.sent[1]["content"].endswith("[2] T — paragraph 2, sentence 2")
+    [payload] = h.sent
+    # both quotes cut to 955 characters ("…" included): 90 + 2 * 955 = 2000
+    assert payload["content"] == (
+        "> " + "a" * 954 + "… [1]\n> " + "b" * 954 + "… [2]\n**Sources:**\n"
+        "[1] T — paragraph 1, sentence 1\n[2] T — paragraph 2, sentence 2"
+    )
+    assert len(payload["content"]) == 2000
+    assert payload["message_reference"]["message_id"] == question.id
+    assert payload["allowed_mentions"] == NO_PINGS_PAYLOAD
+
+
+async def test_3000_character_sentence_in_a_dm_is_one_reply_with_its_citation(harness_for):
+    long = answer_of("y" * 3000)
+    h = await harness_for(answer=lambda q: long)
+    dm = await h.user.create_dm()
+    question = await h.say("long?", channel=dm)
+    [payload] = h.sent
+    # 2 + 4 + 14 + 31 = 51 characters around the sentence: it is cut to 1949 ("…" included)
+    assert payload["content"] == "> " + "y" * 1948 + "… [1]\n**Sources:**\n[1] T — paragraph 1, sentence 1"
+    assert len(payload["content"]) == 2000
+    assert payload["message_reference"]["message_id"] == question.id
 
 
 async def test_failing_answer_path_then_next_question_answered(harness_for, engine, caplog):

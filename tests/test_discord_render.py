@@ -1,4 +1,4 @@
-"""bot.discord_render: layout, escaping, mentions defused, splitting at the 2000 limit."""
+"""bot.discord_render: layout, escaping, mentions defused, one message of at most 2000 characters."""
 
 from __future__ import annotations
 
@@ -17,13 +17,12 @@ SOURCE_1 = "[1] T — paragraph 1, sentence 1"
 
 
 def test_answered_layout_from_the_engine(engine):
-    messages = render.render_answer(engine.answer("Who accompanied Putin?"))
-    assert messages == [BELOUSOV_MESSAGE]
+    assert render.render_answer(engine.answer("Who accompanied Putin?")) == BELOUSOV_MESSAGE
 
 
 def test_context_sentence_shown_before_the_quote(engine):
-    messages = render.render_answer(engine.answer("what did he mention about trade?"), echo_question=False)
-    assert messages == [
+    message = render.render_answer(engine.answer("what did he mention about trade?"), echo_question=False)
+    assert message == (
         "> *(context) In an editorial published in North Korean state media before his arrival, "
         "Putin expressed Russia’s intent to continue opposing Western efforts to impede the "
         "establishment of a multipolar world order based on mutual respect and justice.*\n"
@@ -33,15 +32,15 @@ def test_context_sentence_shown_before_the_quote(engine):
         "**Sources:**\n"
         "[1] Putin arrives in North Korea for first visit in 24 years — section “Putin and Kim "
         "Jong Un’s discussion topics”, paragraph 7, sentences 9–10"
-    ]
+    )
 
 
 def test_two_quotes_numbered_in_order():
-    messages = render.render_answer(answer_of("First one.", "Second one."), echo_question=False)
-    assert messages == [
+    message = render.render_answer(answer_of("First one.", "Second one."), echo_question=False)
+    assert message == (
         "> First one. [1]\n> Second one. [2]\n**Sources:**\n"
         "[1] T — paragraph 1, sentence 1\n[2] T — paragraph 2, sentence 2"
-    ]
+    )
 
 
 @pytest.mark.parametrize(
@@ -52,15 +51,15 @@ def test_two_quotes_numbered_in_order():
     ],
 )
 def test_abstention_says_so_plainly(reason, expected):
-    assert render.render_answer(Answer("zebra?", answered=False, reason=reason)) == [expected]
+    assert render.render_answer(Answer("zebra?", answered=False, reason=reason)) == expected
 
 
 def test_engine_abstention(engine):
-    assert render.render_answer(engine.answer("zebra giraffe"), echo_question=False) == [render.NOT_FOUND]
+    assert render.render_answer(engine.answer("zebra giraffe"), echo_question=False) == render.NOT_FOUND
 
 
 def test_markdown_is_escaped_and_shown_literally():
-    msg = render.render_answer(answer_of("A *bold* _claim_ with `code` and ~~x~~ || y ||."), echo_question=False)[0]
+    msg = render.render_answer(answer_of("A *bold* _claim_ with `code` and ~~x~~ || y ||."), echo_question=False)
     assert msg.splitlines()[0] == r"> A \*bold\* \_claim\_ with \`code\` and \~\~x\~\~ \|\| y \|\|. [1]"
 
 
@@ -72,7 +71,7 @@ def test_sentence_starting_like_a_list_or_quote_stays_literal():
 
 def test_mentions_in_article_and_question_are_defused():
     text = "They wrote @everyone, @here, <@123456789012345678> and <@&223456789012345678>."
-    msg = render.render_answer(answer_of(text, question="ping @everyone <@1>?"))[0]
+    msg = render.render_answer(answer_of(text, question="ping @everyone <@1>?"))
     assert "@everyone" not in msg and "@here" not in msg
     assert "<@1" not in msg and "<@&" not in msg
     assert msg.splitlines()[0] == "**Q:** ping @\u200beveryone <@\u200b1>?"
@@ -83,94 +82,177 @@ def test_mentions_in_article_and_question_are_defused():
 
 
 def test_long_question_echo_is_shortened_to_one_line():
-    msg = render.render_answer(Answer("why\n" + "x" * 1000, answered=False, reason="not_found"))[0]
+    msg = render.render_answer(Answer("why\n" + "x" * 1000, answered=False, reason="not_found"))
     first = msg.splitlines()[0]
     assert first == "**Q:** why " + "x" * (render.QUESTION_ECHO_LIMIT - 5) + "…"
 
 
-# --------------------------------------------------------------------------- splitting
+# --------------------------------------------------------------------------- one message
 
 
 def one_quote_length(n: int) -> int:
-    return len(render.render_answer(answer_of("x" * n), echo_question=False)[0])
+    return len(render.render_answer(answer_of("x" * n), echo_question=False))
 
 
 OVERHEAD_1 = one_quote_length(100) - 100  # "> " + " [1]" + "\n**Sources:**\n" + source line
 
 
+def test_overhead_of_one_quote():
+    assert OVERHEAD_1 == len("> ") + len(" [1]") + len("\n**Sources:**\n") + len(SOURCE_1) == 51
+
+
 @pytest.mark.parametrize("total", [1999, 2000])
 def test_single_quote_at_and_below_the_limit_is_untouched(total):
     n = total - OVERHEAD_1
-    messages = render.render_answer(answer_of("x" * n), echo_question=False)
-    assert messages == ["> " + "x" * n + " [1]\n**Sources:**\n" + SOURCE_1]
-    assert len(messages[0]) == total
+    message = render.render_answer(answer_of("x" * n), echo_question=False)
+    assert message == "> " + "x" * n + " [1]\n**Sources:**\n" + SOURCE_1
+    assert len(message) == total
 
 
-def test_single_quote_one_over_the_limit_is_truncated_and_keeps_its_citation():
+def test_single_quote_one_over_the_limit_is_cut_and_keeps_its_citation():
     n = 2001 - OVERHEAD_1
-    messages = render.render_answer(answer_of("x" * n), echo_question=False)
-    assert len(messages) == 1
-    assert len(messages[0]) == 2000
-    assert messages[0] == "> " + "x" * (n - 2) + "… [1]\n**Sources:**\n" + SOURCE_1
+    message = render.render_answer(answer_of("x" * n), echo_question=False)
+    assert message == "> " + "x" * (n - 2) + "… [1]\n**Sources:**\n" + SOURCE_1
+    assert len(message) == 2000
 
 
-def test_oversized_2500_character_sentence():
-    messages = render.render_answer(answer_of("y" * 2500, question="long?"))
-    assert len(messages) == 1
-    msg = messages[0]
-    assert len(msg) <= 2000
-    lines = msg.split("\n")
-    assert lines[0] == "**Q:** long?"
-    assert lines[1].startswith("> yyy") and lines[1].endswith("y… [1]")
-    assert lines[2:] == ["**Sources:**", SOURCE_1]
+def test_3000_character_sentence_is_one_message_with_its_citation():
+    message = render.render_answer(answer_of("y" * 3000, question="long?"))
+    # 12 (header) + 1 + 2 + 1936 (1935 y and "…") + 4 + 14 + 31 (source line) = 2000
+    assert message == "**Q:** long?\n> " + "y" * 1935 + "… [1]\n**Sources:**\n" + SOURCE_1
+    assert len(message) == 2000
 
 
 def two_quote_length(n1: int, n2: int) -> int:
-    return len(render.render_answer(answer_of("a" * n1, "b" * n2), echo_question=False)[0])
+    return len(render.render_answer(answer_of("a" * n1, "b" * n2), echo_question=False))
 
 
 OVERHEAD_2 = two_quote_length(100, 100) - 200
+SOURCES_2 = "**Sources:**\n" + SOURCE_1 + "\n[2] T — paragraph 2, sentence 2"
 
 
 @pytest.mark.parametrize("total", [1999, 2000])
-def test_two_quotes_fitting_stay_in_one_message(total):
-    n1 = 1000
-    n2 = total - OVERHEAD_2 - n1
-    messages = render.render_answer(answer_of("a" * n1, "b" * n2), echo_question=False)
-    assert len(messages) == 1 and len(messages[0]) == total
+def test_two_quotes_fitting_are_untouched(total):
+    n2 = total - OVERHEAD_2 - 1000
+    message = render.render_answer(answer_of("a" * 1000, "b" * n2), echo_question=False)
+    assert message == "> " + "a" * 1000 + " [1]\n> " + "b" * n2 + " [2]\n" + SOURCES_2
+    assert len(message) == total
 
 
-def test_two_quotes_one_over_split_between_quotes_with_their_citations():
-    n1 = 1000
-    n2 = 2001 - OVERHEAD_2 - n1
-    messages = render.render_answer(answer_of("a" * n1, "b" * n2), echo_question=False)
-    assert messages == [
-        "> " + "a" * n1 + " [1]\n**Sources:**\n" + SOURCE_1,
-        "> " + "b" * n2 + " [2]\n**Sources:**\n[2] T — paragraph 2, sentence 2",
-    ]
+def test_two_quotes_one_over_cut_the_longer_one():
+    n2 = 2001 - OVERHEAD_2 - 1000  # the 1000 a's are cut by one character
+    message = render.render_answer(answer_of("a" * 1000, "b" * n2), echo_question=False)
+    assert message == "> " + "a" * 998 + "… [1]\n> " + "b" * n2 + " [2]\n" + SOURCES_2
+    assert (OVERHEAD_2, n2, len(message)) == (90, 911, 2000)
 
 
-def test_header_only_in_first_message():
-    messages = render.render_answer(answer_of("a" * 1500, "b" * 1500, question="both?"))
-    assert [m.startswith("**Q:** both?\n") for m in messages] == [True, False]
-    assert all(len(m) <= 2000 for m in messages)
+def test_two_long_quotes_are_cut_to_the_same_length_in_one_message():
+    message = render.render_answer(answer_of("a" * 1500, "b" * 1500, question="both?"))
+    # 13 + 2 * (2 + cut + 4 + 1) + 13 + 31 + 1 + 31 = 103 + 2 * cut <= 2000: cut = 948
+    assert message == (
+        "**Q:** both?\n> " + "a" * 947 + "… [1]\n> " + "b" * 947 + "… [2]\n" + SOURCES_2
+    )
+    assert len(message) == 1999
 
 
-def test_oversized_quote_with_context_keeps_marker_and_citation():
-    messages = render.render_answer(answer_of("He " + "z" * 2500, context="c" * 600), echo_question=False)
-    assert len(messages) == 1 and len(messages[0]) <= 2000
-    lines = messages[0].split("\n")
-    assert lines[0].startswith("> *(context) ccc") and lines[0].endswith("…*")
-    assert lines[1].endswith("… [1]")
-    assert lines[-1] == "[1] T — paragraph 1, sentence 1 (context: paragraph 99, sentence 99)"
+def test_oversized_quote_with_context_cuts_the_longest_text_first():
+    message = render.render_answer(answer_of("He " + "z" * 2500, context="c" * 600), echo_question=False)
+    # the 600-character context stays whole; the sentence gets the remaining 1297 characters
+    assert message == (
+        "> *(context) " + "c" * 600 + "*\n"
+        "> He " + "z" * 1293 + "… [1]\n"
+        "**Sources:**\n"
+        "[1] T — paragraph 1, sentence 1 (context: paragraph 99, sentence 99)"
+    )
+    assert len(message) == 2000
 
 
-def test_truncation_never_cuts_an_escape_in_half():
+def test_context_and_sentence_are_both_cut_when_both_are_long():
+    message = render.render_answer(answer_of("He " + "z" * 2500, context="c" * 2500), echo_question=False)
+    # 13 + 1 + 1 + 2 + 4 + 14 + 68 = 103 characters around two texts cut to 948 each
+    assert message == (
+        "> *(context) " + "c" * 947 + "…*\n"
+        "> He " + "z" * 944 + "… [1]\n"
+        "**Sources:**\n"
+        "[1] T — paragraph 1, sentence 1 (context: paragraph 99, sentence 99)"
+    )
+    assert len(message) == 1999
+
+
+def test_context_sentence_goes_before_any_quote():
+    answer = answer_of("a" * 1000, "b" * 1000, "d" * 1000, context="c" * 1000)
+    message = render.render_answer(answer, echo_question=False, limit=500)
+    # with the context, three quotes of 100 characters take 581 > 500; without it 429,
+    # and the 71 characters left lengthen each quote by 23
+    assert message == (
+        "> " + "a" * 122 + "… [1]\n"
+        "> " + "b" * 122 + "… [2]\n"
+        "> " + "d" * 122 + "… [3]\n"
+        "**Sources:**\n" + SOURCE_1 + "\n[2] T — paragraph 2, sentence 2\n[3] T — paragraph 3, sentence 3"
+    )
+    assert len(message) == 498
+
+
+def test_later_quotes_are_left_out_and_counted():
+    answer = answer_of("a" * 300, "b" * 300, "d" * 300, "e" * 300)
+    message = render.render_answer(answer, echo_question=False, limit=500)
+    # four quotes of 100 characters take 568 > 500; three and the note take 473
+    assert message == (
+        "> " + "a" * 108 + "… [1]\n"
+        "> " + "b" * 108 + "… [2]\n"
+        "> " + "d" * 108 + "… [3]\n"
+        "*1 more quote left out to fit one message.*\n"
+        "**Sources:**\n" + SOURCE_1 + "\n[2] T — paragraph 2, sentence 2\n[3] T — paragraph 3, sentence 3"
+    )
+    assert len(message) == 500
+
+
+def test_left_out_line():
+    assert render.left_out_line(1) == "*1 more quote left out to fit one message.*"
+    assert render.left_out_line(3) == "*3 more quotes left out to fit one message.*"
+
+
+def test_many_quotes_at_the_discord_limit():
+    message = render.render_answer(answer_of(*("q" * 400 for _ in range(20)), question="many?"))
+    assert len(message) <= 2000
+    shown = re.findall(r"^> q+… \[(\d+)\]$", message, flags=re.M)
+    assert shown == [str(n) for n in range(1, len(shown) + 1)]
+    assert f"*{20 - len(shown)} more quotes left out to fit one message.*" in message.split("\n")
+    assert message.endswith("\n".join(f"[{n}] T — paragraph {n}, sentence {n}" for n in range(1, len(shown) + 1)))
+    # 13 quotes of 100 characters, the note and their sources take 1893; a 14th adds 143
+    assert len(shown) == 13 and len(message) == 1997
+
+
+def test_limit_below_the_minimum_is_refused():
+    with pytest.raises(ValueError, match="limit must be >= 500, got 499"):
+        render.render_answer(answer_of("x"), limit=499)
+
+
+def test_cutting_never_splits_an_escape_in_half():
     # every character escapes to two: a cut must not leave a lone backslash before "…"
-    messages = render.render_answer(answer_of("*" * 2500), echo_question=False)
-    quote = messages[0].split("\n")[0]
+    message = render.render_answer(answer_of("*" * 2500), echo_question=False)
+    quote = message.split("\n")[0]
     assert re.fullmatch(r"> (\\\*)+… \[1\]", quote)
-    assert len(messages[0]) <= 2000
+    # 974 stars escape to 1948 characters, plus 52 around them
+    assert quote == "> " + "\\*" * 974 + "… [1]" and len(message) == 2000
+
+
+def test_long_title_and_section_are_cut_but_the_citation_numbers_stay():
+    from retrieval import Hit, Quote
+
+    from .discord_fakes import sentence
+
+    quote = Quote(hit=Hit(sentence("Text.", 3, section="s" * 500, title="t" * 1000), 1.0, 1))
+    line = render.source_line(1, quote)
+    # 4 + 12 + 26 = 42 characters around a title and a section cut to 129 ("…" included)
+    assert line == "[1] " + "t" * 128 + "… — section “" + "s" * 128 + "…”, paragraph 3, sentence 3"
+    assert len(line) == render.SOURCE_LINE_LIMIT == 300
+
+
+def test_question_echo_fits_a_quarter_of_the_message():
+    line = render.question_line("*" * 400, max_chars=125)
+    assert line == "**Q:** " + "\\*" * 58 + "…"
+    assert len(line) == 124  # one more star would make 126
 
 
 texts = st.text(
@@ -179,18 +261,20 @@ texts = st.text(
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(texts, min_size=1, max_size=3), st.integers(min_value=200, max_value=2000), texts)
-def test_every_message_fits_and_keeps_quotes_with_citations(quotes, limit, question):
-    messages = render.render_answer(answer_of(*quotes, question=question), limit=limit)
-    assert all(len(m) <= limit for m in messages)
-    seen = []
-    for message in messages:
-        assert "@everyone" not in message and "@here" not in message
-        numbers = [int(n) for n in re.findall(r"^> .* \[(\d+)\]$", message, flags=re.M)]
-        sources = [int(n) for n in re.findall(r"^\[(\d+)\] T — ", message, flags=re.M)]
-        assert numbers == sources and numbers
-        seen += numbers
-    assert seen == list(range(1, len(quotes) + 1))
+@given(st.lists(texts, min_size=1, max_size=6), st.integers(min_value=500, max_value=2000), texts, st.booleans())
+def test_one_message_that_fits_and_keeps_every_shown_quote_with_its_citation(quotes, limit, question, context):
+    answer = answer_of(*quotes, question=question, context="c" * 900 if context else None)
+    message = render.render_answer(answer, limit=limit)
+    assert isinstance(message, str) and len(message) <= limit
+    assert "@everyone" not in message and "@here" not in message
+    numbers = [int(n) for n in re.findall(r"^> .* \[(\d+)\]$", message, flags=re.M)]
+    sources = [int(n) for n in re.findall(r"^\[(\d+)\] T — paragraph \d+, sentence", message, flags=re.M)]
+    assert numbers == sources == list(range(1, len(numbers) + 1))
+    left_out = len(quotes) - len(numbers)
+    if left_out:
+        assert render.left_out_line(left_out) in message.split("\n")
+    else:
+        assert "left out" not in message
 
 
 # --------------------------------------------------------------------------- sources / misc
