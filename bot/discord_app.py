@@ -239,11 +239,11 @@ class AskBot(discord.Client):
         await interaction.followup.send(text, allowed_mentions=NO_PINGS)
 
     async def handle_sources(self, interaction: discord.Interaction) -> None:
-        """``/sources``: the article list, split into messages of at most 2000 characters."""
-        messages = render.render_sources(self.sources())
-        await interaction.response.send_message(messages[0], allowed_mentions=NO_PINGS)
-        for text in messages[1:]:
-            await interaction.followup.send(text, allowed_mentions=NO_PINGS)
+        """``/sources``: the article list in one message (as many articles as fit in
+        2000 characters, then ``… and N more``)."""
+        await interaction.response.send_message(
+            render.render_sources(self.sources()), allowed_mentions=NO_PINGS
+        )
 
     async def handle_help(self, interaction: discord.Interaction) -> None:
         """``/help``: how to ask (ephemeral)."""

@@ -282,16 +282,32 @@ def render_answer(answer: Answer, *, echo_question: bool = True, limit: int = ME
     return _fit(header, shown, len(numbered) - 1, limit, 0) or _compose(header, shown, len(numbered) - 1, 0)
 
 
-def render_sources(sources: Sequence[Source], *, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """The ``/sources`` listing: one line per article (title, date, sentence count).
+def render_sources(sources: Sequence[Source], *, limit: int = MESSAGE_LIMIT) -> str:
+    """The ``/sources`` listing as one message: one line per article (title, date,
+    sentence count).
+
+    Parameters
+    ----------
+    sources : sequence of Source
+        The loaded articles, in the order to list them.
+    limit : int
+        Maximum characters of the message (>= :data:`MIN_LIMIT`).
 
     Returns
     -------
-    list of str
-        At least one message, each ``len() <= limit``, split between lines.
+    str
+        A count line, then as many article lines as fit, then ``… and N more`` when
+        some did not. Titles are shortened to 200 characters.
+
+    Raises
+    ------
+    ValueError
+        If ``limit`` is below :data:`MIN_LIMIT`.
     """
+    if limit < MIN_LIMIT:
+        raise ValueError(f"limit must be >= {MIN_LIMIT}, got {limit}")
     if not sources:
-        return ["No articles are loaded."]
+        return "No articles are loaded."
     total = sum(s.sentences for s in sources)
     lines = [f"**{len(sources)} article(s), {total} sentences**"]
     for s in sources:
@@ -299,23 +315,12 @@ def render_sources(sources: Sequence[Source], *, limit: int = MESSAGE_LIMIT) -> 
         plural = "" if s.sentences == 1 else "s"
         title = literal(_shorten(_one_line(s.title), 200))
         lines.append(f"• {title}{date}: {s.sentences} sentence{plural}")
-    return pack_lines(lines, limit=limit)
+    message = "\n".join(lines)
+    if len(message) <= limit:
+        return message
 
+    def build(count: int) -> str:
+        return "\n".join(lines[: count + 1] + [f"… and {len(sources) - count} more"])
 
-def pack_lines(lines: Sequence[str], *, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Join ``lines`` with newlines into as few messages of at most ``limit`` characters
-    as possible, splitting only between lines (a single over-long line is shortened
-    with ``…``)."""
-    messages: list[str] = []
-    current = ""
-    for line in lines:
-        line = _shorten(line, limit)
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) <= limit:
-            current = candidate
-        else:
-            messages.append(current)
-            current = line
-    if current or not messages:
-        messages.append(current)
-    return messages
+    # the most article lines that fit together with the "… and N more" line
+    return _largest_fitting(range(0, len(sources)), build, limit) or build(0)

@@ -13,7 +13,7 @@ import pytest
 from bot import discord_render as render
 from bot.discord_app import NO_PINGS, AskBot, UserCooldown, command_names
 from .discord_fakes import BELOUSOV_MESSAGE, FakeClock, answer_of, fake_interaction
-from retrieval import Answer
+from retrieval import Answer, Source
 
 BELOUSOV = BELOUSOV_MESSAGE
 
@@ -93,6 +93,17 @@ async def test_sources_command(engine):
             {"allowed_mentions": NO_PINGS},
         )
     ]
+
+
+async def test_sources_command_with_many_articles_is_one_message():
+    many = [Source(f"d{i}", f"Title number {i} " + "w" * 80, None, 1) for i in range(60)]
+    bot = AskBot(answer=lambda q: None, sources=many, cooldown_seconds=0, sync_commands=False)
+    interaction, events = fake_interaction()
+    await bot.tree.get_command("sources").callback(interaction)
+    [(kind, (text,), kwargs)] = events
+    assert (kind, kwargs, len(text)) == ("send_message", {"allowed_mentions": NO_PINGS}, 1922)
+    assert text.startswith("**60 article(s), 60 sentences**\n• Title number 0 ")
+    assert text.endswith(": 1 sentence\n… and 43 more")
 
 
 async def test_help_command_is_ephemeral(engine):

@@ -226,6 +226,8 @@ def test_many_quotes_at_the_discord_limit():
 def test_limit_below_the_minimum_is_refused():
     with pytest.raises(ValueError, match="limit must be >= 500, got 499"):
         render.render_answer(answer_of("x"), limit=499)
+    with pytest.raises(ValueError, match="limit must be >= 500, got 200"):
+        render.render_sources([], limit=200)
 
 
 def test_cutting_never_splits_an_escape_in_half():
@@ -281,21 +283,36 @@ def test_one_message_that_fits_and_keeps_every_shown_quote_with_its_citation(quo
 
 
 def test_sources_listing(engine):
-    assert render.render_sources(engine.sources()) == [
+    assert render.render_sources(engine.sources()) == (
         "**1 article(s), 23 sentences**\n"
         "• Putin arrives in North Korea for first visit in 24 years (2024-06-18): 23 sentences"
-    ]
+    )
 
 
-def test_sources_listing_splits_between_lines():
+def source_lines(count: int) -> list[str]:
+    return [f"• Title number {i} " + "w" * 80 + ": 1 sentence" for i in range(count)]
+
+
+def test_sources_listing_is_one_message_with_as_many_as_fit():
     sources = [Source(f"d{i}", f"Title number {i} " + "w" * 80, None, 1) for i in range(60)]
-    messages = render.render_sources(sources)
-    assert len(messages) > 1 and all(len(m) <= 2000 for m in messages)
-    assert "\n".join(messages).count("• Title number") == 60
+    message = render.render_sources(sources)
+    # 31 + 10 * (1 + 109) + 7 * (1 + 110) + 14 = 1922; an 18th line (111) would make 2033
+    assert message == "\n".join(["**60 article(s), 60 sentences**", *source_lines(17), "… and 43 more"])
+    assert len(message) == 1922
+
+
+def test_sources_listing_that_fits_exactly_is_whole():
+    sources = [Source(f"d{i}", f"Title number {i} " + "w" * 80, None, 1) for i in range(17)]
+    message = render.render_sources(sources, limit=1908)
+    assert message == "\n".join(["**17 article(s), 17 sentences**", *source_lines(17)])
+    assert len(message) == 1908
+    assert render.render_sources(sources, limit=1907) == "\n".join(
+        ["**17 article(s), 17 sentences**", *source_lines(16), "… and 1 more"]
+    )
 
 
 def test_no_sources():
-    assert render.render_sources([]) == ["No articles are loaded."]
+    assert render.render_sources([]) == "No articles are loaded."
 
 
 @pytest.mark.parametrize(("retry", "text"), [(4.2, "5 s"), (0.01, "1 s"), (5.0, "5 s")])
