@@ -271,15 +271,19 @@ class AskBot(discord.Client):
     # ----------------------------------------------------------------- answering
 
     async def answer_message(self, question: str, *, echo_question: bool) -> str:
-        """The answer to ``question`` as one message, computed in a worker thread with at
+        """The answer to ``question`` as one message, computed and rendered in a worker
+        thread (fitting a long answer into one message takes a few milliseconds) with at
         most ``max_concurrency`` answers at once. Never raises (except cancellation): a
         failure is logged with its traceback and returns :data:`render.ERROR`."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.max_concurrency)
+
+        def work() -> str:
+            return render.render_answer(self._answer(question), echo_question=echo_question)
+
         try:
             async with self._slots:
-                result = await asyncio.to_thread(self._answer, question)
-            return render.render_answer(result, echo_question=echo_question)
+                return await asyncio.to_thread(work)
         except Exception:
             logger.exception("Answering failed for a question of %d characters", len(question))
             return render.ERROR
