@@ -1,7 +1,9 @@
 """``ask``: one-shot questions, ``--json``, ``--sentences``, ``--explain``, and the REPL.
 
-Errors become user text only here, at the edge: usage and corpus errors print one line
-on stderr and exit 2; no traceback reaches the user; the REPL survives any input line.
+Errors become user text only here, at the edge: usage, configuration and corpus errors,
+and output that cannot be written (stdout closed, a full disk), print one line on stderr
+and exit 2; a broken pipe (``ask ... | head``) ends quietly with 0; no traceback reaches
+the user; the REPL survives any input line.
 """
 
 from __future__ import annotations
@@ -178,17 +180,50 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print(text: str) -> None:
-    print(text, flush=True)
+class OutputError(Exception):
+    """Standard output cannot be written (a full disk, a bad descriptor ...); the message
+    is the reason, e.g. ``No space left on device``."""
+
+
+def _print(text: str, end: str = "\n") -> None:
+    """Print ``text`` to standard output and flush it.
+
+    Raises
+    ------
+    OutputError
+        If the write fails (a broken pipe excepted: that stays a BrokenPipeError, as
+        a reader such as ``head`` leaving early is no error).
+    """
+    try:
+        print(text, end=end, flush=True)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(exc.strerror or str(exc)) from exc
 
 
 def _print_block(text: str) -> None:
     """A REPL reply, followed by a blank line so that answers stand apart."""
-    print(text, end="\n\n" if text else "\n", flush=True)
+    _print(text, end="\n\n" if text else "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``ask`` console script; returns the exit code."""
+    """Entry point of the ``ask`` console script.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit code: 0 answered, abstained or the session ended (also when a reader
+        closed the pipe early); 2 a usage, configuration or corpus error, or standard
+        output closed or not writable (``ask: error: cannot write output: <reason>``);
+        1 an unexpected internal error; 130 Ctrl-C while loading. Each error is one
+        line on stderr.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     asked = bool(args.question)  # `ask ""` is a (wordless) question, not the REPL
@@ -199,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--sentences lists the sentences; give no question or --explain with it")
     if (args.json or args.explain) and not (asked or args.sentences):
         parser.error("--json and --explain need a question (or --sentences for --json)")
+    if sys.stdout is None:  # started with stdout closed (`ask ... >&-`): the output would be lost
+        print("ask: error: cannot write output: standard output is closed", file=sys.stderr)
+        return EXIT_USAGE
     for stream in (sys.stdout, sys.stderr):
         if stream is not None and hasattr(stream, "reconfigure"):
             # a terminal that cannot show a character gets "?" rather than a crash
@@ -262,6 +300,9 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
                 f"{_count(len(engine.sentences), 'sentence')}. :help for help, Ctrl-D to quit."
             )
         return repl(session.handle, _line_reader(), _print_block)
+    except OutputError as exc:
+        print(f"ask: error: cannot write output: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK
     except KeyboardInterrupt:

@@ -358,3 +358,80 @@ def test_bare_explain_uses_the_question_last_explained(engine):
     session.handle("who accompanied Putin?")
     session.handle(":explain How many containers?")
     assert session.handle(":explain").startswith("Why these sentences rank first for: How many containers?")
+
+
+# ------------------------------------------------------------ output that cannot be written
+
+
+class UnwritableStdout:
+    """A standard output whose every write fails with ``error``."""
+
+    def __init__(self, error: OSError):
+        self.error = error
+
+    def write(self, text: str) -> int:
+        raise self.error
+
+    def flush(self) -> None:
+        pass
+
+
+def test_full_disk_is_one_line_exit_2(capsys, monkeypatch):
+    import errno
+
+    monkeypatch.setattr("sys.stdout", UnwritableStdout(OSError(errno.ENOSPC, "No space left on device")))
+    code, _, err = run(capsys, "--corpus", str(CORPUS), "Who accompanied Putin?")
+    assert (code, err) == (2, "ask: error: cannot write output: No space left on device\n")
+
+
+@pytest.mark.parametrize("argv", [["--json", "Who accompanied Putin?"], ["--sentences"], []])
+def test_every_output_path_reports_an_unwritable_stdout(capsys, monkeypatch, argv):
+    import errno
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(":sources\n"))  # the REPL reads a pipe
+    monkeypatch.setattr("sys.stdout", UnwritableStdout(OSError(errno.EIO, "Input/output error")))
+    code, _, err = run(capsys, "--corpus", str(CORPUS), *argv)
+    assert (code, err) == (2, "ask: error: cannot write output: Input/output error\n")
+
+
+def test_closed_stdout_is_one_line_exit_2_before_loading(capsys, monkeypatch):
+    def never(*args, **kwargs):
+        raise AssertionError("the corpus is not loaded when the answer cannot be shown")
+
+    monkeypatch.setattr("retrieval.Engine.load", never)
+    monkeypatch.setattr("sys.stdout", None)
+    code, _, err = run(capsys, "--corpus", str(CORPUS), "Who accompanied Putin?")
+    assert (code, err) == (2, "ask: error: cannot write output: standard output is closed\n")
+
+
+def test_a_reader_leaving_early_is_no_error(capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdout", UnwritableStdout(BrokenPipeError(32, "Broken pipe")))
+    code, _, err = run(capsys, "--corpus", str(CORPUS), "Who accompanied Putin?")
+    assert (code, err) == (0, "")
+
+
+def run_ask_in_shell(redirect: str, tmp_path):
+    """``ask --corpus CORPUS "Who accompanied Putin?" <redirect>`` in a real process."""
+    import os
+    import subprocess
+    import sys
+
+    from .support import ROOT
+
+    env = {**os.environ, "ASK_INDEX_DIR": "off", "PYTHONPATH": str(ROOT)}
+    script = f'exec "$0" -m bot.repl --corpus "$1" "Who accompanied Putin?" {redirect}'
+    return subprocess.run(
+        ["sh", "-c", script, sys.executable, str(CORPUS)], capture_output=True, env=env, cwd=tmp_path
+    )
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/dev/full"), reason="needs /dev/full")
+def test_ask_to_dev_full_in_a_real_process(tmp_path):
+    done = run_ask_in_shell(">/dev/full", tmp_path)
+    assert (done.returncode, done.stderr) == (2, b"ask: error: cannot write output: No space left on device\n")
+
+
+def test_ask_with_stdout_closed_in_a_real_process(tmp_path):
+    done = run_ask_in_shell(">&-", tmp_path)
+    assert (done.returncode, done.stderr) == (2, b"ask: error: cannot write output: standard output is closed\n")
