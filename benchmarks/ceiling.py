@@ -14,7 +14,7 @@ questions whose
   candidates (an oracle paragraph: the ceiling of perfect paragraph identification);
 * gold sentences share no term with the question (never candidates);
 * gold sentence is outranked by a candidate matching a strict superset of its
-  question terms (the superset guarantee keeps it below).
+  question terms (the superset guarantee, measured and not kept, would keep it below).
 """
 
 from __future__ import annotations

@@ -6,44 +6,19 @@ Policy
    (``"?"``, ``"the"``, an emoji) -> not answered, reason ``"no_terms"``.
 2. Candidates are the sentences sharing a term with the question, best BM25Okapi
    first (at most ``Features.candidates``, default ``CANDIDATES``).
-3. Each candidate gets a fused evidence score, in units of the question's total term
-   weight (positive IDF, :func:`~retrieval.index.positive_idf`, of each distinct term):
-
-   * *coverage*: the weight of the question terms the sentence contains;
-   * *previous sentence* (``Features.previous``, 0.6) and *paragraph*
-     (``Features.context``, off since the paragraph score below, which subsumes it:
-     0.3 then gained MRR +0.001 and accuracy@1 0.000, mixed between even and odd
-     articles): a question term absent from the sentence but present in the sentence
-     just before it, or elsewhere in its paragraph, counts that fraction of its weight
-     (the larger of the two) -- pronouns ("He died in 1259.") and topic words stated
-     once per paragraph (BM25F-style weighted fields, Robertson, Zaragoza & Taylor
-     2004, fused at the score level);
-   * *paragraph retrieval score* (``Features.paragraph``, 1.0): the BM25 score of the
-     sentence's whole paragraph taken as one document (k1 1.2, b 0.75; term weights the
-     positive IDF above; length normalised by the mean length of the candidates'
-     paragraphs), divided by ``(k1 + 1)`` times the question's weight -- SQuAD-style
-     questions are written about a paragraph, which is easier to identify than the
-     sentence;
-   * *sentence BM25* (``Features.bm25``, 0.3): the sentence's BM25Okapi score in the
-     same units, so that term frequency and sentence length count among sentences
-     covering the same terms;
-   * *proximity* (``Features.proximity``, 0.1): each matched question term's weight
-     divided by its distance, in terms, to the nearest other matched question term;
-   * *near-match* (``Features.prefix``, 0.5): a question term absent from the sentence
-     whose first ``PREFIX`` letters start one of the sentence's terms (acquir /
-     acquisit) counts half its weight;
-   * *answer type* (``Features.answer_type``, +0.1): the question asks when / how many
-     / who / where and the sentence holds a year, month or century / a number / a
-     capitalised word, *that the question does not already contain*.
-
-   Candidates are ordered by that score, then BM25, then corpus order, *subject to
-   the superset guarantee*: a sentence whose matched question terms strictly contain
-   another's is always placed before it (:func:`dominance_order`). So a sentence that
-   matches more of the question's terms never ranks below one that matches fewer of
-   the same terms, even where BM25Okapi's IDF is zero or negative, and stopwords
-   (never terms) never carry an answer. ``Features(coverage_first=True)`` restores
-   the original coverage-first order. Work per question is proportional to the
-   candidates and their paragraphs, never to the corpus size.
+3. Each candidate is described by the features of :func:`candidate_features` (term
+   coverage weighted by positive IDF, the sentence before, the paragraph's BM25 as a
+   wider field, near-matches, proximity, the question's words and word pairs as
+   written, names, the article's title, answer-type cues, ...) and scored by a linear
+   model over them (:mod:`retrieval.rerank`): weights fitted listwise on SQuAD v1.1
+   dev half A by ``benchmarks/train_ranker.py`` and shipped in
+   ``retrieval/data/ranker.json``. Candidates are ordered by that score, then BM25,
+   then corpus order, *except that* the candidates containing every question term
+   that any candidate contains come first (``Features.complete_first``): a sentence
+   with all of the question's words is never ranked below one that lacks some, and
+   stopwords (never terms) never carry an answer. ``Features(coverage_first=True)``
+   restores the original coverage-first order. Work per question is proportional to
+   the candidates and their paragraphs, never to the corpus size.
 4. Abstain (reason ``"not_found"``) when no candidate covers ``MIN_COVERAGE`` (0.25)
    of the question's total term weight (terms the corpus never uses weigh most), or
    when the question asks for an age, a number or a date and no candidate that
@@ -60,19 +35,23 @@ Policy
 6. A quoted sentence that opens by referring back ("He also mentioned ...", "This
    visit ...") is shown with the sentence before it as context.
 
-Every feature's gain on SQuAD is measured by ``benchmarks/features.py``.
+Every feature's gain on SQuAD is measured by ``benchmarks/train_ranker.py --ablate``.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
-from .analyze import analyze, terms_of_tokens, tokenize
+import numpy as np
+
+from .analyze import analyze, stopwords, terms_of_tokens, tokenize
 from .index import SentenceIndex, positive_idf
+from .rerank import FEATURE_NAMES, RankerWeights, shipped_weights
 from .settings import Settings
 from .types import Answer, Hit, Quote, Sentence, TermContribution
 
@@ -232,62 +211,54 @@ def has_answer_type(text: str, answer_type: str | None) -> bool:
 
 @dataclass(frozen=True)
 class Features:
-    """Switches for the ranking features of the answer layer (defaults: the product's choice).
+    """Switches of the answer layer's ranking (defaults: the product's choice).
 
-    Frozen, so a configuration can be shared and compared; ``benchmarks/features.py``
-    turns each one off in turn to measure its gain.
+    Frozen, so a configuration can be shared and compared; ``benchmarks/train_ranker.py``
+    measures each ranking feature's gain by refitting without it.
 
     Attributes
     ----------
     candidates : int
         How many sentences (best sentence BM25 first) are reranked per question.
+    weights : RankerWeights or None
+        The linear model over :data:`~retrieval.rerank.FEATURE_NAMES` (see
+        :func:`candidate_features`); None means the shipped, fitted weights
+        (:func:`~retrieval.rerank.shipped_weights`).
     coverage_first : bool
-        Rank by IDF-weighted term coverage before any score (the original policy).
-        When False, candidates are ranked by the fused score subject to the superset
-        guarantee (see :func:`dominance_order`).
-    context : float
-        Weight, relative to a match in the sentence itself, of a question term found
-        only elsewhere in the sentence's paragraph (0 turns paragraph evidence off).
-    previous : float
-        The same for a question term found in the sentence just before.
-    phrase : float
-        Weight of question bigrams found adjacent in the sentence (measured, not kept:
-        no gain on SQuAD half A).
-    answer_type : float
-        Bonus, as a fraction of the question's weight, for a sentence offering the
-        kind of answer the wh-phrase asks for (:func:`ranking_answer_type`).
-    prefix : float
-        Weight of a question term matched only by a sentence term sharing its first
-        ``PREFIX`` letters.
+        Rank by IDF-weighted term coverage before the model's score (the original
+        policy).
+    complete_first : bool
+        Rank the candidates that contain every question term found in any candidate
+        above all the others (the model's order within each group): a sentence that
+        answers with all of the question's words is never placed below one that lacks
+        some. Measured neutral on SQuAD half A (``docs/quality.md``).
+    superset_first : bool
+        Place a candidate whose matched question terms strictly contain another's
+        above it (:func:`dominance_order`). Measured and not kept: it costs MRR 0.006
+        and accuracy@1 0.003 on SQuAD half A.
     quote_ranked : bool
         Quote the ranking's best sentence first, rather than the best one that passes
         the abstention test on its own.
-    paragraph : float
-        Weight of the paragraph's BM25 score (the paragraph as one document, with
-        ``paragraph_k1`` and ``paragraph_b``), in units of the question's weight.
-    bm25 : float
-        Weight of the sentence's own BM25Okapi score, in the same units.
-    proximity : float
-        Weight of the closeness of the matched question terms (:func:`proximity`).
+    paragraph_k1, paragraph_b : float
+        BM25 parameters of the ``paragraph`` feature (the paragraph as one document).
     unknown_names : bool
         Abstain when the question names something the corpus never mentions
         (:func:`unknown_names`); an abstention rule, not a ranking feature.
     """
 
     candidates: int = CANDIDATES
+    weights: RankerWeights | None = None
     coverage_first: bool = False
-    context: float = 0.0
-    previous: float = 0.6
-    phrase: float = 0.0
-    answer_type: float = 0.1
-    prefix: float = 0.5
+    complete_first: bool = True
+    superset_first: bool = False
     quote_ranked: bool = True
-    paragraph: float = 1.0
     paragraph_k1: float = 1.2
     paragraph_b: float = 0.75
-    bm25: float = 0.3
-    proximity: float = 0.1
     unknown_names: bool = True
+
+    def weight_vector(self) -> np.ndarray:
+        """The model's weights, shape ``(len(FEATURE_NAMES),)``."""
+        return (self.weights or shipped_weights()).array()
 
 
 DEFAULT_FEATURES = Features()
@@ -462,73 +433,187 @@ def _key(c: _Candidate) -> tuple[float, float, int]:
     return (-c.score, -c.bm25, c.position)
 
 
+_WH_WORDS = frozenset("what which who whom whose when where why how".split())
+_TYPE_NAMES = ("date", "number", "person", "place")
+
+
+def _surface(text: str) -> list[str]:
+    """Lowercased tokens, stopwords kept (the words as written, not terms)."""
+    return [t.lower() for t in tokenize(text)]
+
+
+def _ngrams(words: Sequence[str], n: int) -> set[tuple[str, ...]]:
+    return set(zip(*(words[i:] for i in range(n))))
+
+
+def _longest_run(question: Sequence[str], sentence: Sequence[str]) -> int:
+    """Length of the longest run of consecutive question words that also occurs,
+    consecutively, in the sentence."""
+    run = 0
+    for n in range(1, len(question) + 1):
+        if _ngrams(question, n) & _ngrams(sentence, n):
+            run = n
+        else:
+            break
+    return run
+
+
+def candidate_features(
+    index: SentenceIndex,
+    question: str,
+    terms: Sequence[str],
+    scored: Sequence,
+    features: Features = DEFAULT_FEATURES,
+) -> tuple[np.ndarray, list[_Candidate]]:
+    """The feature matrix of the candidates ``scored`` for ``question``.
+
+    Parameters
+    ----------
+    index : SentenceIndex
+    question : str
+    terms : sequence of str
+        ``analyze(question)``, non-empty.
+    scored : sequence of ScoredPosition
+        The candidates, best sentence BM25 first (from ``index.score_terms``).
+    features : Features
+        Only ``paragraph_k1`` and ``paragraph_b`` are read.
+
+    Returns
+    -------
+    X : ndarray of float64, shape (len(scored), len(FEATURE_NAMES))
+        Row i describes ``scored[i]``; columns in :data:`~retrieval.rerank.FEATURE_NAMES`
+        order. "Weight" is a question term's positive IDF
+        (:func:`~retrieval.index.positive_idf`); weight sums are divided by the
+        question's total (distinct terms), so most columns lie in [0, 1]:
+
+        * ``coverage``: weight of the question terms the sentence contains;
+        * ``previous``: weight of the question terms absent from the sentence but
+          present in the sentence just before it (pronouns: "He died in 1259.");
+        * ``paragraph``: BM25 of the sentence's whole paragraph taken as one document
+          (``paragraph_k1``, ``paragraph_b``; length normalised by the mean length of the
+          candidates' paragraphs), divided by ``(k1 + 1)`` -- BM25F-style evidence from
+          a wider field (Robertson, Zaragoza & Taylor 2004), fused at the score level;
+        * ``near_match``: weight of the absent question terms whose first ``PREFIX``
+          letters start a sentence term (acquir / acquisit);
+        * ``proximity``: :func:`proximity` of the matched terms;
+        * ``words``: share of the question's content words (lowercase, not stopwords or
+          wh-words) found verbatim in the sentence;
+        * ``word_pairs``: share of the question's adjacent word pairs, stopwords
+          included, found adjacent in the sentence;
+        * ``longest_run``: the longest run of consecutive question words found in the
+          sentence (:func:`_longest_run`), over the question's length in words;
+        * ``log_length``: ``log(1 + number of terms)`` of the sentence;
+        * ``names``: share of the terms of the question's capitalised words (after the
+          first) the sentence contains (0 when there are none);
+        * ``title``: weight of the question terms in the article's title;
+        * ``matched_share``: distinct question terms matched over distinct terms;
+        * ``coverage_squared``, ``paragraph_x_coverage``: products of the above;
+        * ``offers_<type>`` / ``lacks_<type>``: 1 when the question asks for a date,
+          number, person or place (:func:`ranking_answer_type`) and the sentence offers
+          / does not offer one the question does not contain
+          (:func:`offers_answer_type`);
+        * ``expected_type``: 1 unless the question asks for an age, number or date that
+          the sentence lacks (:func:`has_answer_type`, the abstention test).
+    candidates : list of _Candidate
+        Per row: position, BM25, coverage and matched terms (``score`` left 0).
+    """
+    distinct = list(dict.fromkeys(terms))
+    weights = {t: positive_idf(index, t) for t in distinct}
+    total = sum(weights.values()) or 1.0
+    answer_type = ranking_answer_type(question)
+    expected = expected_answer_type(question)
+    question_words = frozenset(w.lower() for w in re.findall(r"\w+", question))
+    question_surface = _surface(question)
+    stop = stopwords()
+    content_words = {w for w in question_surface if w not in stop and w not in _WH_WORDS}
+    question_pairs = _ngrams(question_surface, 2)
+    names = set(terms_of_tokens([t for t in tokenize(question)[1:] if t[0].isupper()]))
+    if question.isupper():
+        names = set()
+    paragraphs = _Paragraphs(index)
+    keys = [paragraphs.key(s.position) for s in scored]
+    unique_keys = list(dict.fromkeys(keys))
+    k1, b = features.paragraph_k1, features.paragraph_b
+    lengths = {key: sum(paragraphs.terms[key].values()) for key in unique_keys}
+    mean_length = sum(lengths.values()) / len(lengths) if lengths else 1.0
+    paragraph_score: dict[tuple[str, int], float] = {}
+    for key in unique_keys:
+        counts = paragraphs.terms[key]
+        norm = k1 * (1 - b + b * lengths[key] / mean_length)
+        paragraph_score[key] = sum(
+            weights[t] * counts[t] * (k1 + 1) / (counts[t] + norm) for t in distinct if counts[t]
+        ) / (total * (k1 + 1))
+    titles: dict[str, set[str]] = {}
+    rows = []
+    out = []
+    for s, key in zip(scored, keys):
+        position = s.position
+        sentence = index.sentence(position)
+        sentence_terms = index.sentence_terms(position)
+        present = set(sentence_terms)
+        matched = frozenset(t for t in distinct if t in present)
+        absent = [t for t in distinct if t not in present]
+        coverage = sum(weights[t] for t in matched) / total
+        before = paragraphs.before(position)
+        stems = {u[:PREFIX] for u in present if len(u) >= PREFIX}
+        words = _surface(sentence.text)
+        doc_id = sentence.citation.doc_id
+        if doc_id not in titles:
+            titles[doc_id] = set(analyze((sentence.citation.title or "").replace("_", " ")))
+        offers = [0.0] * len(_TYPE_NAMES)
+        lacks = [0.0] * len(_TYPE_NAMES)
+        if answer_type is not None:
+            slot = _TYPE_NAMES.index(answer_type)
+            if offers_answer_type(sentence.text, answer_type, question_words):
+                offers[slot] = 1.0
+            else:
+                lacks[slot] = 1.0
+        para = paragraph_score[key]
+        rows.append(
+            [
+                coverage,
+                sum(weights[t] for t in absent if t in before) / total,
+                para,
+                sum(weights[t] for t in absent if len(t) >= PREFIX and t[:PREFIX] in stems) / total,
+                proximity(sentence_terms, weights) / total if len(matched) > 1 else 0.0,
+                len(content_words & set(words)) / len(content_words) if content_words else 0.0,
+                len(question_pairs & _ngrams(words, 2)) / len(question_pairs) if question_pairs else 0.0,
+                _longest_run(question_surface, words) / max(len(question_surface), 1),
+                math.log1p(len(sentence_terms)),
+                len(names & present) / len(names) if names else 0.0,
+                sum(weights[t] for t in distinct if t in titles[doc_id]) / total,
+                len(matched) / len(distinct),
+                coverage * coverage,
+                para * coverage,
+                *offers,
+                *lacks,
+                1.0 if has_answer_type(sentence.text, expected) else 0.0,
+            ]
+        )
+        out.append(_Candidate(position, s.score, coverage, matched))
+    X = np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURE_NAMES))
+    return X, out
+
+
 def _candidates(
     index: SentenceIndex,
     terms: list[str],
     features: Features = DEFAULT_FEATURES,
     question: str = "",
 ) -> list[_Candidate]:
-    distinct = list(dict.fromkeys(terms))
-    weights = {t: positive_idf(index, t) for t in distinct}
-    total = sum(weights.values())
-    bigrams = {(a, b): (weights[a] + weights[b]) / 2 for a, b in zip(terms, terms[1:]) if a != b}
-    answer_type = ranking_answer_type(question) if features.answer_type else None
-    question_words = frozenset(w.lower() for w in re.findall(r"\w+", question))
-    scored_positions = index.score_terms(terms, features.candidates)
-    paragraphs = _Paragraphs(index)
-    keys = [paragraphs.key(s.position) for s in scored_positions]
-    paragraph_score: dict[tuple[str, int], float] = {}
-    if features.paragraph and scored_positions:
-        lengths = [sum(paragraphs.terms[k].values()) for k in dict.fromkeys(keys)]
-        mean_length = sum(lengths) / len(lengths)
-        k1, b = features.paragraph_k1, features.paragraph_b
-        for key in dict.fromkeys(keys):
-            counts = paragraphs.terms[key]
-            norm = k1 * (1 - b + b * sum(counts.values()) / mean_length)
-            paragraph_score[key] = sum(
-                weights[t] * counts[t] * (k1 + 1) / (counts[t] + norm) for t in distinct if counts[t]
-            ) / (total * (k1 + 1))
-    out = []
-    for scored, key in zip(scored_positions, keys):
-        present = set(index.sentence_terms(scored.position))
-        matched = frozenset(t for t in distinct if t in present)
-        coverage = sum(weights[t] for t in matched) / total
-        score = coverage
-        if features.context or features.previous:
-            before = paragraphs.before(scored.position)
-            paragraph = paragraphs.terms[key]
-            for t in distinct:
-                if t not in matched:
-                    share = max(
-                        features.context if t in paragraph else 0.0,
-                        features.previous if t in before else 0.0,
-                    )
-                    score += share * weights[t] / total
-        if features.paragraph:
-            score += features.paragraph * paragraph_score[key]
-        if features.prefix:
-            stems = {u[:PREFIX] for u in present if len(u) >= PREFIX}
-            score += features.prefix * sum(
-                weights[t] for t in distinct
-                if t not in matched and len(t) >= PREFIX and t[:PREFIX] in stems
-            ) / total
-        if features.phrase and bigrams:
-            sentence_terms = index.sentence_terms(scored.position)
-            pairs = set(zip(sentence_terms, sentence_terms[1:]))
-            score += features.phrase * sum(w for pair, w in bigrams.items() if pair in pairs) / total
-        if features.bm25:
-            score += features.bm25 * scored.score / total
-        if features.proximity and len(matched) > 1:
-            score += features.proximity * proximity(index.sentence_terms(scored.position), weights) / total
-        if answer_type is not None and offers_answer_type(
-            index.sentence(scored.position).text, answer_type, question_words
-        ):
-            score += features.answer_type
-        out.append(_Candidate(scored.position, scored.score, coverage, matched, score))
+    scored = index.score_terms(terms, features.candidates)
+    if not scored:
+        return []
+    X, found = candidate_features(index, question, terms, scored, features)
+    scores = X @ features.weight_vector()
+    out = [replace(c, score=float(v)) for c, v in zip(found, scores)]
     if features.coverage_first:
         out.sort(key=lambda c: (-c.coverage,) + _key(c))
-    else:
-        out = dominance_order(out)
+        return out
+    out = dominance_order(out) if features.superset_first else sorted(out, key=_key)
+    if features.complete_first:
+        everything = frozenset().union(*(c.matched for c in out))
+        out = [c for c in out if c.matched == everything] + [c for c in out if c.matched != everything]
     return out
 
 

@@ -14,11 +14,15 @@ from retrieval.answer import (
     rank,
 )
 from retrieval.corpus import split_article
+from retrieval.rerank import RankerWeights
 
-NONE = Features(
-    coverage_first=False, context=0, previous=0, phrase=0, answer_type=0, prefix=0,
-    paragraph=0, bm25=0, proximity=0,
-)
+# coverage alone: each test adds one feature's weight and checks the ranking changes
+NONE = Features(weights=RankerWeights.from_mapping({"coverage": 1.0}))
+
+
+def with_(**weights: float) -> Features:
+    """Coverage plus the given feature weights (in coverage units)."""
+    return Features(weights=RankerWeights.from_mapping({"coverage": 1.0, **weights}))
 
 
 def build(text: str) -> SentenceIndex:
@@ -41,36 +45,33 @@ def test_previous_sentence_is_evidence():
     index = build("Actors died.\nMongke Khan ruled the empire. He died in 1259.\n")
     question = "When did Mongke Khan die?"
     assert [h.text for h in rank(question, index, None, NONE)][1:] == ["Actors died.", "He died in 1259."]
-    with_previous = replace(NONE, previous=0.6)
+    with_previous = with_(previous=0.6)
     assert [h.text for h in rank(question, index, None, with_previous)][1:] == ["He died in 1259.", "Actors died."]
-
-
-def test_paragraph_is_evidence():
-    index = build("Actors died.\nMongke Khan ruled the empire. Wars went on. He died in 1259.\n")
-    question = "When did Mongke Khan die?"
-    assert rank(question, index, None, NONE)[1].text == "Actors died."
-    assert rank(question, index, None, replace(NONE, context=0.3))[1].text == "He died in 1259."
-
-
-def test_answer_type_prefers_a_date_for_when():
-    index = build("The storm hit hard.\nThe storm hit in 1998.\n")
-    assert top("When did the storm hit?", index, NONE) == "The storm hit hard."
-    assert top("When did the storm hit?", index, replace(NONE, answer_type=0.05)) == "The storm hit in 1998."
 
 
 def test_prefix_near_match():
     index = build("Rain fell.\nThe company grew.\nThe acquisition of the company closed.\n")
     assert top("Who acquired the company?", index, NONE) == "The company grew."
-    assert top("Who acquired the company?", index, replace(NONE, prefix=0.5)) == (
+    assert top("Who acquired the company?", index, with_(near_match=0.5)) == (
         "The acquisition of the company closed."
     )
 
 
-def test_superset_never_ranks_below_with_all_features():
-    # "Markets rally" has a strong paragraph, but the sentence with both terms ranks first
-    index = build("Storm hits Friday.\nStorm clouds. Markets rally on Friday after the storm hits.\n")
-    ranked = [h.text for h in rank("When does the storm hit?", index, None, DEFAULT_FEATURES)]
-    assert ranked.index("Storm hits Friday.") < ranked.index("Storm clouds.")
+def test_complete_and_superset_orders_put_the_fuller_match_above():
+    # sentence length alone prefers the long sentence, which matches only "storm"
+    index = build("Storm hits.\nStorm clouds gathered over the quiet grey sea all day long.\n")
+    longest = Features(weights=RankerWeights.from_mapping({"log_length": 1.0}), complete_first=False)
+    question = "When does the storm hit?"
+    assert [h.text for h in rank(question, index, None, longest)][0].startswith("Storm clouds")
+    for guaranteed in (replace(longest, superset_first=True), replace(longest, complete_first=True)):
+        assert [h.text for h in rank(question, index, None, guaranteed)][0] == "Storm hits."
+
+
+def test_complete_first_only_lifts_sentences_with_every_term():
+    # neither sentence has both terms, so the model's order stands
+    index = build("Storm clouds gathered over the quiet grey sea all day long.\nHits.\n")
+    longest = Features(weights=RankerWeights.from_mapping({"log_length": 1.0}))
+    assert [h.text for h in rank("When does the storm hit?", index, None, longest)][0].startswith("Storm clouds")
 
 
 def test_tiny_corpus_and_no_terms():
@@ -94,7 +95,7 @@ def test_paragraph_retrieval_score_prefers_the_paragraph_about_the_question():
     )
     question = "When did the flood hit the river?"
     assert top_of("river", question, index, NONE) == "The river is long."
-    assert top_of("river", question, index, replace(NONE, paragraph=1.0)) == "The river rose."
+    assert top_of("river", question, index, with_(paragraph=1.0)) == "The river rose."
 
 
 def top_of(term: str, question: str, index: SentenceIndex, features: Features) -> str:
@@ -116,7 +117,7 @@ def test_proximity_prefers_question_terms_close_together():
     )
     question = "Why did bank rates rise?"
     assert top(question, index, NONE).startswith("The bank, after")  # shorter: higher BM25
-    assert top(question, index, replace(NONE, proximity=0.1)).startswith("The bank rates rose")
+    assert top(question, index, with_(proximity=0.1)).startswith("The bank rates rose")
 
 
 def test_answer_type_ignores_material_the_question_already_has():
@@ -129,19 +130,7 @@ def test_answer_type_ignores_material_the_question_already_has():
 
 def test_who_wants_a_name_the_question_does_not_use():
     index = build("Rain fell.\nThe mayor met Smith today.\nSmith met the mayor of Leeds.\n")
-    with_type = replace(NONE, answer_type=0.1)
+    with_type = with_(offers_person=0.1)
     assert offers_answer_type("Smith met the mayor of Leeds.", "person", frozenset({"who", "smith"}))
     assert not offers_answer_type("The mayor met Smith today.", "person", frozenset({"who", "smith"}))
     assert top("Who did Smith meet?", index, with_type) == "Smith met the mayor of Leeds."
-
-
-def test_sentence_bm25_is_evidence():
-    filler = "".join(f"Filler line {n} about weather.\n" for n in range(8))
-    index = build(
-        filler + "The harbour, which was built long ago by traders from many lands, stood.\n"
-        "Busy busy day.\nBusy quay.\n"
-    )
-    question = "Was the harbour busy?"
-    # "harbour" is rarer than "busy", so coverage alone prefers the long sentence
-    assert top(question, index, NONE).startswith("The harbour, which")
-    assert top(question, index, replace(NONE, bm25=1.0)) == "Busy busy day."

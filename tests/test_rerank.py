@@ -1,0 +1,127 @@
+"""The learned reranker: feature values, the listwise fit, and the weights file."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from retrieval import Article, SentenceIndex
+from retrieval.analyze import analyze
+from retrieval.answer import Features, candidate_features, rank
+from retrieval.corpus import split_article
+from retrieval.index import positive_idf
+from retrieval.rerank import (
+    FEATURE_NAMES,
+    WEIGHTS_PATH,
+    RankerWeights,
+    RankerWeightsError,
+    fit_listwise,
+    read_weights,
+    shipped_weights,
+    write_weights,
+)
+
+
+def build(text: str, title: str = "Doc") -> SentenceIndex:
+    return SentenceIndex.build(split_article(Article("doc", title, text)))
+
+
+def features_of(index: SentenceIndex, question: str) -> list[dict[str, float]]:
+    terms = analyze(question)
+    X, found = candidate_features(index, question, terms, index.score_terms(terms, 100))
+    assert X.shape == (len(found), len(FEATURE_NAMES))
+    return [dict(zip(FEATURE_NAMES, row)) for row in X.tolist()]
+
+
+def test_feature_values_of_a_one_sentence_corpus():
+    index = build("Storm hits the coast. Markets rally.\n")
+    (row,) = features_of(index, "Where did the storm hit the coast?")
+    assert row["coverage"] == 1.0
+    assert row["previous"] == 0.0
+    assert row["words"] == pytest.approx(2 / 3)  # storm, coast verbatim; "hit" is "hits"
+    assert row["word_pairs"] == pytest.approx(1 / 6)  # "the coast"
+    assert row["longest_run"] == pytest.approx(2 / 7)  # "the coast" of 7 words
+    assert row["matched_share"] == 1.0
+    assert row["title"] == 0.0
+    assert row["log_length"] == pytest.approx(np.log1p(3))
+    assert row["lacks_place"] == 1.0 and row["offers_place"] == 0.0
+    assert row["expected_type"] == 1.0
+
+
+def test_title_and_names_features():
+    index = build("Storm hits Leeds. Markets rally.\n", title="Storm season")
+    (row,) = features_of(index, "When did the storm hit Leeds?")
+    # storm is in the title; Leeds is the question's only capitalised word after the first
+    weights = {t: positive_idf(index, t) for t in analyze("storm hit leeds")}
+    assert row["names"] == 1.0
+    assert row["title"] == pytest.approx(weights["storm"] / sum(weights.values()))
+    assert 0.0 < row["title"] < 1.0
+
+
+def test_surface_words_break_a_term_tie():
+    # both sentences hold the terms "storm" and "hit"; one says it the question's way
+    index = build("Hitting storms came.\nThe storm hit the coast.\n")
+    question = "What did the storm hit?"
+    plain = Features(weights=RankerWeights.from_mapping({"coverage": 1.0}))
+    worded = Features(weights=RankerWeights.from_mapping({"coverage": 1.0, "word_pairs": 0.5}))
+    assert rank(question, index, 1, plain)[0].text == "Hitting storms came."
+    assert rank(question, index, 1, worded)[0].text == "The storm hit the coast."
+
+
+def test_fit_listwise_learns_the_informative_feature():
+    rng = np.random.default_rng(0)
+    lists = []
+    column = FEATURE_NAMES.index("coverage")
+    for _ in range(60):
+        X = rng.normal(size=(8, len(FEATURE_NAMES)))
+        gold = np.zeros(8, dtype=bool)
+        gold[rng.integers(8)] = True
+        X[:, column] = gold * 1.0
+        lists.append((X, gold))
+    weights = fit_listwise(lists, l2=1e-3)
+    w = weights.array()
+    assert np.argmax(np.abs(w)) == column and w[column] > 0
+    assert all(np.argmax(X @ w) == np.argmax(g) for X, g in lists)
+
+
+def test_fit_listwise_rejects_lists_without_gold():
+    with pytest.raises(ValueError, match="no list has a gold candidate"):
+        fit_listwise([(np.zeros((3, len(FEATURE_NAMES))), np.zeros(3, dtype=bool))])
+
+
+def test_weights_round_trip(tmp_path):
+    weights = RankerWeights.from_mapping({"coverage": 2.0, "title": -0.5})
+    path = tmp_path / "ranker.json"
+    write_weights(weights, path, {"trained_on": "x"})
+    assert read_weights(path) == weights
+    assert read_weights(path).as_dict()["title"] == -0.5
+
+
+def test_unknown_feature_name_is_refused():
+    with pytest.raises(ValueError, match="unknown ranking features: colour"):
+        RankerWeights.from_mapping({"colour": 1.0})
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("{", "cannot read the ranker weights"),
+        ('{"format": 2, "weights": {}}', "format 2, expected 1"),
+        ('{"format": 1, "weights": {"coverage": 1}}', "feature names differ"),
+    ],
+)
+def test_bad_weights_file_is_named(tmp_path, content, message):
+    path = tmp_path / "ranker.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(RankerWeightsError, match=message) as caught:
+        read_weights(path)
+    assert str(path) in str(caught.value)
+
+
+def test_shipped_weights_cover_every_feature():
+    data = json.loads(WEIGHTS_PATH.read_text(encoding="utf-8"))
+    assert list(data["weights"]) == list(FEATURE_NAMES)
+    assert shipped_weights().as_dict() == data["weights"]
+    assert data["about"]["trained_on"] == "squad-v1.1-dev-A.json"
