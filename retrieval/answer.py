@@ -45,6 +45,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -193,6 +194,8 @@ def _nearby(index: SentenceIndex, ranked: list[_Candidate]) -> set[str]:
 
 
 def _fold(term: str) -> str:
+    if term.isascii():
+        return term
     return "".join(c for c in unicodedata.normalize("NFKD", term) if not unicodedata.combining(c))
 
 
@@ -442,6 +445,15 @@ def _surface(text: str) -> list[str]:
     return [t.lower() for t in tokenize(text)]
 
 
+@lru_cache(maxsize=1 << 15)
+def _said(text: str) -> tuple[tuple[str, ...], frozenset[str], frozenset[tuple[str, ...]]]:
+    """A sentence's words as written (:func:`_surface`), their set and the set of its
+    adjacent word pairs; memoised, since the same sentences are candidates again and
+    again."""
+    words = tuple(_surface(text))
+    return words, frozenset(words), frozenset(_ngrams(words, 2))
+
+
 def _ngrams(words: Sequence[str], n: int) -> set[tuple[str, ...]]:
     return set(zip(*(words[i:] for i in range(n))))
 
@@ -452,6 +464,22 @@ def _longest_run(question: Sequence[str], sentence: Sequence[str]) -> int:
     run = 0
     for n in range(1, len(question) + 1):
         if _ngrams(question, n) & _ngrams(sentence, n):
+            run = n
+        else:
+            break
+    return run
+
+
+def _longest_run_said(question: Sequence[str], said: tuple) -> int:
+    """:func:`_longest_run` with the sentence's memoised word and pair sets."""
+    words, vocabulary, pairs = said
+    if not vocabulary.intersection(question):
+        return 0
+    if not pairs.intersection(zip(question, question[1:])):
+        return 1
+    run = 2
+    for n in range(3, len(question) + 1):
+        if _ngrams(question, n) & _ngrams(words, n):
             run = n
         else:
             break
@@ -556,7 +584,7 @@ def candidate_features(
         coverage = sum(weights[t] for t in matched) / total
         before = paragraphs.before(position)
         stems = {u[:PREFIX] for u in present if len(u) >= PREFIX}
-        words = _surface(sentence.text)
+        said = _said(sentence.text)
         doc_id = sentence.citation.doc_id
         if doc_id not in titles:
             titles[doc_id] = set(analyze((sentence.citation.title or "").replace("_", " ")))
@@ -576,9 +604,9 @@ def candidate_features(
                 para,
                 sum(weights[t] for t in absent if len(t) >= PREFIX and t[:PREFIX] in stems) / total,
                 proximity(sentence_terms, weights) / total if len(matched) > 1 else 0.0,
-                len(content_words & set(words)) / len(content_words) if content_words else 0.0,
-                len(question_pairs & _ngrams(words, 2)) / len(question_pairs) if question_pairs else 0.0,
-                _longest_run(question_surface, words) / max(len(question_surface), 1),
+                len(content_words & said[1]) / len(content_words) if content_words else 0.0,
+                len(question_pairs & said[2]) / len(question_pairs) if question_pairs else 0.0,
+                _longest_run_said(question_surface, said) / max(len(question_surface), 1),
                 math.log1p(len(sentence_terms)),
                 len(names & present) / len(names) if names else 0.0,
                 sum(weights[t] for t in distinct if t in titles[doc_id]) / total,

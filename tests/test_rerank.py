@@ -125,3 +125,22 @@ def test_shipped_weights_cover_every_feature():
     assert list(data["weights"]) == list(FEATURE_NAMES)
     assert shipped_weights().as_dict() == data["weights"]
     assert data["about"]["trained_on"] == "squad-v1.1-dev-A.json"
+
+
+from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
+
+from retrieval.answer import _longest_run, _longest_run_said, _said  # noqa: E402
+
+WORDS = st.lists(st.sampled_from(["the", "storm", "hit", "coast", "a"]), max_size=8)
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(WORDS, WORDS)
+def test_memoised_longest_run_equals_the_plain_one(question, sentence):
+    text = " ".join(sentence)
+    assert _longest_run_said(question, _said(text)) == _longest_run(question, list(_said(text)[0]))
+
+
+def test_longest_run_examples():
+    assert _longest_run(["where", "did", "the", "storm", "hit"], ["the", "storm", "hit", "hard"]) == 3
+    assert _longest_run(["why"], ["the", "storm"]) == 0
