@@ -129,17 +129,25 @@ def render_sources(sources: Iterable[Source]) -> str:
     return "\n".join(lines) if lines else "No articles are loaded."
 
 
+EXPLAIN_FEATURES = 4  # reranker features shown per sentence by render_explanation
+
+
 def render_explanation(question: str, explanations: list[Explanation]) -> str:
-    """Per-term BM25 contributions of the top hits, for ``:explain`` / ``--explain``."""
+    """Per-term BM25 contributions of the top hits and their largest reranker
+    features, for ``:explain`` / ``--explain``."""
     if not explanations:
         return f"Nothing in the articles matches the words of: {question}"
     lines = [f"Why these sentences rank first for: {question}"]
     for e in explanations:
         c = e.hit.citation
         lines.append(
-            f"#{e.hit.rank} {c.label}  BM25 {e.bm25:.3f}, term coverage {e.coverage:.0%}"
+            f"#{e.hit.rank} {c.label}  BM25 {e.bm25:.3f}, term coverage {e.coverage:.0%}, "
+            f"reranker score {e.score:.3f}"
         )
         lines.append(f"   “{e.hit.text}”")
         for t in e.terms:
             lines.append(f"   {t.term:<16} {t.score:+.3f}")
+        if e.features:
+            shown = ", ".join(f"{name} {value:+.2f}" for name, value in e.features[:EXPLAIN_FEATURES])
+            lines.append(f"   largest reranker features: {shown}")
     return "\n".join(lines)

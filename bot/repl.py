@@ -283,6 +283,8 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
                             "bm25": e.bm25,
                             "coverage": e.coverage,
                             "terms": {t.term: t.score for t in e.terms},
+                            "score": e.score,
+                            "features": dict(e.features),
                         }
                         for e in engine.explain(question)
                     ]

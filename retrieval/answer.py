@@ -105,12 +105,32 @@ _EXPECTED = {
 
 @dataclass(frozen=True)
 class Explanation:
-    """Why a sentence scored as it did: per-term BM25 contributions and coverage."""
+    """Why a sentence ranked where it did.
+
+    Attributes
+    ----------
+    hit : Hit
+        The sentence, its BM25Okapi score and its rank in the answer's ranking.
+    terms : tuple of TermContribution
+        The question terms it contains, with their BM25Okapi contributions (they sum
+        to ``bm25``).
+    coverage : float
+        Share of the question's term weight (positive IDF) the sentence contains.
+    bm25 : float
+        Its BM25Okapi score.
+    score : float
+        The reranker's score (the sum of ``features``' contributions).
+    features : tuple of (str, float)
+        Each non-zero feature's contribution to ``score`` (value times weight), largest
+        in absolute value first.
+    """
 
     hit: Hit
     terms: tuple[TermContribution, ...]
     coverage: float
     bm25: float
+    score: float = 0.0
+    features: tuple[tuple[str, float], ...] = ()
 
 
 NAME_PREFIX = 4
@@ -356,7 +376,7 @@ class _Candidate:
     bm25: float
     coverage: float  # fraction of the question's term weight the sentence contains
     matched: frozenset[str]
-    score: float = 0.0  # fused ranking score
+    score: float = 0.0  # the reranker's score (retrieval.rerank)
 
 
 class _Paragraphs:
@@ -445,7 +465,7 @@ def _surface(text: str) -> list[str]:
     return [t.lower() for t in tokenize(text)]
 
 
-@lru_cache(maxsize=1 << 15)
+@lru_cache(maxsize=1 << 12)  # about 3 KB an entry: ~12 MB at most
 def _said(text: str) -> tuple[tuple[str, ...], frozenset[str], frozenset[tuple[str, ...]]]:
     """A sentence's words as written (:func:`_surface`), their set and the set of its
     adjacent word pairs; memoised, since the same sentences are candidates again and
@@ -755,27 +775,35 @@ def answer(
 
 
 def explain(question: str, index: SentenceIndex, k: int = 3) -> list[Explanation]:
-    """Per-term contributions for the top ``k`` candidates, in answer ranking order.
+    """Per-term BM25 and per-feature reranker contributions for the top ``k``
+    candidates, in the order :func:`answer` ranks them (before abstaining).
 
     Returns
     -------
     list of Explanation
         At most ``k``; empty when the question has no terms or nothing matches.
-        Each ``terms`` lists the question terms the sentence contains with their
-        BM25Okapi contribution (they sum to ``bm25``).
     """
     terms = analyze(question)
     if not terms:
         return []
+    ranked = _candidates(index, terms, DEFAULT_FEATURES, question)[:k]
+    scored = index.score_terms(terms, DEFAULT_FEATURES.candidates)
+    X, found = candidate_features(index, question, terms, scored, DEFAULT_FEATURES)
+    rows = {c.position: row for c, row in zip(found, X)}
+    weights = DEFAULT_FEATURES.weight_vector()
     out = []
-    for position, candidate in enumerate(_candidates(index, terms)[:k], start=1):
+    for position, candidate in enumerate(ranked, start=1):
         sentence = index.sentence(candidate.position)
+        parts = [(name, float(v)) for name, v in zip(FEATURE_NAMES, rows[candidate.position] * weights) if v]
+        parts.sort(key=lambda item: -abs(item[1]))
         out.append(
             Explanation(
                 hit=Hit(sentence=sentence, score=candidate.bm25, rank=position),
                 terms=tuple(index.contributions(terms, candidate.position)),
                 coverage=candidate.coverage,
                 bm25=candidate.bm25,
+                score=candidate.score,
+                features=tuple(parts),
             )
         )
     return out

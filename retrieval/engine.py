@@ -91,7 +91,14 @@ class Engine:
             The directory is missing or empty, or a file cannot be read (named).
         EmptyCorpusError
             No sentence has a searchable word.
+        RankerWeightsError
+            The reranker's shipped weights (``retrieval/data/ranker.json``) are
+            missing or damaged (checked first, so that a broken install fails at
+            start-up, not at the first question).
         """
+        from .rerank import shipped_weights
+
+        shipped_weights()
         settings = settings or Settings()
         if index_dir is False:
             articles = load_articles(corpus_dir)

@@ -144,3 +144,43 @@ def test_memoised_longest_run_equals_the_plain_one(question, sentence):
 def test_longest_run_examples():
     assert _longest_run(["where", "did", "the", "storm", "hit"], ["the", "storm", "hit", "hard"]) == 3
     assert _longest_run(["why"], ["the", "storm"]) == 0
+
+
+def test_engine_load_reports_damaged_weights_first(tmp_path, monkeypatch):
+    from retrieval import Engine, RetrievalError
+    from retrieval import rerank
+
+    bad = tmp_path / "ranker.json"
+    bad.write_text("{", encoding="utf-8")
+    monkeypatch.setattr(rerank, "WEIGHTS_PATH", bad)
+    rerank.shipped_weights.cache_clear()
+    try:
+        with pytest.raises(RetrievalError, match="cannot read the ranker weights"):
+            Engine.load(tmp_path / "no-corpus-needed", index_dir=False)
+    finally:
+        rerank.shipped_weights.cache_clear()
+
+
+def test_explain_follows_the_answer_ranking_and_sums_the_features():
+    from retrieval.answer import answer, explain
+
+    index = build("Storm hits the coast. Markets rally.\nThe storm hit the town hard.\nStorms pass.\n")
+    question = "What did the storm hit?"
+    explained = explain(question, index, k=3)
+    assert len(explained) == 3
+    assert [e.hit.id for e in explained] == [h.id for h in rank(question, index, 3)]
+    assert explained[0].hit.id == answer(question, index).quotes[0].hit.id
+    for e in explained:
+        assert sum(v for _, v in e.features) == pytest.approx(e.score)
+        assert [abs(v) for _, v in e.features] == sorted((abs(v) for _, v in e.features), reverse=True)
+
+
+def test_render_explanation_names_the_largest_features():
+    from bot.render import render_explanation
+    from retrieval.answer import explain
+
+    index = build("Storm hits the coast. Markets rally.\n")
+    text = render_explanation("Where did the storm hit the coast?", explain("Where did the storm hit the coast?", index))
+    (line,) = [x for x in text.splitlines() if "largest reranker features" in x]
+    assert line.startswith("   largest reranker features: coverage +")
+    assert line.count(",") == 3  # four features shown
