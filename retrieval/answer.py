@@ -393,14 +393,15 @@ class _Paragraphs:
         self._of: dict[int, tuple[str, int]] = {}
         self.terms: dict[tuple[str, int], Counter] = {}
         self.span: dict[tuple[str, int], tuple[int, int]] = {}
+        self._sentence_terms: dict[int, list[str]] = {}
 
     def key(self, position: int) -> tuple[str, int]:
         key = self._of.get(position)
         if key is not None:
             return key
         index = self.index
-        citation = index.sentence(position).citation
-        key = (citation.doc_id, citation.paragraph)
+        doc_id, paragraph, _ = index.locate(position)
+        key = (doc_id, paragraph)
         first = last = position
         while first > 0 and self._same(first - 1, key):
             first -= 1
@@ -408,24 +409,30 @@ class _Paragraphs:
             last += 1
         counts: Counter = Counter()
         for other in range(first, last + 1):
-            counts.update(index.sentence_terms(other))
+            counts.update(self.sentence_terms(other))
             self._of[other] = key
         self.terms[key] = counts
         self.span[key] = (first, last)
         return key
 
     def _same(self, position: int, key: tuple[str, int]) -> bool:
-        c = self.index.sentence(position).citation
-        return (c.doc_id, c.paragraph) == key
+        return self.index.locate(position)[:2] == key
+
+    def sentence_terms(self, position: int) -> list[str]:
+        """``index.sentence_terms(position)``, read once per question."""
+        terms = self._sentence_terms.get(position)
+        if terms is None:
+            terms = self._sentence_terms[position] = self.index.sentence_terms(position)
+        return terms
 
     def before(self, position: int) -> set[str]:
         """Terms of the sentence just before ``position`` in the same article."""
         if position == 0:
             return set()
-        citation = self.index.sentence(position).citation
-        c = self.index.sentence(position - 1).citation
-        if c.doc_id == citation.doc_id and c.sentence == citation.sentence - 1:
-            return set(self.index.sentence_terms(position - 1))
+        doc_id, _, number = self.index.locate(position)
+        other_doc, _, other_number = self.index.locate(position - 1)
+        if other_doc == doc_id and other_number == number - 1:
+            return set(self.sentence_terms(position - 1))
         return set()
 
 
@@ -597,7 +604,7 @@ def candidate_features(
     for s, key in zip(scored, keys):
         position = s.position
         sentence = index.sentence(position)
-        sentence_terms = index.sentence_terms(position)
+        sentence_terms = paragraphs.sentence_terms(position)
         present = set(sentence_terms)
         matched = frozenset(t for t in distinct if t in present)
         absent = [t for t in distinct if t not in present]

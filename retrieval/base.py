@@ -63,6 +63,12 @@ class BaseIndex:
     def idf(self, term: str) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def locate(self, position: int) -> tuple[str, int, int]:
+        """``(doc_id, paragraph, sentence number)`` of the sentence at ``position``:
+        its citation's place without its text (engines may answer without reading it)."""
+        c = self.sentence(position).citation
+        return c.doc_id, c.paragraph, c.sentence
+
     def score_terms(self, terms: Sequence[str], k: int | None = None) -> list[ScoredPosition]:  # pragma: no cover
         """BM25Okapi scores of the sentences matching ``terms``.
 

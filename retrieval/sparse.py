@@ -575,6 +575,11 @@ class SparseSentenceIndex(BaseIndex):
         )
         return Sentence(id=f"{doc_id}:{number}", text=text, citation=citation)
 
+    def locate(self, position: int) -> tuple[str, int, int]:
+        """See :meth:`BaseIndex.locate`; read from the citation arrays, not the text."""
+        p = self._position(position)
+        return self.documents.ids[int(self._doc[p])], int(self._paragraph[p]), int(self._number[p])
+
     def sentence_terms(self, position: int) -> list[str]:
         """The analyzed terms of the sentence at ``position``, from its matrix row.
 
