@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from retrieval import evaluate as ev  # noqa: E402
 from retrieval.analyze import analyze  # noqa: E402
 from retrieval.answer import DEFAULT_FEATURES, candidate_features  # noqa: E402
+from retrieval.errors import RetrievalError  # noqa: E402
 from retrieval.index import SentenceIndex  # noqa: E402
 from retrieval.rerank import FEATURE_NAMES, RankerWeights, fit_listwise, write_weights  # noqa: E402
 
@@ -155,7 +156,11 @@ def main(argv=None) -> int:
         print(f"{Path(__file__).name}: error: {exc} (give the file with --squad)", file=sys.stderr)
         return 2
     began = time.perf_counter()
-    lists = Lists(dataset, progress=not args.no_progress)
+    try:
+        lists = Lists(dataset, progress=not args.no_progress)
+    except RetrievalError as exc:  # e.g. passages with no searchable word at all
+        print(f"{Path(__file__).name}: error: {exc}", file=sys.stderr)
+        return 2
     print(f"{args.squad}: {len(lists.article)} questions; lists built in {time.perf_counter() - began:.0f} s")
     base = cross_validate(lists, args.l2)
     print("Cross-validated by article parity (fit on one half, scored on the other):")

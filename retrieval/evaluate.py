@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from .errors import RetrievalError
 from .types import Citation, Sentence
 
 RANK_CUTOFF = 100  # MRR is taken over the top 100 (ReQA)
@@ -186,7 +187,8 @@ def load_squad(data: dict) -> Dataset:
     Raises
     ------
     EvaluationDataError
-        The structure is not SQuAD's.
+        The structure is not SQuAD's, or it holds no passage text or no question
+        whose answer lies in a sentence.
     """
     from .segment import split_sentences
 
@@ -220,6 +222,10 @@ def load_squad(data: dict) -> Dataset:
             articles.append(sentences)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise EvaluationDataError(f"not SQuAD JSON ({type(exc).__name__}: {exc})") from exc
+    if not any(articles):
+        raise EvaluationDataError("no passage with any text in the file")
+    if not questions:
+        raise EvaluationDataError("no question with a located answer in the file")
     return Dataset(articles, questions, dropped)
 
 
@@ -540,7 +546,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if _is_regression_file(args.file):
             from .engine import Engine
-            from .errors import RetrievalError
 
             cases = load_regression(args.file)
             try:
@@ -559,6 +564,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 results["baseline"] = evaluate_squad(dataset, args.mode, BaselineRanker, progress)
             results["ours"] = evaluate_squad(dataset, args.mode, ProductRanker, progress)
     except EvaluationDataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except RetrievalError as exc:  # e.g. passages with no searchable word at all
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(_table(results))

@@ -139,3 +139,27 @@ def test_cli_bad_file_exits_2(tmp_path, capsys, content):
     assert ev.main([str(path), "--no-progress"]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and len(captured.err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"data": []}, "no passage with any text in the file"),
+        ({"data": [{"title": "x", "paragraphs": [{"context": "", "qas": []}]}]}, "no passage with any text"),
+        (
+            {"data": [{"title": "x", "paragraphs": [{"context": "Rain fell.", "qas": []}]}]},
+            "no question with a located answer in the file",
+        ),
+    ],
+)
+def test_load_squad_rejects_files_with_nothing_to_measure(data, message):
+    with pytest.raises(ev.EvaluationDataError, match=message):
+        ev.load_squad(data)
+
+
+def test_cli_reports_a_corpus_with_no_searchable_word(tmp_path, capsys):
+    path = tmp_path / "stop.json"
+    qa = {"id": "1", "question": "q?", "answers": [{"answer_start": 0, "text": "The"}]}
+    path.write_text(json.dumps({"data": [{"title": "x", "paragraphs": [{"context": "The of. A the.", "qas": [qa]}]}]}))
+    assert ev.main([str(path), "--no-progress"]) == 2
+    assert capsys.readouterr().err == "error: the corpus has no sentence with any searchable word\n"
