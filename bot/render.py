@@ -132,12 +132,24 @@ def render_sources(sources: Iterable[Source]) -> str:
 EXPLAIN_FEATURES = 4  # reranker features shown per sentence by render_explanation
 
 
+def printable(text: str) -> str:
+    """``text`` on one line with control and format characters (escape sequences,
+    NUL, bidi overrides, line breaks) replaced by spaces and runs of spaces collapsed:
+    safe to echo to a terminal."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
 def render_explanation(question: str, explanations: list[Explanation]) -> str:
     """Per-term BM25 contributions of the top hits and their largest reranker
-    features, for ``:explain`` / ``--explain``."""
+    features, for ``:explain`` / ``--explain``. The question is echoed through
+    :func:`printable`; a question with no searchable word gets :data:`NO_TERMS`."""
+    from retrieval.analyze import analyze
+
     if not explanations:
-        return f"Nothing in the articles matches the words of: {question}"
-    lines = [f"Why these sentences rank first for: {question}"]
+        if not analyze(question):
+            return NO_TERMS
+        return f"Nothing in the articles matches the words of: {printable(question)}"
+    lines = [f"Why these sentences rank first for: {printable(question)}"]
     for e in explanations:
         c = e.hit.citation
         lines.append(

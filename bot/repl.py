@@ -291,7 +291,7 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
                 _print(json.dumps(payload, ensure_ascii=False))
             else:
                 _print(render_terminal(result))
-                if args.explain:
+                if args.explain and result.reason != "no_terms":  # the hint above says it all
                     _print("")
                     _print(render_explanation(question, engine.explain(question)))
             return EXIT_OK

@@ -184,3 +184,13 @@ def test_render_explanation_names_the_largest_features():
     (line,) = [x for x in text.splitlines() if "largest reranker features" in x]
     assert line.startswith("   largest reranker features: coverage +")
     assert line.count(",") == 3  # four features shown
+
+
+def test_render_explanation_echoes_only_printable_text():
+    from bot.render import NO_TERMS, render_explanation
+
+    assert render_explanation("capital \x1b[31mRED\x1b[0m of\x00 France", []) == (
+        "Nothing in the articles matches the words of: capital [31mRED [0m of France"
+    )
+    assert render_explanation("", []) == NO_TERMS
+    assert render_explanation("the of ?", []) == NO_TERMS
