@@ -168,6 +168,9 @@ class BotConfig:
         )
 
 
+MAX_COOLDOWN_SECONDS = 86400
+
+
 def bot_config(env: dict | None = None) -> BotConfig:
     """Bot settings from ``DISCORD_TOKEN`` (required), ``DISCORD_GUILD_ID``,
     ``ASK_CORPUS``, ``ASK_COOLDOWN_SECONDS``, ``DISCORD_MESSAGE_CONTENT`` and the
@@ -184,6 +187,10 @@ def bot_config(env: dict | None = None) -> BotConfig:
         raise ConfigError(
             "DISCORD_TOKEN is not set: put it in the environment or in .env (see .env.example)"
         )
+    if any(c.isspace() or not c.isprintable() for c in token):
+        # never echo the token: only say what is wrong with it
+        hint = " (paste the token alone, without 'Bot ')" if token.lower().startswith("bot ") else ""
+        raise ConfigError(f"DISCORD_TOKEN contains spaces or control characters: not a bot token{hint}")
     guild = env.get("DISCORD_GUILD_ID", "").strip()
     guild_id = None
     if guild:
@@ -193,8 +200,8 @@ def bot_config(env: dict | None = None) -> BotConfig:
             )
         guild_id = int(guild)
     cooldown = _float(env, "ASK_COOLDOWN_SECONDS", 5.0)
-    if cooldown < 0:
-        raise ConfigError(f"ASK_COOLDOWN_SECONDS must be >= 0, got {cooldown}")
+    if not 0 <= cooldown <= MAX_COOLDOWN_SECONDS:
+        raise ConfigError(f"ASK_COOLDOWN_SECONDS must be between 0 and {MAX_COOLDOWN_SECONDS} (a day), got {cooldown}")
     return BotConfig(
         token=token,
         guild_id=guild_id,

@@ -108,6 +108,8 @@ def test_env_file_option(env, capsys, tmp_path):
         ("ASK_COOLDOWN_SECONDS", "inf", "ASK_COOLDOWN_SECONDS must be a finite number, got 'inf'"),
         ("ASK_COOLDOWN_SECONDS", "nan", "ASK_COOLDOWN_SECONDS must be a finite number, got 'nan'"),
         ("ASK_COOLDOWN_SECONDS", "soon", "ASK_COOLDOWN_SECONDS must be a number, got 'soon'"),
+        ("ASK_COOLDOWN_SECONDS", "1e12", "ASK_COOLDOWN_SECONDS must be between 0 and 86400 (a day), got 1000000000000.0"),
+        ("ASK_COOLDOWN_SECONDS", "-1", "ASK_COOLDOWN_SECONDS must be between 0 and 86400 (a day), got -1.0"),
         ("DISCORD_MESSAGE_CONTENT", "maybe", "DISCORD_MESSAGE_CONTENT must be 1/0, true/false, yes/no or on/off, got 'maybe'"),
         ("ASK_TOP_K", "0", "ASK_TOP_K must be >= 1, got 0"),
     ],
@@ -117,6 +119,23 @@ def test_bad_setting_is_one_line_and_exit_2(env, capsys, key, value, message):
     env.setenv(key, value)
     assert cli.main(["--check"]) == 2
     assert capsys.readouterr().err == f"ask-bot: error: {message}\n"
+
+
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        ("not a token", "DISCORD_TOKEN contains spaces or control characters: not a bot token"),
+        ("Bot abc.def.ghi", "DISCORD_TOKEN contains spaces or control characters: not a bot token "
+         "(paste the token alone, without 'Bot ')"),
+        ("abc\x07def", "DISCORD_TOKEN contains spaces or control characters: not a bot token"),
+    ],
+)
+def test_malformed_token_is_refused_without_echoing_it(env, capsys, token, message):
+    env.setenv("DISCORD_TOKEN", token)
+    assert cli.main(["--check"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"ask-bot: error: {message}\n"
+    assert "abc" not in err
 
 
 def test_missing_corpus_is_one_line_and_exit_2(env, capsys, tmp_path):
