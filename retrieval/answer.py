@@ -485,20 +485,9 @@ def _ngrams(words: Sequence[str], n: int) -> set[tuple[str, ...]]:
     return set(zip(*(words[i:] for i in range(n))))
 
 
-def _longest_run(question: Sequence[str], sentence: Sequence[str]) -> int:
+def _longest_run(question: Sequence[str], said: tuple) -> int:
     """Length of the longest run of consecutive question words that also occurs,
-    consecutively, in the sentence."""
-    run = 0
-    for n in range(1, len(question) + 1):
-        if _ngrams(question, n) & _ngrams(sentence, n):
-            run = n
-        else:
-            break
-    return run
-
-
-def _longest_run_said(question: Sequence[str], said: tuple) -> int:
-    """:func:`_longest_run` with the sentence's memoised word and pair sets."""
+    consecutively, in the sentence (``said``: its :func:`_said` words and sets)."""
     words, vocabulary, pairs = said
     if not vocabulary.intersection(question):
         return 0
@@ -633,7 +622,7 @@ def candidate_features(
                 proximity(sentence_terms, weights) / total if len(matched) > 1 else 0.0,
                 len(content_words & said[1]) / len(content_words) if content_words else 0.0,
                 len(question_pairs & said[2]) / len(question_pairs) if question_pairs else 0.0,
-                _longest_run_said(question_surface, said) / max(len(question_surface), 1),
+                _longest_run(question_surface, said) / max(len(question_surface), 1),
                 math.log1p(len(sentence_terms)),
                 len(names & present) / len(names) if names else 0.0,
                 sum(weights[t] for t in distinct if t in titles[doc_id]) / total,
