@@ -204,9 +204,8 @@ def _common_prefix(a: str, b: str) -> int:
     return n
 
 
-def _nearby(index: SentenceIndex, ranked: list[_Candidate]) -> set[str]:
+def _nearby(paragraphs: _Paragraphs, ranked: list[_Candidate]) -> set[str]:
     """The terms of the candidates' paragraphs."""
-    paragraphs = _Paragraphs(index)
     out: set[str] = set()
     for key in {paragraphs.key(c.position) for c in ranked}:
         out.update(paragraphs.terms[key])
@@ -508,6 +507,7 @@ def candidate_features(
     terms: Sequence[str],
     scored: Sequence,
     features: Features = DEFAULT_FEATURES,
+    paragraphs: _Paragraphs | None = None,
 ) -> tuple[np.ndarray, list[_Candidate]]:
     """The feature matrix of the candidates ``scored`` for ``question``.
 
@@ -521,6 +521,9 @@ def candidate_features(
         The candidates, best sentence BM25 first (from ``index.score_terms``).
     features : Features
         Only ``paragraph_k1`` and ``paragraph_b`` are read.
+    paragraphs : _Paragraphs, optional
+        This question's paragraph cache, to share it with the caller (a new one when
+        omitted).
 
     Returns
     -------
@@ -574,7 +577,7 @@ def candidate_features(
     names = set(terms_of_tokens([t for t in tokenize(question)[1:] if t[0].isupper()]))
     if question.isupper():
         names = set()
-    paragraphs = _Paragraphs(index)
+    paragraphs = paragraphs or _Paragraphs(index)
     keys = [paragraphs.key(s.position) for s in scored]
     unique_keys = list(dict.fromkeys(keys))
     k1, b = features.paragraph_k1, features.paragraph_b
@@ -644,11 +647,12 @@ def _candidates(
     terms: list[str],
     features: Features = DEFAULT_FEATURES,
     question: str = "",
+    paragraphs: _Paragraphs | None = None,
 ) -> list[_Candidate]:
     scored = index.score_terms(terms, features.candidates)
     if not scored:
         return []
-    X, found = candidate_features(index, question, terms, scored, features)
+    X, found = candidate_features(index, question, terms, scored, features, paragraphs)
     scores = X @ features.weight_vector()
     out = [replace(c, score=float(v)) for c, v in zip(found, scores)]
     if features.coverage_first:
@@ -736,14 +740,15 @@ def answer(
     if not terms:
         return Answer(question=question, answered=False, reason="no_terms")
     answer_type = expected_answer_type(question)
-    ranked = _candidates(index, terms, features, question)
+    paragraphs = _Paragraphs(index)  # shared by the ranking and the unknown-name test
+    ranked = _candidates(index, terms, features, question, paragraphs)
     candidates = [
         c
         for c in ranked
         if c.coverage >= MIN_COVERAGE
         and has_answer_type(index.sentence(c.position).text, answer_type)
     ]
-    if candidates and features.unknown_names and unknown_names(question, index, _nearby(index, ranked)):
+    if candidates and features.unknown_names and unknown_names(question, index, _nearby(paragraphs, ranked)):
         candidates = []
     if not candidates:
         return Answer(question=question, answered=False, reason="not_found")
