@@ -49,10 +49,17 @@ class Session:
     ----------
     engine : retrieval.Engine
         The loaded corpus.
+
+    Attributes
+    ----------
+    articles : int
+        How many articles the engine serves (the abstention says "the articles"
+        when more than one).
     """
 
     def __init__(self, engine) -> None:
         self.engine = engine
+        self.articles = len(engine.sources())
         self.last_question: str | None = None
 
     def handle(self, line: str) -> str | None:
@@ -80,7 +87,7 @@ class Session:
                 return render_explanation(question, self.engine.explain(question))
             return f"Unknown command :{command}. Type :help for the commands."
         self.last_question = text
-        return render_terminal(self.engine.answer(text))
+        return render_terminal(self.engine.answer(text), articles=self.articles)
 
 
 def repl(
@@ -290,7 +297,7 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
                     ]
                 _print(json.dumps(payload, ensure_ascii=False))
             else:
-                _print(render_terminal(result))
+                _print(render_terminal(result, articles=len(engine.sources())))
                 if args.explain and result.reason != "no_terms":  # the hint above says it all
                     _print("")
                     _print(render_explanation(question, engine.explain(question)))
@@ -298,7 +305,7 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
         session = Session(engine)
         if sys.stdin is not None and sys.stdin.isatty():
             _print(
-                f"Loaded {_count(len(engine.articles), 'article')}, "
+                f"Loaded {_count(session.articles, 'article')}, "
                 f"{_count(len(engine.sentences), 'sentence')}. :help for help, Ctrl-D to quit."
             )
         return repl(session.handle, _line_reader(), _print_block)

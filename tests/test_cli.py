@@ -78,6 +78,36 @@ def test_abstention_and_no_terms_messages(capsys):
     assert run(capsys, "--corpus", str(CORPUS), "???")[1] == NO_TERMS + "\n"
 
 
+TWO_ARTICLES = {"storm.txt": "Storm hits the coast.", "rain.txt": "Rain falls inland."}
+
+
+def test_abstention_with_one_article_says_the_article(capsys, tmp_path, engine):
+    write_corpus(tmp_path / "c", {"storm.txt": "Storm hits the coast."})
+    code, out, _ = run(capsys, "--corpus", str(tmp_path / "c"), "Who won the 2022 World Cup?")
+    assert (code, out) == (0, "I couldn't find that in the article.\n")
+    assert Session(engine).handle("Who won the 2022 World Cup?") == "I couldn't find that in the article."
+
+
+def test_abstention_with_several_articles_says_the_articles(capsys, tmp_path):
+    from retrieval import Engine
+
+    corpus = write_corpus(tmp_path / "c", TWO_ARTICLES)
+    code, out, _ = run(capsys, "--corpus", str(corpus), "Who won the 2022 World Cup?")
+    assert (code, out) == (0, "I couldn't find that in the articles.\n")
+    session = Session(Engine.load(corpus, index_dir=False))
+    assert session.handle("Who won the 2022 World Cup?") == "I couldn't find that in the articles."
+    assert session.handle("???") == NO_TERMS
+
+
+def test_repl_from_a_pipe_with_several_articles(capsys, monkeypatch, tmp_path):
+    import io
+
+    corpus = write_corpus(tmp_path / "c", TWO_ARTICLES)
+    monkeypatch.setattr("sys.stdin", io.StringIO("Who won the 2022 World Cup?\n"))
+    code, out, err = run(capsys, "--corpus", str(corpus))
+    assert (code, out, err) == (0, "I couldn't find that in the articles.\n\n\n", "")
+
+
 def test_sentences_json_lists_every_citable_sentence(capsys):
     code, out, _ = run(capsys, "--corpus", str(CORPUS), "--sentences", "--json")
     lines = [json.loads(line) for line in out.splitlines()]
