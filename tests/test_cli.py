@@ -307,6 +307,17 @@ def test_dotenv_not_utf8_is_one_line_exit_2(capsys, tmp_path):
     assert err == f"ask: error: env file {tmp_path / '.env'} is not UTF-8 text (bad byte at offset 12)\n"
 
 
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [("this is not a setting\n", 1), ("# settings\nASK_TOP_K=3\nASK_CORPUS='unclosed\n", 3)],
+)
+def test_dotenv_that_cannot_be_parsed_is_one_line_naming_the_file(capsys, tmp_path, text, line):
+    (tmp_path / ".env").write_text(text, encoding="utf-8")
+    code, out, err = run(capsys, "--corpus", str(CORPUS), "x")
+    assert (code, out) == (2, "")
+    assert err == f"ask: error: env file {tmp_path / '.env'}: cannot parse line {line} (expected KEY=VALUE)\n"
+
+
 def test_dotenv_unreadable_is_one_line_exit_2(capsys, tmp_path, monkeypatch):
     (tmp_path / ".env").write_text("ASK_TOP_K=3\n", encoding="utf-8")
 
