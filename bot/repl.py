@@ -33,11 +33,14 @@ log = logging.getLogger("ask")
 PROMPT = "ask> "
 HELP = """Ask a question about the articles, e.g.  who accompanied Putin?
 Commands:
-  :help              this help
-  :sources           the loaded articles
+  :help (:h, :?)       this help
+  :sources             the loaded articles
   :explain [QUESTION]  how each question term scored for the top sentences
-                     (the last question when none is given)
-  :quit              leave (Ctrl-D or Ctrl-C work too)"""
+                       (the last question when none is given)
+  :quit (:q, :exit)    leave; so do quit, exit or q alone, Ctrl-D and Ctrl-C"""
+
+# Typed alone (any case), these leave like :quit: none of them can be a question.
+BARE_QUIT = frozenset({"quit", "exit", "q"})
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
 
@@ -63,10 +66,13 @@ class Session:
         self.last_question: str | None = None
 
     def handle(self, line: str) -> str | None:
-        """The reply to ``line``; None means the user asked to quit."""
+        """The reply to ``line``; None means the user asked to quit (``:quit``, ``:q``,
+        ``:exit``, or ``quit``, ``exit`` or ``q`` alone, in any case)."""
         text = line.strip()
         if not text:
             return ""
+        if text.lower() in BARE_QUIT:
+            return None
         if text.startswith(":"):
             command, _, rest = text[1:].partition(" ")
             command = command.lower()

@@ -212,6 +212,41 @@ def test_repl_transcript(engine):
     assert len(written) == 5
 
 
+@pytest.mark.parametrize("line", ["quit", "exit", "q", "  Quit  ", "EXIT", "\tQ ", ":quit", ":q", ":EXIT"])
+def test_repl_quits_on_quit_words_alone(engine, line):
+    code, written = feed(Session(engine).handle, [line, "who accompanied Putin?"])
+    assert (code, written) == (0, [])  # left at once: the question after it is never read
+
+
+@pytest.mark.parametrize("line", ["quit smoking?", "exit poll", "q?", "quitting"])
+def test_repl_answers_questions_that_merely_contain_a_quit_word(engine, line):
+    assert Session(engine).handle(line) == "I couldn't find that in the article."
+
+
+def test_repl_help_lists_the_commands_that_work():
+    assert HELP == (
+        "Ask a question about the articles, e.g.  who accompanied Putin?\n"
+        "Commands:\n"
+        "  :help (:h, :?)       this help\n"
+        "  :sources             the loaded articles\n"
+        "  :explain [QUESTION]  how each question term scored for the top sentences\n"
+        "                       (the last question when none is given)\n"
+        "  :quit (:q, :exit)    leave; so do quit, exit or q alone, Ctrl-D and Ctrl-C"
+    )
+
+
+def test_repl_help_aliases(engine):
+    session = Session(engine)
+    assert session.handle(":h") == session.handle(":?") == session.handle(":HELP") == HELP
+
+
+def test_readme_lists_the_repl_commands():
+    from .support import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert ":quit (:q, :exit)              leave; so do quit, exit or q typed alone, Ctrl-D and Ctrl-C\n" in readme
+
+
 def test_repl_explain_uses_the_last_question(engine):
     session = Session(engine)
     _, written = feed(session.handle, [":explain", "who accompanied Putin?", ":explain"])
