@@ -136,8 +136,41 @@ def repl(
             write(reply)
 
 
+HISTORY_DIR = (".local", "state", "ask")  # under the home directory; the file is "history"
+
+
+def _history():
+    """The REPL's line history: ``~/.local/state/ask/history``.
+
+    The folders below the home directory are created as needed, the home directory
+    itself never: when it does not exist (or cannot be determined, or a folder cannot
+    be made) the history is kept in memory only, silently.
+
+    Returns
+    -------
+    prompt_toolkit.history.History
+        A ``FileHistory`` or an ``InMemoryHistory``.
+    """
+    from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+    try:
+        home = Path.home()
+    except RuntimeError:  # no $HOME and no password-database entry
+        return InMemoryHistory()
+    if not home.is_absolute() or not home.is_dir():
+        return InMemoryHistory()
+    directory = home
+    try:
+        for part in HISTORY_DIR:  # one level at a time (no parents=True): never the home itself
+            directory = directory / part
+            directory.mkdir(exist_ok=True)
+    except OSError:
+        return InMemoryHistory()
+    return FileHistory(str(directory / "history"))
+
+
 def _line_reader() -> Callable[[str], str]:
-    """prompt_toolkit with history on a terminal; plain lines from a pipe."""
+    """prompt_toolkit with history (:func:`_history`) on a terminal; plain lines from a pipe."""
     if sys.stdin is None:  # started with stdin closed: nothing to read
 
         def closed(prompt: str) -> str:
@@ -146,16 +179,8 @@ def _line_reader() -> Callable[[str], str]:
         return closed
     if sys.stdin.isatty() and sys.stdout.isatty():
         from prompt_toolkit import PromptSession
-        from prompt_toolkit.history import FileHistory, InMemoryHistory
 
-        history = InMemoryHistory()
-        try:
-            path = Path.home() / ".local" / "state" / "ask" / "history"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            history = FileHistory(str(path))
-        except OSError:
-            pass
-        session = PromptSession(history=history)
+        session = PromptSession(history=_history())
         return session.prompt
 
     def read_plain(prompt: str) -> str:

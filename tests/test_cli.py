@@ -511,3 +511,68 @@ def test_ask_to_dev_full_in_a_real_process(tmp_path):
 def test_ask_with_stdout_closed_in_a_real_process(tmp_path):
     done = run_ask_in_shell(">&-", tmp_path)
     assert (done.returncode, done.stderr) == (2, b"ask: error: cannot write output: standard output is closed\n")
+
+
+class _Terminal:
+    """A stand-in for a terminal's stdin/stdout: only ``isatty`` is asked."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def prompt_history(monkeypatch):
+    """Run ``bot.repl._line_reader`` as on a terminal; return the history it gave prompt_toolkit."""
+    import prompt_toolkit
+
+    from bot import repl as repl_module
+
+    given = {}
+
+    class FakePromptSession:
+        def __init__(self, history):
+            given["history"] = history
+
+        def prompt(self, message):  # pragma: no cover - never called
+            raise EOFError
+
+    monkeypatch.setattr(prompt_toolkit, "PromptSession", FakePromptSession)
+
+    def history():
+        # patched here, in the test's call: pytest's output capture resets sys.stdout
+        # between fixture set-up and the test
+        monkeypatch.setattr("sys.stdin", _Terminal())
+        monkeypatch.setattr("sys.stdout", _Terminal())
+        repl_module._line_reader()
+        return given["history"]
+
+    return history
+
+
+def test_repl_history_is_kept_under_an_existing_home(monkeypatch, tmp_path, prompt_history):
+    from prompt_toolkit.history import FileHistory
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    history = prompt_history()
+    assert isinstance(history, FileHistory)
+    assert history.filename == str(tmp_path / "home" / ".local" / "state" / "ask" / "history")
+    assert (tmp_path / "home" / ".local" / "state" / "ask").is_dir()
+
+
+def test_repl_never_creates_a_missing_home(monkeypatch, tmp_path, prompt_history):
+    from prompt_toolkit.history import InMemoryHistory
+
+    monkeypatch.setenv("HOME", str(tmp_path / "gone"))
+    history = prompt_history()
+    assert type(history) is InMemoryHistory
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_repl_history_in_memory_when_its_folder_cannot_be_made(monkeypatch, tmp_path, prompt_history):
+    from prompt_toolkit.history import InMemoryHistory
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / ".local").write_text("a file where the folder should be", encoding="utf-8")
+    assert type(prompt_history()) is InMemoryHistory
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".local"]
