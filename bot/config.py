@@ -6,6 +6,7 @@ The only module that reads ``os.environ``. Values in the real environment win ov
 
 from __future__ import annotations
 
+import io
 import math
 import os
 from dataclasses import dataclass
@@ -31,10 +32,11 @@ def load_dotenv_file(path: str | os.PathLike | None = None) -> None:
     Raises
     ------
     ConfigError
-        The explicit file is missing, or the file is not a readable UTF-8 file
-        (the message names it).
+        The explicit file is missing, the file is not a readable UTF-8 file, or a
+        statement in it cannot be parsed (the message names the file and the line).
     """
     from dotenv import dotenv_values
+    from dotenv.parser import parse_stream
 
     target = Path(path) if path is not None else Path.cwd() / ".env"
     if path is None and not target.exists():
@@ -43,11 +45,20 @@ def load_dotenv_file(path: str | os.PathLike | None = None) -> None:
         what = "does not exist" if not target.exists() else "is not a file"
         raise ConfigError(f"env file {target} {what}")
     try:
-        values = dotenv_values(target, encoding="utf-8")
+        with open(target, encoding="utf-8") as stream:
+            text = stream.read()
     except UnicodeDecodeError as exc:
         raise ConfigError(f"env file {target} is not UTF-8 text (bad byte at offset {exc.start})") from None
     except OSError as exc:
         raise ConfigError(f"cannot read env file {target}: {exc.strerror or exc}") from None
+    # python-dotenv would only log "could not parse statement starting at line N",
+    # without the file, and skip the statement: a setting silently lost.
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            raise ConfigError(
+                f"env file {target}: cannot parse line {binding.original.line} (expected KEY=VALUE)"
+            )
+    values = dotenv_values(stream=io.StringIO(text))
     for key, value in values.items():
         if value is not None and key not in os.environ:
             os.environ[key] = value

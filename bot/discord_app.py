@@ -279,7 +279,9 @@ class AskBot(discord.Client):
             self._slots = asyncio.Semaphore(self.max_concurrency)
 
         def work() -> str:
-            return render.render_answer(self._answer(question), echo_question=echo_question)
+            return render.render_answer(
+                self._answer(question), echo_question=echo_question, articles=len(self.sources())
+            )
 
         try:
             async with self._slots:

@@ -51,6 +51,7 @@ ZWSP = "\u200b"
 
 # The same words as the terminal (bot.render), so both front ends say the same thing.
 NOT_FOUND = terminal.NOT_FOUND
+NOT_FOUND_MANY = terminal.NOT_FOUND_MANY
 NO_TERMS = terminal.NO_TERMS
 ERROR = "Sorry, something went wrong while answering. Please try again in a moment."
 EMPTY_MENTION_HINT = "Ask me a question after the mention, e.g. `@me Who accompanied Putin?`, or use `/ask`."
@@ -236,7 +237,9 @@ def _without_contexts(numbered: Sequence[tuple[int, Quote]], source_max: int):
         yield shown
 
 
-def render_answer(answer: Answer, *, echo_question: bool = True, limit: int = MESSAGE_LIMIT) -> str:
+def render_answer(
+    answer: Answer, *, echo_question: bool = True, limit: int = MESSAGE_LIMIT, articles: int = 1
+) -> str:
     """Render an :class:`~retrieval.Answer` as one Discord message.
 
     Parameters
@@ -248,6 +251,9 @@ def render_answer(answer: Answer, *, echo_question: bool = True, limit: int = ME
         mention does not need to).
     limit : int
         Maximum characters of the message (Discord's 2000 by default; >= :data:`MIN_LIMIT`).
+    articles : int
+        How many articles are loaded: an abstention says "the articles" when more
+        than one is (default 1: "the article").
 
     Returns
     -------
@@ -267,7 +273,7 @@ def render_answer(answer: Answer, *, echo_question: bool = True, limit: int = ME
     # the best quote (cut to "…" if need be) always fits beside them.
     header = question_line(answer.question, limit // 4) if echo_question else None
     if not answer.answered or not answer.quotes:
-        text = NO_TERMS if answer.reason == "no_terms" else NOT_FOUND
+        text = terminal.abstention_text(answer, articles=articles)
         return f"{header}\n{text}" if header else text
 
     source_max = min(SOURCE_LINE_LIMIT, limit // 4)

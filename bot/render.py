@@ -11,15 +11,41 @@ from typing import Iterable
 from retrieval import Answer, Citation, Explanation, Quote, Sentence, Source
 
 NOT_FOUND = "I couldn't find that in the article."
+NOT_FOUND_MANY = "I couldn't find that in the articles."  # more than one article loaded
 NO_TERMS = (
     "Please ask a question about the article in words: who, what, when, where, "
     "how many …?"
 )
 
 
-def abstention_text(result: Answer) -> str:
-    """The one-line message for an answer that quotes nothing."""
-    return NO_TERMS if result.reason == "no_terms" else NOT_FOUND
+def not_found_text(*, articles: int = 1) -> str:
+    """:data:`NOT_FOUND`, or :data:`NOT_FOUND_MANY` when more than one article is loaded.
+
+    Parameters
+    ----------
+    articles : int
+        How many articles are loaded (default 1: the singular wording).
+    """
+    return NOT_FOUND_MANY if articles > 1 else NOT_FOUND
+
+
+def abstention_text(result: Answer, *, articles: int = 1) -> str:
+    """The one-line message for an answer that quotes nothing.
+
+    Parameters
+    ----------
+    result : Answer
+        An answer that quotes nothing.
+    articles : int
+        How many articles are loaded: the not-found message says "the articles" when
+        more than one is (default 1: "the article").
+
+    Returns
+    -------
+    str
+        :data:`NO_TERMS` for a question with no usable word, else :func:`not_found_text`.
+    """
+    return NO_TERMS if result.reason == "no_terms" else not_found_text(articles=articles)
 
 
 def source_line(number: int, quote: Quote) -> str:
@@ -40,15 +66,28 @@ def source_line(number: int, quote: Quote) -> str:
     return f"[{number}] {c.title} — {', '.join(parts)}"
 
 
-def render_terminal(result: Answer) -> str:
+def render_terminal(result: Answer, *, articles: int = 1) -> str:
     """The answer as the terminal shows it.
 
     Each quote on its own line(s), ``“…” [n]``, a context sentence (if any) just
     before its quote marked ``(context)``; then a ``Sources:`` block with one
-    :func:`source_line` per quote. An abstention is one line.
+    :func:`source_line` per quote. An abstention is one line
+    (:func:`abstention_text`).
+
+    Parameters
+    ----------
+    result : Answer
+        What the engine returned.
+    articles : int
+        How many articles are loaded, for the abstention's wording (default 1).
+
+    Returns
+    -------
+    str
+        The text to print, without a final newline.
     """
     if not result.answered:
-        return abstention_text(result)
+        return abstention_text(result, articles=articles)
     lines: list[str] = []
     for number, quote in enumerate(result.quotes, start=1):
         if quote.context is not None:

@@ -33,11 +33,14 @@ log = logging.getLogger("ask")
 PROMPT = "ask> "
 HELP = """Ask a question about the articles, e.g.  who accompanied Putin?
 Commands:
-  :help              this help
-  :sources           the loaded articles
+  :help (:h, :?)       this help
+  :sources             the loaded articles
   :explain [QUESTION]  how each question term scored for the top sentences
-                     (the last question when none is given)
-  :quit              leave (Ctrl-D or Ctrl-C work too)"""
+                       (the last question when none is given)
+  :quit (:q, :exit)    leave; so do quit, exit or q alone, Ctrl-D and Ctrl-C"""
+
+# Typed alone (any case), these leave like :quit: none of them can be a question.
+BARE_QUIT = frozenset({"quit", "exit", "q"})
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
 
@@ -49,17 +52,27 @@ class Session:
     ----------
     engine : retrieval.Engine
         The loaded corpus.
+
+    Attributes
+    ----------
+    articles : int
+        How many articles the engine serves (the abstention says "the articles"
+        when more than one).
     """
 
     def __init__(self, engine) -> None:
         self.engine = engine
+        self.articles = len(engine.sources())
         self.last_question: str | None = None
 
     def handle(self, line: str) -> str | None:
-        """The reply to ``line``; None means the user asked to quit."""
+        """The reply to ``line``; None means the user asked to quit (``:quit``, ``:q``,
+        ``:exit``, or ``quit``, ``exit`` or ``q`` alone, in any case)."""
         text = line.strip()
         if not text:
             return ""
+        if text.lower() in BARE_QUIT:
+            return None
         if text.startswith(":"):
             command, _, rest = text[1:].partition(" ")
             command = command.lower()
@@ -80,7 +93,7 @@ class Session:
                 return render_explanation(question, self.engine.explain(question))
             return f"Unknown command :{command}. Type :help for the commands."
         self.last_question = text
-        return render_terminal(self.engine.answer(text))
+        return render_terminal(self.engine.answer(text), articles=self.articles)
 
 
 def repl(
@@ -123,8 +136,41 @@ def repl(
             write(reply)
 
 
+HISTORY_DIR = (".local", "state", "ask")  # under the home directory; the file is "history"
+
+
+def _history():
+    """The REPL's line history: ``~/.local/state/ask/history``.
+
+    The folders below the home directory are created as needed, the home directory
+    itself never: when it does not exist (or cannot be determined, or a folder cannot
+    be made) the history is kept in memory only, silently.
+
+    Returns
+    -------
+    prompt_toolkit.history.History
+        A ``FileHistory`` or an ``InMemoryHistory``.
+    """
+    from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+    try:
+        home = Path.home()
+    except RuntimeError:  # no $HOME and no password-database entry
+        return InMemoryHistory()
+    if not home.is_absolute() or not home.is_dir():
+        return InMemoryHistory()
+    directory = home
+    try:
+        for part in HISTORY_DIR:  # one level at a time (no parents=True): never the home itself
+            directory = directory / part
+            directory.mkdir(exist_ok=True)
+    except OSError:
+        return InMemoryHistory()
+    return FileHistory(str(directory / "history"))
+
+
 def _line_reader() -> Callable[[str], str]:
-    """prompt_toolkit with history on a terminal; plain lines from a pipe."""
+    """prompt_toolkit with history (:func:`_history`) on a terminal; plain lines from a pipe."""
     if sys.stdin is None:  # started with stdin closed: nothing to read
 
         def closed(prompt: str) -> str:
@@ -133,16 +179,8 @@ def _line_reader() -> Callable[[str], str]:
         return closed
     if sys.stdin.isatty() and sys.stdout.isatty():
         from prompt_toolkit import PromptSession
-        from prompt_toolkit.history import FileHistory, InMemoryHistory
 
-        history = InMemoryHistory()
-        try:
-            path = Path.home() / ".local" / "state" / "ask" / "history"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            history = FileHistory(str(path))
-        except OSError:
-            pass
-        session = PromptSession(history=history)
+        session = PromptSession(history=_history())
         return session.prompt
 
     def read_plain(prompt: str) -> str:
@@ -290,7 +328,7 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
                     ]
                 _print(json.dumps(payload, ensure_ascii=False))
             else:
-                _print(render_terminal(result))
+                _print(render_terminal(result, articles=len(engine.sources())))
                 if args.explain and result.reason != "no_terms":  # the hint above says it all
                     _print("")
                     _print(render_explanation(question, engine.explain(question)))
@@ -298,7 +336,7 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
         session = Session(engine)
         if sys.stdin is not None and sys.stdin.isatty():
             _print(
-                f"Loaded {_count(len(engine.articles), 'article')}, "
+                f"Loaded {_count(session.articles, 'article')}, "
                 f"{_count(len(engine.sentences), 'sentence')}. :help for help, Ctrl-D to quit."
             )
         return repl(session.handle, _line_reader(), _print_block)

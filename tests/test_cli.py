@@ -78,6 +78,36 @@ def test_abstention_and_no_terms_messages(capsys):
     assert run(capsys, "--corpus", str(CORPUS), "???")[1] == NO_TERMS + "\n"
 
 
+TWO_ARTICLES = {"storm.txt": "Storm hits the coast.", "rain.txt": "Rain falls inland."}
+
+
+def test_abstention_with_one_article_says_the_article(capsys, tmp_path, engine):
+    write_corpus(tmp_path / "c", {"storm.txt": "Storm hits the coast."})
+    code, out, _ = run(capsys, "--corpus", str(tmp_path / "c"), "Who won the 2022 World Cup?")
+    assert (code, out) == (0, "I couldn't find that in the article.\n")
+    assert Session(engine).handle("Who won the 2022 World Cup?") == "I couldn't find that in the article."
+
+
+def test_abstention_with_several_articles_says_the_articles(capsys, tmp_path):
+    from retrieval import Engine
+
+    corpus = write_corpus(tmp_path / "c", TWO_ARTICLES)
+    code, out, _ = run(capsys, "--corpus", str(corpus), "Who won the 2022 World Cup?")
+    assert (code, out) == (0, "I couldn't find that in the articles.\n")
+    session = Session(Engine.load(corpus, index_dir=False))
+    assert session.handle("Who won the 2022 World Cup?") == "I couldn't find that in the articles."
+    assert session.handle("???") == NO_TERMS
+
+
+def test_repl_from_a_pipe_with_several_articles(capsys, monkeypatch, tmp_path):
+    import io
+
+    corpus = write_corpus(tmp_path / "c", TWO_ARTICLES)
+    monkeypatch.setattr("sys.stdin", io.StringIO("Who won the 2022 World Cup?\n"))
+    code, out, err = run(capsys, "--corpus", str(corpus))
+    assert (code, out, err) == (0, "I couldn't find that in the articles.\n\n\n", "")
+
+
 def test_sentences_json_lists_every_citable_sentence(capsys):
     code, out, _ = run(capsys, "--corpus", str(CORPUS), "--sentences", "--json")
     lines = [json.loads(line) for line in out.splitlines()]
@@ -182,6 +212,41 @@ def test_repl_transcript(engine):
     assert len(written) == 5
 
 
+@pytest.mark.parametrize("line", ["quit", "exit", "q", "  Quit  ", "EXIT", "\tQ ", ":quit", ":q", ":EXIT"])
+def test_repl_quits_on_quit_words_alone(engine, line):
+    code, written = feed(Session(engine).handle, [line, "who accompanied Putin?"])
+    assert (code, written) == (0, [])  # left at once: the question after it is never read
+
+
+@pytest.mark.parametrize("line", ["quit smoking?", "exit poll", "q?", "quitting"])
+def test_repl_answers_questions_that_merely_contain_a_quit_word(engine, line):
+    assert Session(engine).handle(line) == "I couldn't find that in the article."
+
+
+def test_repl_help_lists_the_commands_that_work():
+    assert HELP == (
+        "Ask a question about the articles, e.g.  who accompanied Putin?\n"
+        "Commands:\n"
+        "  :help (:h, :?)       this help\n"
+        "  :sources             the loaded articles\n"
+        "  :explain [QUESTION]  how each question term scored for the top sentences\n"
+        "                       (the last question when none is given)\n"
+        "  :quit (:q, :exit)    leave; so do quit, exit or q alone, Ctrl-D and Ctrl-C"
+    )
+
+
+def test_repl_help_aliases(engine):
+    session = Session(engine)
+    assert session.handle(":h") == session.handle(":?") == session.handle(":HELP") == HELP
+
+
+def test_readme_lists_the_repl_commands():
+    from .support import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert ":quit (:q, :exit)              leave; so do quit, exit or q typed alone, Ctrl-D and Ctrl-C\n" in readme
+
+
 def test_repl_explain_uses_the_last_question(engine):
     session = Session(engine)
     _, written = feed(session.handle, [":explain", "who accompanied Putin?", ":explain"])
@@ -275,6 +340,17 @@ def test_dotenv_not_utf8_is_one_line_exit_2(capsys, tmp_path):
     code, out, err = run(capsys, "--corpus", str(CORPUS), "x")
     assert code == 2 and out == ""
     assert err == f"ask: error: env file {tmp_path / '.env'} is not UTF-8 text (bad byte at offset 12)\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [("this is not a setting\n", 1), ("# settings\nASK_TOP_K=3\nASK_CORPUS='unclosed\n", 3)],
+)
+def test_dotenv_that_cannot_be_parsed_is_one_line_naming_the_file(capsys, tmp_path, text, line):
+    (tmp_path / ".env").write_text(text, encoding="utf-8")
+    code, out, err = run(capsys, "--corpus", str(CORPUS), "x")
+    assert (code, out) == (2, "")
+    assert err == f"ask: error: env file {tmp_path / '.env'}: cannot parse line {line} (expected KEY=VALUE)\n"
 
 
 def test_dotenv_unreadable_is_one_line_exit_2(capsys, tmp_path, monkeypatch):
@@ -435,3 +511,68 @@ def test_ask_to_dev_full_in_a_real_process(tmp_path):
 def test_ask_with_stdout_closed_in_a_real_process(tmp_path):
     done = run_ask_in_shell(">&-", tmp_path)
     assert (done.returncode, done.stderr) == (2, b"ask: error: cannot write output: standard output is closed\n")
+
+
+class _Terminal:
+    """A stand-in for a terminal's stdin/stdout: only ``isatty`` is asked."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def prompt_history(monkeypatch):
+    """Run ``bot.repl._line_reader`` as on a terminal; return the history it gave prompt_toolkit."""
+    import prompt_toolkit
+
+    from bot import repl as repl_module
+
+    given = {}
+
+    class FakePromptSession:
+        def __init__(self, history):
+            given["history"] = history
+
+        def prompt(self, message):  # pragma: no cover - never called
+            raise EOFError
+
+    monkeypatch.setattr(prompt_toolkit, "PromptSession", FakePromptSession)
+
+    def history():
+        # patched here, in the test's call: pytest's output capture resets sys.stdout
+        # between fixture set-up and the test
+        monkeypatch.setattr("sys.stdin", _Terminal())
+        monkeypatch.setattr("sys.stdout", _Terminal())
+        repl_module._line_reader()
+        return given["history"]
+
+    return history
+
+
+def test_repl_history_is_kept_under_an_existing_home(monkeypatch, tmp_path, prompt_history):
+    from prompt_toolkit.history import FileHistory
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    history = prompt_history()
+    assert isinstance(history, FileHistory)
+    assert history.filename == str(tmp_path / "home" / ".local" / "state" / "ask" / "history")
+    assert (tmp_path / "home" / ".local" / "state" / "ask").is_dir()
+
+
+def test_repl_never_creates_a_missing_home(monkeypatch, tmp_path, prompt_history):
+    from prompt_toolkit.history import InMemoryHistory
+
+    monkeypatch.setenv("HOME", str(tmp_path / "gone"))
+    history = prompt_history()
+    assert type(history) is InMemoryHistory
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_repl_history_in_memory_when_its_folder_cannot_be_made(monkeypatch, tmp_path, prompt_history):
+    from prompt_toolkit.history import InMemoryHistory
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / ".local").write_text("a file where the folder should be", encoding="utf-8")
+    assert type(prompt_history()) is InMemoryHistory
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".local"]

@@ -247,6 +247,24 @@ def test_env_file_not_utf8_is_one_line_and_exit_2(env, capsys, tmp_path):
     )
 
 
+def test_env_file_that_cannot_be_parsed_is_one_line_naming_it(env, capsys, tmp_path):
+    (tmp_path / "bad.env").write_text(f"DISCORD_TOKEN={TOKEN}\nASK_TOP_K 3\n", encoding="utf-8")
+    assert cli.main(["--check", "--env-file", str(tmp_path / "bad.env")]) == 2
+    assert capsys.readouterr() == (
+        "",
+        f"ask-bot: error: env file {tmp_path / 'bad.env'}: cannot parse line 2 (expected KEY=VALUE)\n",
+    )
+
+
+def test_dotenv_that_cannot_be_parsed_is_one_line_naming_it(env, capsys, tmp_path):
+    (tmp_path / ".env").write_text(f'DISCORD_TOKEN="{TOKEN}\n', encoding="utf-8")
+    assert cli.main(["--check"]) == 2
+    assert capsys.readouterr() == (
+        "",
+        f"ask-bot: error: env file {tmp_path / '.env'}: cannot parse line 1 (expected KEY=VALUE)\n",
+    )
+
+
 def test_no_network_is_one_line_and_exit_2(env, capsys, monkeypatch):
     import aiohttp
 

@@ -46,6 +46,19 @@ async def test_ask_abstains_plainly(engine):
     assert events[1] == ("followup", ("**Q:** zebra giraffe\n" + render.NOT_FOUND,), {"allowed_mentions": NO_PINGS})
 
 
+async def test_ask_abstains_naming_the_articles_when_several_are_loaded():
+    abstain = Answer("zebra giraffe", answered=False, reason="not_found")
+    two = [Source("a", "A", None, 1), Source("b", "B", None, 1)]
+    bot = AskBot(answer=lambda q: abstain, sources=two, cooldown_seconds=0, sync_commands=False)
+    interaction, events = fake_interaction()
+    await ask(bot, interaction, "zebra giraffe")
+    expected = "**Q:** zebra giraffe\nI couldn't find that in the articles."
+    assert events[1] == ("followup", (expected,), {"allowed_mentions": NO_PINGS})
+    assert await bot.answer_message("zebra giraffe", echo_question=False) == (
+        "I couldn't find that in the articles."
+    )
+
+
 async def test_ask_question_echo_pings_nobody(engine):
     bot = make_bot(engine)
     interaction, events = fake_interaction()

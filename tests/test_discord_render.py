@@ -54,6 +54,22 @@ def test_abstention_says_so_plainly(reason, expected):
     assert render.render_answer(Answer("zebra?", answered=False, reason=reason)) == expected
 
 
+@pytest.mark.parametrize(
+    ("articles", "expected"),
+    [
+        (0, "**Q:** zebra?\nI couldn't find that in the article."),
+        (1, "**Q:** zebra?\nI couldn't find that in the article."),
+        (2, "**Q:** zebra?\nI couldn't find that in the articles."),
+        (40, "**Q:** zebra?\nI couldn't find that in the articles."),
+    ],
+)
+def test_abstention_names_the_articles_when_several_are_loaded(articles, expected):
+    answer = Answer("zebra?", answered=False, reason="not_found")
+    assert render.render_answer(answer, articles=articles) == expected
+    wordless = Answer("?", answered=False, reason="no_terms")
+    assert render.render_answer(wordless, echo_question=False, articles=articles) == render.NO_TERMS
+
+
 def test_engine_abstention(engine):
     assert render.render_answer(engine.answer("zebra giraffe"), echo_question=False) == render.NOT_FOUND
 
