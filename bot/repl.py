@@ -166,7 +166,24 @@ def _history():
             directory.mkdir(exist_ok=True)
     except OSError:
         return InMemoryHistory()
-    return FileHistory(str(directory / "history"))
+
+    class BestEffortHistory(FileHistory):
+        """A ``FileHistory`` that never ends the REPL: a history file that cannot be
+        read or written (a directory, a full disk, no permission) is skipped."""
+
+        def load_history_strings(self):
+            try:
+                yield from super().load_history_strings()
+            except OSError:
+                return
+
+        def store_string(self, string: str) -> None:
+            try:
+                super().store_string(string)
+            except OSError:
+                pass
+
+    return BestEffortHistory(str(directory / "history"))
 
 
 def _line_reader() -> Callable[[str], str]:

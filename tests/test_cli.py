@@ -576,3 +576,13 @@ def test_repl_history_in_memory_when_its_folder_cannot_be_made(monkeypatch, tmp_
     (tmp_path / ".local").write_text("a file where the folder should be", encoding="utf-8")
     assert type(prompt_history()) is InMemoryHistory
     assert sorted(p.name for p in tmp_path.iterdir()) == [".local"]
+
+
+def test_repl_history_file_that_cannot_be_used_is_skipped(monkeypatch, tmp_path, prompt_history):
+    # the history "file" is a directory: reading and writing it fail, the REPL goes on
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / ".local" / "state" / "ask" / "history").mkdir(parents=True)
+    history = prompt_history()
+    assert list(history.load_history_strings()) == []
+    history.store_string("Who accompanied Putin?")  # no OSError
+    assert (tmp_path / ".local" / "state" / "ask" / "history").is_dir()
