@@ -17,8 +17,8 @@ from typing import Callable
 
 from bot import config
 from bot.render import (
-    NO_TERMS,
     answer_dict,
+    no_terms_text,
     render_explanation,
     render_sentence,
     render_sources,
@@ -89,8 +89,10 @@ class Session:
                 if not question:
                     return "Ask a question first, or give one: :explain who accompanied Putin?"
                 if not analyze(question):
-                    return NO_TERMS
-                return render_explanation(question, self.engine.explain(question))
+                    return no_terms_text(articles=self.articles)
+                return render_explanation(
+                    question, self.engine.explain(question), articles=self.articles
+                )
             return f"Unknown command :{command}. Type :help for the commands."
         self.last_question = text
         return render_terminal(self.engine.answer(text), articles=self.articles)
@@ -345,10 +347,11 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
                     ]
                 _print(json.dumps(payload, ensure_ascii=False))
             else:
-                _print(render_terminal(result, articles=len(engine.sources())))
+                articles = len(engine.sources())
+                _print(render_terminal(result, articles=articles))
                 if args.explain and result.reason != "no_terms":  # the hint above says it all
                     _print("")
-                    _print(render_explanation(question, engine.explain(question)))
+                    _print(render_explanation(question, engine.explain(question), articles=articles))
             return EXIT_OK
         session = Session(engine)
         if sys.stdin is not None and sys.stdin.isatty():

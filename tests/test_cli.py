@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot.repl import HELP, Session, main, repl
-from bot.render import NO_TERMS, NOT_FOUND
+from bot.render import NO_TERMS, NO_TERMS_MANY, NOT_FOUND
 
 from .support import CORPUS, SEED_DOC, write_corpus
 
@@ -96,7 +96,25 @@ def test_abstention_with_several_articles_says_the_articles(capsys, tmp_path):
     assert (code, out) == (0, "I couldn't find that in the articles.\n")
     session = Session(Engine.load(corpus, index_dir=False))
     assert session.handle("Who won the 2022 World Cup?") == "I couldn't find that in the articles."
-    assert session.handle("???") == NO_TERMS
+    assert session.handle("???") == NO_TERMS_MANY
+    assert session.handle(":explain ?!") == NO_TERMS_MANY
+
+
+def test_wordless_question_with_several_articles_says_the_articles(capsys, tmp_path):
+    corpus = write_corpus(tmp_path / "c", TWO_ARTICLES)
+    code, out, _ = run(capsys, "--corpus", str(corpus), "???")
+    assert (code, out) == (
+        0,
+        "Please ask a question about the articles in words: who, what, when, where, how many …?\n",
+    )
+    code, out, _ = run(capsys, "--corpus", str(corpus), "--explain", "???")
+    assert (code, out) == (0, NO_TERMS_MANY + "\n")
+    single = write_corpus(tmp_path / "one", {"storm.txt": "Storm hits the coast."})
+    code, out, _ = run(capsys, "--corpus", str(single), "???")
+    assert (code, out) == (
+        0,
+        "Please ask a question about the article in words: who, what, when, where, how many …?\n",
+    )
 
 
 def test_repl_from_a_pipe_with_several_articles(capsys, monkeypatch, tmp_path):
