@@ -182,6 +182,17 @@ def test_corpus_errors_exit_2_with_one_line(capsys, tmp_path, setup, message):
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
+def test_corpus_file_with_no_text_is_one_line_and_exit_2(capsys, tmp_path):
+    draft = "---\ntitle: Draft\n---\n"
+    corpus = write_corpus(tmp_path / "c", {"storm.txt": "Storm hits the coast.", "draft.md": draft})
+    code, out, err = run(capsys, "--corpus", str(corpus), "storm")
+    assert (code, out, err) == (
+        2,
+        "",
+        f"ask: error: {corpus / 'draft.md'}: no text to index (nothing after the front matter)\n",
+    )
+
+
 def test_usage_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["--json"])
