@@ -139,14 +139,39 @@ def repl(
 
 
 HISTORY_DIR = (".local", "state", "ask")  # under the home directory; the file is "history"
+XDG_HISTORY_DIR = ("ask",)  # under $XDG_STATE_HOME, when that is set to an absolute path
+
+
+def _history_base() -> tuple[Path, tuple[str, ...]] | None:
+    """Where the history goes: an existing directory and the folders below it.
+
+    Returns
+    -------
+    tuple of (Path, tuple of str) or None
+        ``$XDG_STATE_HOME`` and :data:`XDG_HISTORY_DIR` when ``XDG_STATE_HOME`` is an
+        absolute path (:func:`bot.config.state_home`), else the home directory and
+        :data:`HISTORY_DIR`; None when that directory does not exist or cannot be
+        determined (it is never created).
+    """
+    base = config.state_home()
+    parts = XDG_HISTORY_DIR
+    try:
+        if base is None:
+            base, parts = Path.home(), HISTORY_DIR
+        if base.is_absolute() and base.is_dir():
+            return base, parts
+    except (RuntimeError, OSError):  # no $HOME and no password-database entry; no access
+        pass
+    return None
 
 
 def _history():
-    """The REPL's line history: ``~/.local/state/ask/history``.
+    """The REPL's line history: ``$XDG_STATE_HOME/ask/history`` when ``XDG_STATE_HOME``
+    is set to an absolute path, else ``~/.local/state/ask/history``.
 
-    The folders below the home directory are created as needed, the home directory
-    itself never: when it does not exist (or cannot be determined, or a folder cannot
-    be made) the history is kept in memory only, silently.
+    The folders below ``$XDG_STATE_HOME`` or the home directory are created as needed,
+    that directory itself never: when it does not exist (or cannot be determined, or a
+    folder cannot be made) the history is kept in memory only, silently.
 
     Returns
     -------
@@ -155,15 +180,12 @@ def _history():
     """
     from prompt_toolkit.history import FileHistory, InMemoryHistory
 
-    try:
-        home = Path.home()
-    except RuntimeError:  # no $HOME and no password-database entry
+    found = _history_base()
+    if found is None:
         return InMemoryHistory()
-    if not home.is_absolute() or not home.is_dir():
-        return InMemoryHistory()
-    directory = home
+    directory, parts = found
     try:
-        for part in HISTORY_DIR:  # one level at a time (no parents=True): never the home itself
+        for part in parts:  # one level at a time (no parents=True): never the base itself
             directory = directory / part
             directory.mkdir(exist_ok=True)
     except OSError:

@@ -566,6 +566,7 @@ def prompt_history(monkeypatch):
             raise EOFError
 
     monkeypatch.setattr(prompt_toolkit, "PromptSession", FakePromptSession)
+    monkeypatch.delenv("XDG_STATE_HOME", raising=False)  # a test sets it when it wants one
 
     def history():
         # patched here, in the test's call: pytest's output capture resets sys.stdout
@@ -605,6 +606,60 @@ def test_repl_history_in_memory_when_its_folder_cannot_be_made(monkeypatch, tmp_
     (tmp_path / ".local").write_text("a file where the folder should be", encoding="utf-8")
     assert type(prompt_history()) is InMemoryHistory
     assert sorted(p.name for p in tmp_path.iterdir()) == [".local"]
+
+
+def test_repl_history_under_xdg_state_home(monkeypatch, tmp_path, prompt_history):
+    from prompt_toolkit.history import FileHistory
+
+    (tmp_path / "home").mkdir()
+    (tmp_path / "state").mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    history = prompt_history()
+    assert isinstance(history, FileHistory)
+    assert history.filename == str(tmp_path / "state" / "ask" / "history")
+    assert (tmp_path / "state" / "ask").is_dir()
+    assert list((tmp_path / "home").iterdir()) == []  # nothing under ~/.local
+
+
+@pytest.mark.parametrize("value", ["relative/state", "", "~/state"])
+def test_repl_history_ignores_a_relative_xdg_state_home(monkeypatch, tmp_path, prompt_history, value):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "home").mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_STATE_HOME", value)
+    history = prompt_history()
+    assert history.filename == str(tmp_path / "home" / ".local" / "state" / "ask" / "history")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
+
+
+def test_repl_never_creates_a_missing_xdg_state_home(monkeypatch, tmp_path, prompt_history):
+    from prompt_toolkit.history import InMemoryHistory
+
+    (tmp_path / "home").mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "gone"))
+    assert type(prompt_history()) is InMemoryHistory
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
+    assert list((tmp_path / "home").iterdir()) == []  # no fallback to ~/.local/state either
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, None),
+        ({"XDG_STATE_HOME": ""}, None),
+        ({"XDG_STATE_HOME": "state"}, None),
+        ({"XDG_STATE_HOME": "~/state"}, None),
+        ({"XDG_STATE_HOME": "/var/lib/me/state"}, "/var/lib/me/state"),
+    ],
+)
+def test_state_home_is_xdg_state_home_only_when_absolute(env, expected):
+    from pathlib import Path
+
+    from bot.config import state_home
+
+    assert state_home(env) == (Path(expected) if expected else None)
 
 
 def test_repl_history_file_that_cannot_be_used_is_skipped(monkeypatch, tmp_path, prompt_history):
