@@ -237,8 +237,19 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
+class _Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose ``--help`` is written with :func:`_print`, so that help
+    that cannot be written raises :class:`OutputError` (argparse drops the error)."""
+
+    def print_help(self, file=None) -> None:
+        if file is not None or sys.stdout is None:  # stdout closed: argparse shows it on stderr
+            super().print_help(file)
+            return
+        _print(self.format_help(), end="")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ask",
         description="Answer questions about news articles by quoting cited sentences.",
         epilog="With no question, starts an interactive session (:help inside).",
@@ -281,6 +292,13 @@ def _print(text: str, end: str = "\n") -> None:
         raise OutputError(exc.strerror or str(exc)) from exc
 
 
+def _cannot_write(reason: str) -> int:
+    """Say on stderr that the output cannot be written (``ask: error: cannot write
+    output: <reason>``); returns the exit code, 2."""
+    print(f"ask: error: cannot write output: {reason}", file=sys.stderr)
+    return EXIT_USAGE
+
+
 def _print_block(text: str) -> None:
     """A REPL reply, followed by a blank line so that answers stand apart."""
     _print(text, end="\n\n" if text else "\n")
@@ -301,10 +319,15 @@ def main(argv: list[str] | None = None) -> int:
         closed the pipe early); 2 a usage, configuration or corpus error, or standard
         output closed or not writable (``ask: error: cannot write output: <reason>``);
         1 an unexpected internal error; 130 Ctrl-C while loading. Each error is one
-        line on stderr.
+        line on stderr. ``--help`` exits 0, or 2 when the help cannot be written.
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except OutputError as exc:  # --help could not be written
+        return _cannot_write(str(exc))
+    except BrokenPipeError:  # `ask --help | head -1`
+        return EXIT_OK
     asked = bool(args.question)  # `ask ""` is a (wordless) question, not the REPL
     question = " ".join(args.question)
     if args.corpus is not None and not args.corpus.strip():
@@ -314,8 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     if (args.json or args.explain) and not (asked or args.sentences):
         parser.error("--json and --explain need a question (or --sentences for --json)")
     if sys.stdout is None:  # started with stdout closed (`ask ... >&-`): the output would be lost
-        print("ask: error: cannot write output: standard output is closed", file=sys.stderr)
-        return EXIT_USAGE
+        return _cannot_write("standard output is closed")
     for stream in (sys.stdout, sys.stderr):
         if stream is not None and hasattr(stream, "reconfigure"):
             # a terminal that cannot show a character gets "?" rather than a crash
@@ -383,8 +405,7 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
             )
         return repl(session.handle, _line_reader(), _print_block)
     except OutputError as exc:
-        print(f"ask: error: cannot write output: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _cannot_write(str(exc))
     except BrokenPipeError:
         return EXIT_OK
     except KeyboardInterrupt:

@@ -516,6 +516,67 @@ def test_a_reader_leaving_early_is_no_error(capsys, monkeypatch):
     assert (code, err) == (0, "")
 
 
+class FullStdout:
+    """A standard output like ``> /dev/full``: writes are buffered, every flush fails."""
+
+    def __init__(self):
+        self.buffered = ""
+
+    def write(self, text: str) -> int:
+        self.buffered += text
+        return len(text)
+
+    def flush(self) -> None:
+        import errno
+
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize("option", ["--help", "-h"])
+def test_help_is_printed_and_exits_0(capsys, option):
+    from bot.repl import build_parser
+
+    with pytest.raises(SystemExit) as exc:
+        main([option])
+    out, err = capsys.readouterr()
+    assert (exc.value.code, out, err) == (0, build_parser().format_help(), "")
+    assert out.startswith("usage: ask [-h] [--corpus DIR] [--json] [--sentences] [--explain]\n")
+
+
+@pytest.mark.parametrize(
+    "stdout",
+    [
+        lambda: FullStdout(),
+        lambda: UnwritableStdout(OSError(__import__("errno").ENOSPC, "No space left on device")),
+    ],
+    ids=["flush-fails", "write-fails"],
+)
+def test_help_that_cannot_be_written_is_one_line_exit_2(capsys, monkeypatch, stdout):
+    monkeypatch.setattr("sys.stdout", stdout())
+    code, _, err = run(capsys, "--help")
+    assert (code, err) == (2, "ask: error: cannot write output: No space left on device\n")
+
+
+def test_help_to_a_reader_leaving_early_is_no_error(capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdout", UnwritableStdout(BrokenPipeError(32, "Broken pipe")))
+    code, _, err = run(capsys, "--help")
+    assert (code, err) == (0, "")
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/dev/full"), reason="needs /dev/full")
+def test_help_to_dev_full_in_a_real_process(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from .support import ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    script = 'exec "$0" -m bot.repl --help >/dev/full'
+    done = subprocess.run(["sh", "-c", script, sys.executable], capture_output=True, env=env, cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (2, b"ask: error: cannot write output: No space left on device\n")
+
+
 def run_ask_in_shell(redirect: str, tmp_path):
     """``ask --corpus CORPUS "Who accompanied Putin?" <redirect>`` in a real process."""
     import os
