@@ -126,6 +126,17 @@ def index_dir(env: dict | None = None) -> str | bool | None:
     return os.path.expanduser(raw)
 
 
+def state_home(env: dict | None = None) -> Path | None:
+    """``XDG_STATE_HOME`` when it is an absolute path, else None.
+
+    The XDG Base Directory specification says a relative (or empty) value is ignored;
+    the caller then falls back to ``~/.local/state``.
+    """
+    env = os.environ if env is None else env
+    raw = env.get("XDG_STATE_HOME", "")
+    return Path(raw) if raw and os.path.isabs(raw) else None
+
+
 def retrieval_settings(env: dict | None = None) -> Settings:
     """Engine :class:`~retrieval.Settings` from ``ASK_TOP_K``, ``ASK_MAX_QUOTES``,
     ``ASK_ENGINE``, ``BM25_K1``, ``BM25_B`` and ``BM25_EPSILON`` (all optional).

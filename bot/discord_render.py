@@ -53,6 +53,7 @@ ZWSP = "\u200b"
 NOT_FOUND = terminal.NOT_FOUND
 NOT_FOUND_MANY = terminal.NOT_FOUND_MANY
 NO_TERMS = terminal.NO_TERMS
+NO_TERMS_MANY = terminal.NO_TERMS_MANY
 ERROR = "Sorry, something went wrong while answering. Please try again in a moment."
 EMPTY_MENTION_HINT = "Ask me a question after the mention, e.g. `@me Who accompanied Putin?`, or use `/ask`."
 HELP = (

@@ -16,6 +16,10 @@ NO_TERMS = (
     "Please ask a question about the article in words: who, what, when, where, "
     "how many …?"
 )
+NO_TERMS_MANY = (  # more than one article loaded
+    "Please ask a question about the articles in words: who, what, when, where, "
+    "how many …?"
+)
 
 
 def not_found_text(*, articles: int = 1) -> str:
@@ -29,6 +33,17 @@ def not_found_text(*, articles: int = 1) -> str:
     return NOT_FOUND_MANY if articles > 1 else NOT_FOUND
 
 
+def no_terms_text(*, articles: int = 1) -> str:
+    """:data:`NO_TERMS`, or :data:`NO_TERMS_MANY` when more than one article is loaded.
+
+    Parameters
+    ----------
+    articles : int
+        How many articles are loaded (default 1: the singular wording).
+    """
+    return NO_TERMS_MANY if articles > 1 else NO_TERMS
+
+
 def abstention_text(result: Answer, *, articles: int = 1) -> str:
     """The one-line message for an answer that quotes nothing.
 
@@ -37,15 +52,18 @@ def abstention_text(result: Answer, *, articles: int = 1) -> str:
     result : Answer
         An answer that quotes nothing.
     articles : int
-        How many articles are loaded: the not-found message says "the articles" when
-        more than one is (default 1: "the article").
+        How many articles are loaded: the message says "the articles" when more than
+        one is (default 1: "the article").
 
     Returns
     -------
     str
-        :data:`NO_TERMS` for a question with no usable word, else :func:`not_found_text`.
+        :func:`no_terms_text` for a question with no usable word, else
+        :func:`not_found_text`.
     """
-    return NO_TERMS if result.reason == "no_terms" else not_found_text(articles=articles)
+    if result.reason == "no_terms":
+        return no_terms_text(articles=articles)
+    return not_found_text(articles=articles)
 
 
 def source_line(number: int, quote: Quote) -> str:
@@ -178,15 +196,16 @@ def printable(text: str) -> str:
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
-def render_explanation(question: str, explanations: list[Explanation]) -> str:
+def render_explanation(question: str, explanations: list[Explanation], *, articles: int = 1) -> str:
     """Per-term BM25 contributions of the top hits and their largest reranker
     features, for ``:explain`` / ``--explain``. The question is echoed through
-    :func:`printable`; a question with no searchable word gets :data:`NO_TERMS`."""
+    :func:`printable`; a question with no searchable word gets :func:`no_terms_text`
+    (``articles``: how many articles are loaded, default 1)."""
     from retrieval.analyze import analyze
 
     if not explanations:
         if not analyze(question):
-            return NO_TERMS
+            return no_terms_text(articles=articles)
         return f"Nothing in the articles matches the words of: {printable(question)}"
     lines = [f"Why these sentences rank first for: {printable(question)}"]
     for e in explanations:

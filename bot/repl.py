@@ -17,8 +17,8 @@ from typing import Callable
 
 from bot import config
 from bot.render import (
-    NO_TERMS,
     answer_dict,
+    no_terms_text,
     render_explanation,
     render_sentence,
     render_sources,
@@ -89,8 +89,10 @@ class Session:
                 if not question:
                     return "Ask a question first, or give one: :explain who accompanied Putin?"
                 if not analyze(question):
-                    return NO_TERMS
-                return render_explanation(question, self.engine.explain(question))
+                    return no_terms_text(articles=self.articles)
+                return render_explanation(
+                    question, self.engine.explain(question), articles=self.articles
+                )
             return f"Unknown command :{command}. Type :help for the commands."
         self.last_question = text
         return render_terminal(self.engine.answer(text), articles=self.articles)
@@ -137,14 +139,39 @@ def repl(
 
 
 HISTORY_DIR = (".local", "state", "ask")  # under the home directory; the file is "history"
+XDG_HISTORY_DIR = ("ask",)  # under $XDG_STATE_HOME, when that is set to an absolute path
+
+
+def _history_base() -> tuple[Path, tuple[str, ...]] | None:
+    """Where the history goes: an existing directory and the folders below it.
+
+    Returns
+    -------
+    tuple of (Path, tuple of str) or None
+        ``$XDG_STATE_HOME`` and :data:`XDG_HISTORY_DIR` when ``XDG_STATE_HOME`` is an
+        absolute path (:func:`bot.config.state_home`), else the home directory and
+        :data:`HISTORY_DIR`; None when that directory does not exist or cannot be
+        determined (it is never created).
+    """
+    base = config.state_home()
+    parts = XDG_HISTORY_DIR
+    try:
+        if base is None:
+            base, parts = Path.home(), HISTORY_DIR
+        if base.is_absolute() and base.is_dir():
+            return base, parts
+    except (RuntimeError, OSError):  # no $HOME and no password-database entry; no access
+        pass
+    return None
 
 
 def _history():
-    """The REPL's line history: ``~/.local/state/ask/history``.
+    """The REPL's line history: ``$XDG_STATE_HOME/ask/history`` when ``XDG_STATE_HOME``
+    is set to an absolute path, else ``~/.local/state/ask/history``.
 
-    The folders below the home directory are created as needed, the home directory
-    itself never: when it does not exist (or cannot be determined, or a folder cannot
-    be made) the history is kept in memory only, silently.
+    The folders below ``$XDG_STATE_HOME`` or the home directory are created as needed,
+    that directory itself never: when it does not exist (or cannot be determined, or a
+    folder cannot be made) the history is kept in memory only, silently.
 
     Returns
     -------
@@ -153,15 +180,12 @@ def _history():
     """
     from prompt_toolkit.history import FileHistory, InMemoryHistory
 
-    try:
-        home = Path.home()
-    except RuntimeError:  # no $HOME and no password-database entry
+    found = _history_base()
+    if found is None:
         return InMemoryHistory()
-    if not home.is_absolute() or not home.is_dir():
-        return InMemoryHistory()
-    directory = home
+    directory, parts = found
     try:
-        for part in HISTORY_DIR:  # one level at a time (no parents=True): never the home itself
+        for part in parts:  # one level at a time (no parents=True): never the base itself
             directory = directory / part
             directory.mkdir(exist_ok=True)
     except OSError:
@@ -213,8 +237,19 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
+class _Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose ``--help`` is written with :func:`_print`, so that help
+    that cannot be written raises :class:`OutputError` (argparse drops the error)."""
+
+    def print_help(self, file=None) -> None:
+        if file is not None or sys.stdout is None:  # stdout closed: argparse shows it on stderr
+            super().print_help(file)
+            return
+        _print(self.format_help(), end="")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ask",
         description="Answer questions about news articles by quoting cited sentences.",
         epilog="With no question, starts an interactive session (:help inside).",
@@ -257,6 +292,13 @@ def _print(text: str, end: str = "\n") -> None:
         raise OutputError(exc.strerror or str(exc)) from exc
 
 
+def _cannot_write(reason: str) -> int:
+    """Say on stderr that the output cannot be written (``ask: error: cannot write
+    output: <reason>``); returns the exit code, 2."""
+    print(f"ask: error: cannot write output: {reason}", file=sys.stderr)
+    return EXIT_USAGE
+
+
 def _print_block(text: str) -> None:
     """A REPL reply, followed by a blank line so that answers stand apart."""
     _print(text, end="\n\n" if text else "\n")
@@ -277,10 +319,15 @@ def main(argv: list[str] | None = None) -> int:
         closed the pipe early); 2 a usage, configuration or corpus error, or standard
         output closed or not writable (``ask: error: cannot write output: <reason>``);
         1 an unexpected internal error; 130 Ctrl-C while loading. Each error is one
-        line on stderr.
+        line on stderr. ``--help`` exits 0, or 2 when the help cannot be written.
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except OutputError as exc:  # --help could not be written
+        return _cannot_write(str(exc))
+    except BrokenPipeError:  # `ask --help | head -1`
+        return EXIT_OK
     asked = bool(args.question)  # `ask ""` is a (wordless) question, not the REPL
     question = " ".join(args.question)
     if args.corpus is not None and not args.corpus.strip():
@@ -290,8 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     if (args.json or args.explain) and not (asked or args.sentences):
         parser.error("--json and --explain need a question (or --sentences for --json)")
     if sys.stdout is None:  # started with stdout closed (`ask ... >&-`): the output would be lost
-        print("ask: error: cannot write output: standard output is closed", file=sys.stderr)
-        return EXIT_USAGE
+        return _cannot_write("standard output is closed")
     for stream in (sys.stdout, sys.stderr):
         if stream is not None and hasattr(stream, "reconfigure"):
             # a terminal that cannot show a character gets "?" rather than a crash
@@ -345,10 +391,11 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
                     ]
                 _print(json.dumps(payload, ensure_ascii=False))
             else:
-                _print(render_terminal(result, articles=len(engine.sources())))
+                articles = len(engine.sources())
+                _print(render_terminal(result, articles=articles))
                 if args.explain and result.reason != "no_terms":  # the hint above says it all
                     _print("")
-                    _print(render_explanation(question, engine.explain(question)))
+                    _print(render_explanation(question, engine.explain(question), articles=articles))
             return EXIT_OK
         session = Session(engine)
         if sys.stdin is not None and sys.stdin.isatty():
@@ -358,8 +405,7 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
             )
         return repl(session.handle, _line_reader(), _print_block)
     except OutputError as exc:
-        print(f"ask: error: cannot write output: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _cannot_write(str(exc))
     except BrokenPipeError:
         return EXIT_OK
     except KeyboardInterrupt:

@@ -35,6 +35,13 @@ def _title_from_name(stem: str) -> str:
     return words[:1].upper() + words[1:] if words else stem
 
 
+def _why_empty(text: str, front_matter: bool) -> str:
+    """Why an article whose body is ``text`` (blank) has no text, for :func:`read_article`."""
+    if front_matter:
+        return "nothing after the front matter"
+    return "the file is empty" if not text else "the file holds only blank lines"
+
+
 def read_article(path: Path) -> Article:
     """Read one article file.
 
@@ -52,8 +59,9 @@ def read_article(path: Path) -> Article:
     Raises
     ------
     CorpusError
-        The file cannot be read, is not UTF-8, or its front matter is not valid YAML
-        mapping. The message names the file.
+        The file cannot be read, is not UTF-8, its front matter is not valid YAML
+        mapping, or it has no text to index (empty, blank, or front matter alone).
+        The message names the file.
     """
     try:
         raw = path.read_bytes()
@@ -91,6 +99,8 @@ def read_article(path: Path) -> Article:
         value = meta.get(key)
         if isinstance(value, (list, dict, set)):
             raise CorpusError(f"{path}: front matter {key!r} must be a single value, got {value!r}")
+    if not text.strip():
+        raise CorpusError(f"{path}: no text to index ({_why_empty(text, match is not None)})")
     title = str(meta.get("title") or "").strip() or _title_from_name(path.stem)
     date = meta.get("date")
     source = meta.get("source")
@@ -156,8 +166,8 @@ def load_articles(directory: str | Path) -> list[Article]:
     ------
     CorpusError
         The directory is missing or not a directory, holds no article file, files
-        cannot be read or decoded (all named in one message, see :func:`unusable_files`),
-        or two files share a doc id.
+        cannot be read or decoded or have no text (all named in one message, see
+        :func:`unusable_files`), or two files share a doc id.
     """
     articles, problems = [], []
     for path in article_paths(directory):

@@ -8,7 +8,8 @@ class RetrievalError(Exception):
 
 
 class CorpusError(RetrievalError):
-    """The corpus cannot be loaded: missing/empty directory, unreadable or undecodable file.
+    """The corpus cannot be loaded: missing/empty directory, unreadable or undecodable
+    file, a file with no text to index.
 
     The message names the offending path.
     """

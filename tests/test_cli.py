@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot.repl import HELP, Session, main, repl
-from bot.render import NO_TERMS, NOT_FOUND
+from bot.render import NO_TERMS, NO_TERMS_MANY, NOT_FOUND
 
 from .support import CORPUS, SEED_DOC, write_corpus
 
@@ -96,7 +96,25 @@ def test_abstention_with_several_articles_says_the_articles(capsys, tmp_path):
     assert (code, out) == (0, "I couldn't find that in the articles.\n")
     session = Session(Engine.load(corpus, index_dir=False))
     assert session.handle("Who won the 2022 World Cup?") == "I couldn't find that in the articles."
-    assert session.handle("???") == NO_TERMS
+    assert session.handle("???") == NO_TERMS_MANY
+    assert session.handle(":explain ?!") == NO_TERMS_MANY
+
+
+def test_wordless_question_with_several_articles_says_the_articles(capsys, tmp_path):
+    corpus = write_corpus(tmp_path / "c", TWO_ARTICLES)
+    code, out, _ = run(capsys, "--corpus", str(corpus), "???")
+    assert (code, out) == (
+        0,
+        "Please ask a question about the articles in words: who, what, when, where, how many …?\n",
+    )
+    code, out, _ = run(capsys, "--corpus", str(corpus), "--explain", "???")
+    assert (code, out) == (0, NO_TERMS_MANY + "\n")
+    single = write_corpus(tmp_path / "one", {"storm.txt": "Storm hits the coast."})
+    code, out, _ = run(capsys, "--corpus", str(single), "???")
+    assert (code, out) == (
+        0,
+        "Please ask a question about the article in words: who, what, when, where, how many …?\n",
+    )
 
 
 def test_repl_from_a_pipe_with_several_articles(capsys, monkeypatch, tmp_path):
@@ -162,6 +180,17 @@ def test_corpus_errors_exit_2_with_one_line(capsys, tmp_path, setup, message):
     assert code == 2 and out == ""
     assert err.startswith("ask: error: ") and message in err
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_corpus_file_with_no_text_is_one_line_and_exit_2(capsys, tmp_path):
+    draft = "---\ntitle: Draft\n---\n"
+    corpus = write_corpus(tmp_path / "c", {"storm.txt": "Storm hits the coast.", "draft.md": draft})
+    code, out, err = run(capsys, "--corpus", str(corpus), "storm")
+    assert (code, out, err) == (
+        2,
+        "",
+        f"ask: error: {corpus / 'draft.md'}: no text to index (nothing after the front matter)\n",
+    )
 
 
 def test_usage_errors_exit_2(capsys):
@@ -487,6 +516,67 @@ def test_a_reader_leaving_early_is_no_error(capsys, monkeypatch):
     assert (code, err) == (0, "")
 
 
+class FullStdout:
+    """A standard output like ``> /dev/full``: writes are buffered, every flush fails."""
+
+    def __init__(self):
+        self.buffered = ""
+
+    def write(self, text: str) -> int:
+        self.buffered += text
+        return len(text)
+
+    def flush(self) -> None:
+        import errno
+
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize("option", ["--help", "-h"])
+def test_help_is_printed_and_exits_0(capsys, option):
+    from bot.repl import build_parser
+
+    with pytest.raises(SystemExit) as exc:
+        main([option])
+    out, err = capsys.readouterr()
+    assert (exc.value.code, out, err) == (0, build_parser().format_help(), "")
+    assert out.startswith("usage: ask [-h] [--corpus DIR] [--json] [--sentences] [--explain]\n")
+
+
+@pytest.mark.parametrize(
+    "stdout",
+    [
+        lambda: FullStdout(),
+        lambda: UnwritableStdout(OSError(__import__("errno").ENOSPC, "No space left on device")),
+    ],
+    ids=["flush-fails", "write-fails"],
+)
+def test_help_that_cannot_be_written_is_one_line_exit_2(capsys, monkeypatch, stdout):
+    monkeypatch.setattr("sys.stdout", stdout())
+    code, _, err = run(capsys, "--help")
+    assert (code, err) == (2, "ask: error: cannot write output: No space left on device\n")
+
+
+def test_help_to_a_reader_leaving_early_is_no_error(capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdout", UnwritableStdout(BrokenPipeError(32, "Broken pipe")))
+    code, _, err = run(capsys, "--help")
+    assert (code, err) == (0, "")
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/dev/full"), reason="needs /dev/full")
+def test_help_to_dev_full_in_a_real_process(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from .support import ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    script = 'exec "$0" -m bot.repl --help >/dev/full'
+    done = subprocess.run(["sh", "-c", script, sys.executable], capture_output=True, env=env, cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (2, b"ask: error: cannot write output: No space left on device\n")
+
+
 def run_ask_in_shell(redirect: str, tmp_path):
     """``ask --corpus CORPUS "Who accompanied Putin?" <redirect>`` in a real process."""
     import os
@@ -537,6 +627,7 @@ def prompt_history(monkeypatch):
             raise EOFError
 
     monkeypatch.setattr(prompt_toolkit, "PromptSession", FakePromptSession)
+    monkeypatch.delenv("XDG_STATE_HOME", raising=False)  # a test sets it when it wants one
 
     def history():
         # patched here, in the test's call: pytest's output capture resets sys.stdout
@@ -576,6 +667,60 @@ def test_repl_history_in_memory_when_its_folder_cannot_be_made(monkeypatch, tmp_
     (tmp_path / ".local").write_text("a file where the folder should be", encoding="utf-8")
     assert type(prompt_history()) is InMemoryHistory
     assert sorted(p.name for p in tmp_path.iterdir()) == [".local"]
+
+
+def test_repl_history_under_xdg_state_home(monkeypatch, tmp_path, prompt_history):
+    from prompt_toolkit.history import FileHistory
+
+    (tmp_path / "home").mkdir()
+    (tmp_path / "state").mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    history = prompt_history()
+    assert isinstance(history, FileHistory)
+    assert history.filename == str(tmp_path / "state" / "ask" / "history")
+    assert (tmp_path / "state" / "ask").is_dir()
+    assert list((tmp_path / "home").iterdir()) == []  # nothing under ~/.local
+
+
+@pytest.mark.parametrize("value", ["relative/state", "", "~/state"])
+def test_repl_history_ignores_a_relative_xdg_state_home(monkeypatch, tmp_path, prompt_history, value):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "home").mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_STATE_HOME", value)
+    history = prompt_history()
+    assert history.filename == str(tmp_path / "home" / ".local" / "state" / "ask" / "history")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
+
+
+def test_repl_never_creates_a_missing_xdg_state_home(monkeypatch, tmp_path, prompt_history):
+    from prompt_toolkit.history import InMemoryHistory
+
+    (tmp_path / "home").mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "gone"))
+    assert type(prompt_history()) is InMemoryHistory
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
+    assert list((tmp_path / "home").iterdir()) == []  # no fallback to ~/.local/state either
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, None),
+        ({"XDG_STATE_HOME": ""}, None),
+        ({"XDG_STATE_HOME": "state"}, None),
+        ({"XDG_STATE_HOME": "~/state"}, None),
+        ({"XDG_STATE_HOME": "/var/lib/me/state"}, "/var/lib/me/state"),
+    ],
+)
+def test_state_home_is_xdg_state_home_only_when_absolute(env, expected):
+    from pathlib import Path
+
+    from bot.config import state_home
+
+    assert state_home(env) == (Path(expected) if expected else None)
 
 
 def test_repl_history_file_that_cannot_be_used_is_skipped(monkeypatch, tmp_path, prompt_history):

@@ -111,12 +111,48 @@ def test_bad_front_matter_is_named(tmp_path):
 
 
 def test_corpus_with_nothing_citable_names_the_files(tmp_path):
-    write_corpus(tmp_path, {"a.txt": "— \n…\n🙂.\n", "b.txt": "", "c.md": "Only a heading\n"})
+    boilerplate = "[With inputs from agencies]\n"
+    write_corpus(tmp_path, {"a.txt": "— \n…\n🙂.\n", "b.txt": boilerplate, "c.md": "Only a heading\n"})
     with pytest.raises(EmptyCorpusError) as exc:
         Engine.load(tmp_path)
     assert str(exc.value) == (
         f"no citable sentence in {tmp_path / 'a.txt'}, {tmp_path / 'b.txt'}, {tmp_path / 'c.md'}: "
         "every line is empty, a heading (no sentence-ending punctuation) or has no words"
+    )
+
+
+@pytest.mark.parametrize(
+    "content, why",
+    [
+        (b"", "the file is empty"),
+        (b"\xef\xbb\xbf", "the file is empty"),  # a UTF-8 BOM alone
+        (b"\n  \n\t\r\n", "the file holds only blank lines"),
+        (b"---\ntitle: Storm\ndate: 2024-06-18\n---\n", "nothing after the front matter"),
+        (b"---\ntitle: Storm\n---\n\n \n", "nothing after the front matter"),
+        (b"---\n---\n", "nothing after the front matter"),
+    ],
+)
+def test_file_with_no_text_is_named_not_skipped(tmp_path, content, why):
+    corpus = write_corpus(tmp_path / "c", {"good.txt": "Storm hits the coast."})
+    (corpus / "empty.md").write_bytes(content)
+    expected = f"{corpus / 'empty.md'}: no text to index ({why})"
+    with pytest.raises(CorpusError) as exc:
+        load_articles(corpus)
+    assert str(exc.value) == expected
+    for index_dir in (False, tmp_path / "idx"):
+        with pytest.raises(CorpusError) as exc:
+            Engine.load(corpus, index_dir=index_dir)
+        assert str(exc.value) == expected
+    assert not (tmp_path / "idx").exists()
+
+
+def test_several_files_with_no_text_are_named_in_one_error(tmp_path):
+    corpus = write_corpus(tmp_path / "c", {"a.txt": "", "b.md": "---\ntitle: B\n---\n", "c.txt": "Fine."})
+    with pytest.raises(CorpusError) as exc:
+        Engine.load(corpus, index_dir=False)
+    assert str(exc.value) == (
+        f"2 corpus files cannot be used: {corpus / 'a.txt'}: no text to index (the file is empty); "
+        f"{corpus / 'b.md'}: no text to index (nothing after the front matter)"
     )
 
 

@@ -155,6 +155,20 @@ def test_empty_corpus_is_one_line_and_exit_2(env, capsys, tmp_path):
     assert capsys.readouterr().err.startswith("ask-bot: error: cannot load the corpus: ")
 
 
+def test_corpus_file_with_no_text_is_one_line_and_exit_2(env, capsys, tmp_path):
+    env.setenv("DISCORD_TOKEN", TOKEN)
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "storm.txt").write_text("Storm hits the coast.", encoding="utf-8")
+    (corpus / "empty.txt").write_bytes(b"")
+    env.setenv("ASK_CORPUS", str(corpus))
+    assert cli.main(["--check"]) == 2
+    assert capsys.readouterr() == (
+        "",
+        f"ask-bot: error: cannot load the corpus: {corpus / 'empty.txt'}: no text to index (the file is empty)\n",
+    )
+
+
 def test_run_passes_token_to_discord_and_never_prints_it(env, capsys, caplog, monkeypatch):
     env.setenv("DISCORD_TOKEN", TOKEN)
     seen = {}

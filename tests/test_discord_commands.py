@@ -59,6 +59,19 @@ async def test_ask_abstains_naming_the_articles_when_several_are_loaded():
     )
 
 
+async def test_wordless_question_names_the_articles_when_several_are_loaded():
+    wordless = Answer("?", answered=False, reason="no_terms")
+    two = [Source("a", "A", None, 1), Source("b", "B", None, 1)]
+    bot = AskBot(answer=lambda q: wordless, sources=two, cooldown_seconds=0, sync_commands=False)
+    interaction, events = fake_interaction()
+    await ask(bot, interaction, "?")
+    expected = "**Q:** ?\n" + render.NO_TERMS_MANY
+    assert events[1] == ("followup", (expected,), {"allowed_mentions": NO_PINGS})
+    assert render.NO_TERMS_MANY == (
+        "Please ask a question about the articles in words: who, what, when, where, how many …?"
+    )
+
+
 async def test_ask_question_echo_pings_nobody(engine):
     bot = make_bot(engine)
     interaction, events = fake_interaction()

@@ -66,8 +66,21 @@ def test_abstention_says_so_plainly(reason, expected):
 def test_abstention_names_the_articles_when_several_are_loaded(articles, expected):
     answer = Answer("zebra?", answered=False, reason="not_found")
     assert render.render_answer(answer, articles=articles) == expected
+
+
+@pytest.mark.parametrize(
+    ("articles", "expected"),
+    [
+        (0, "Please ask a question about the article in words: who, what, when, where, how many …?"),
+        (1, "Please ask a question about the article in words: who, what, when, where, how many …?"),
+        (2, "Please ask a question about the articles in words: who, what, when, where, how many …?"),
+        (40, "Please ask a question about the articles in words: who, what, when, where, how many …?"),
+    ],
+)
+def test_wordless_question_names_the_articles_when_several_are_loaded(articles, expected):
     wordless = Answer("?", answered=False, reason="no_terms")
-    assert render.render_answer(wordless, echo_question=False, articles=articles) == render.NO_TERMS
+    assert render.render_answer(wordless, echo_question=False, articles=articles) == expected
+    assert render.render_answer(wordless, articles=articles) == "**Q:** ?\n" + expected
 
 
 def test_engine_abstention(engine):

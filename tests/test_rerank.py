@@ -204,3 +204,6 @@ def test_render_explanation_echoes_only_printable_text():
     )
     assert render_explanation("", []) == NO_TERMS
     assert render_explanation("the of ?", []) == NO_TERMS
+    assert render_explanation("the of ?", [], articles=2) == (
+        "Please ask a question about the articles in words: who, what, when, where, how many …?"
+    )
