@@ -1,8 +1,10 @@
 """``python -m bot`` / ``ask-bot``: run the Discord bot, or ``--check`` the setup.
 
-Exit codes: 0 success (``--check`` passed, or the bot stopped cleanly, e.g. Ctrl-C);
-2 configuration or corpus problem, or Discord refused the token or the intents (one
-line on stderr, no traceback). The token is never printed or logged.
+Exit codes: 0 success (``--check`` passed, or the bot stopped cleanly, e.g. Ctrl-C;
+also when a reader such as ``head`` closed the pipe early); 2 configuration or corpus
+problem, Discord refused the token or the intents, or the ``--check`` / ``--help``
+output cannot be written (one line on stderr, no traceback). The token is never printed
+or logged.
 """
 
 from __future__ import annotations
@@ -15,9 +17,20 @@ from . import config as bot_config_module
 from .config import ConfigError
 
 
+class _Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose ``--help`` output is flushed and whose write errors
+    propagate (argparse drops them, so ``ask-bot --help > /dev/full`` would exit 0)."""
+
+    def print_help(self, file=None) -> None:
+        if file is not None or sys.stdout is None:  # stdout closed: argparse shows it on stderr
+            super().print_help(file)
+            return
+        sys.stdout.write(self.format_help())
+        sys.stdout.flush()
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ask-bot",
         description="Discord bot answering questions by quoting news articles with citations. "
         "Settings come from the environment or .env (see .env.example).",
@@ -41,9 +54,44 @@ def _fail(message: str) -> int:
     return 2
 
 
+def _write_lines(lines: list[str]) -> int:
+    """Print ``lines`` to standard output and flush; returns the exit code (0, or 2 with
+    one line on stderr when the output cannot be written; a closed pipe is no error)."""
+    try:
+        if sys.stdout is None:
+            return _fail("cannot write output: standard output is closed")
+        sys.stdout.write("".join(line + "\n" for line in lines))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 0
+    except OSError as exc:
+        _quiet_stdout()
+        return _fail(f"cannot write output: {exc.strerror or exc}")
+    return 0
+
+
+def _quiet_stdout() -> None:
+    """After a failed write: point stdout at /dev/null, so the interpreter's final flush
+    of the unwritten rest cannot print "Exception ignored ..." on the way out."""
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (tests): nothing to flush
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point. Returns the exit code (the console script passes it to ``sys.exit``)."""
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except BrokenPipeError:  # `ask-bot --help | head -1`
+        _quiet_stdout()
+        return 0
+    except OSError as exc:  # --help that cannot be written (a full disk)
+        _quiet_stdout()
+        return _fail(f"cannot write output: {exc.strerror or exc}")
     # Imports here keep `--help` fast and errors on import visible as they are.
     import asyncio
 
@@ -70,17 +118,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.check:
         sources = engine.sources()
         total = sum(s.sentences for s in sources)
-        print(f"Config OK: token set (not shown), corpus {cfg.corpus}")
-        print(f"Would serve {len(sources)} article(s), {total} sentences:")
+        lines = [
+            f"Config OK: token set (not shown), corpus {cfg.corpus}",
+            f"Would serve {len(sources)} article(s), {total} sentences:",
+        ]
         for s in sources:
             date = f" ({s.date})" if s.date else ""
-            print(f"  - {s.title}{date}: {s.sentences} sentences")
-        print("Commands: " + ", ".join(command_names(bot)) + "; mentions and direct messages")
+            lines.append(f"  - {s.title}{date}: {s.sentences} sentences")
+        lines.append("Commands: " + ", ".join(command_names(bot)) + "; mentions and direct messages")
         sync = f"guild {cfg.guild_id}" if cfg.guild_id is not None else "global"
-        print(f"Command sync: {sync}; cooldown {cfg.cooldown_seconds:g} s per user")
+        lines.append(f"Command sync: {sync}; cooldown {cfg.cooldown_seconds:g} s per user")
         intent = "on" if cfg.message_content else "off (not needed for mentions, DMs and /ask)"
-        print(f"Message content intent: {intent}")
-        return 0
+        lines.append(f"Message content intent: {intent}")
+        return _write_lines(lines)
 
     discord.utils.setup_logging()
     try:

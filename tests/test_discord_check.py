@@ -295,3 +295,60 @@ def test_no_network_is_one_line_and_exit_2(env, capsys, monkeypatch):
         "discord.com:443); check the network and try again\n"
     )
     assert TOKEN not in err
+
+
+class _FullStdout:
+    """A standard output like ``> /dev/full``: writes are buffered, every flush fails."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        import errno
+
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+class _BrokenPipeStdout:
+    """A standard output whose reader has left (``ask-bot --check | head -1``)."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("argv", [["--check"], ["--help"]])
+def test_output_that_cannot_be_written_is_one_line_exit_2(env, capsys, monkeypatch, argv):
+    env.setenv("DISCORD_TOKEN", TOKEN)
+    monkeypatch.setattr("sys.stdout", _FullStdout())
+    assert cli.main(argv) == 2
+    assert capsys.readouterr().err == "ask-bot: error: cannot write output: No space left on device\n"
+
+
+@pytest.mark.parametrize("argv", [["--check"], ["--help"]])
+def test_output_to_a_reader_leaving_early_is_no_error(env, capsys, monkeypatch, argv):
+    env.setenv("DISCORD_TOKEN", TOKEN)
+    monkeypatch.setattr("sys.stdout", _BrokenPipeStdout())
+    assert cli.main(argv) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_check_with_stdout_closed_is_one_line_exit_2(env, capsys, monkeypatch):
+    env.setenv("DISCORD_TOKEN", TOKEN)
+    monkeypatch.setattr("sys.stdout", None)
+    assert cli.main(["--check"]) == 2
+    assert capsys.readouterr().err == "ask-bot: error: cannot write output: standard output is closed\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("option", ["--check", "--help"])
+def test_dev_full_in_a_real_process(tmp_path, option):
+    env = {k: v for k, v in os.environ.items() if k not in KEYS}
+    env.update(PYTHONPATH=str(ROOT), ASK_CORPUS=str(BUNDLED_CORPUS), DISCORD_TOKEN=TOKEN)
+    script = f'exec "$0" -m bot {option} >/dev/full'
+    done = subprocess.run(
+        ["sh", "-c", script, sys.executable], cwd=tmp_path, env=env, capture_output=True, timeout=60
+    )
+    assert (done.returncode, done.stderr) == (2, b"ask-bot: error: cannot write output: No space left on device\n")
