@@ -285,6 +285,11 @@ class BaselineRanker:
         ranked = self.rank(question, 1)
         return ranked[0] if ranked else None
 
+    def quoted(self, question: str) -> list[str]:
+        """The sentences it would quote: the best one alone (empty when nothing matches)."""
+        top = self.top(question)
+        return [top] if top is not None else []
+
 
 class ProductRanker:
     """The product: :class:`~retrieval.index.SentenceIndex` plus the answer layer."""
@@ -310,6 +315,13 @@ class ProductRanker:
 
         result = answer(question, self.index, self.settings, self.features)
         return result.quotes[0].hit.id if result.answered else None
+
+    def quoted(self, question: str) -> list[str]:
+        """Ids of every sentence the answer quotes, in order (empty when it abstains)."""
+        from .answer import answer
+
+        result = answer(question, self.index, self.settings, self.features)
+        return [q.hit.id for q in result.quotes]
 
 
 RankerFactory = Callable[[Sequence[Sentence]], object]
@@ -352,11 +364,22 @@ def _per_article(dataset: Dataset, make: RankerFactory, questions: list[Question
 
 
 def run_article(dataset: Dataset, make: RankerFactory, progress: bool = False) -> dict:
-    """Within-article accuracy@1 of the top answer (answerable questions; abstaining is wrong)."""
+    """Within-article answering of the answerable questions (abstaining is wrong).
+
+    Returns
+    -------
+    dict
+        ``accuracy@1`` (the first quote is gold), ``gold_quoted`` (some quote is gold),
+        ``quotes_per_answer`` (mean number of quotes when answering), ``questions``,
+        ``sentences``.
+    """
     questions = [q for q in dataset.questions if not q.impossible]
-    correct = [ranker.top(q.text) in q.gold for q, ranker in _per_article(dataset, make, questions, progress, "article")]
+    quoted = [ranker.quoted(q.text) for q, ranker in _per_article(dataset, make, questions, progress, "article")]
+    answered = [ids for ids in quoted if ids]
     return {
-        "accuracy@1": accuracy_at_1(correct),
+        "accuracy@1": accuracy_at_1([bool(ids) and ids[0] in q.gold for q, ids in zip(questions, quoted)]),
+        "gold_quoted": accuracy_at_1([any(i in q.gold for i in ids) for q, ids in zip(questions, quoted)]),
+        "quotes_per_answer": sum(map(len, answered)) / len(answered) if answered else 0.0,
         "questions": len(questions),
         "sentences": len(dataset.sentences),
     }

@@ -46,6 +46,20 @@ def test_second_quote_only_when_it_adds_question_terms(tmp_path):
     ]
 
 
+def test_second_quote_far_below_the_first_is_left_out(engine):
+    # the bundled article's s23 ("... neither Vietnam, Russia, nor the US are members of
+    # the ICC.") answers; s1 adds "countries" only ("... visit to the country ...") and
+    # the reranker scores it 8.3 below s23 (log-odds), beyond the quote gap of 4
+    import math
+
+    from retrieval.answer import Features
+
+    question = "Which countries are not members of the ICC?"
+    assert [q.hit.id for q in engine.answer(question).quotes] == [f"{SEED_DOC}:23"]
+    ungapped = answer(question, engine.index, engine.settings, Features(quote_gap=math.inf))
+    assert [q.hit.id for q in ungapped.quotes] == [f"{SEED_DOC}:23", f"{SEED_DOC}:1"]
+
+
 def test_max_quotes_bounds_the_quotes(tmp_path):
     write_corpus(
         tmp_path,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
 
 from retrieval import evaluate as ev
+from retrieval.answer import Features
 
 TINY = Path(__file__).parent / "data" / "squad_tiny.json"
 
@@ -84,6 +86,24 @@ def test_reqa_exact(tiny, make, q8_rank):
 @pytest.mark.parametrize("make, correct", [(ev.BaselineRanker, 6), (ev.ProductRanker, 7)])
 def test_article_exact(tiny, make, correct):
     assert ev.run_article(tiny, make)["accuracy@1"] == pytest.approx(correct / 7)
+
+
+# Quotes after the first (each adds a question term the first lacks): q3 adds "Amazon"
+# (a0:1, 4.11 below the first in reranker score), q4 "Nile" (a0:4, 6.39 below), q5
+# "Egypt" (a0:4, 1.44 below), q8 "eruption" (a1:1, 0.25 below); the product's
+# quote_gap of 4 keeps the last two. The baseline quotes one sentence; it misses q8.
+@pytest.mark.parametrize(
+    "make, gold_quoted, quotes",
+    [
+        (ev.BaselineRanker, 6 / 7, 1.0),
+        (ev.ProductRanker, 1.0, 8 / 7),  # q8's second quote (q5 is impossible: not counted)
+        (lambda s: ev.ProductRanker(s, features=Features(quote_gap=math.inf)), 1.0, 10 / 7),
+    ],
+    ids=["baseline", "product", "product-no-gap"],
+)
+def test_article_quotes_exact(tiny, make, gold_quoted, quotes):
+    out = ev.run_article(tiny, make)
+    assert (out["gold_quoted"], out["quotes_per_answer"]) == (pytest.approx(gold_quoted), pytest.approx(quotes))
 
 
 def test_abstain_exact(tiny):
