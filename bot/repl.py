@@ -37,12 +37,15 @@ Commands:
   :sources             the loaded articles
   :explain [QUESTION]  how each question term scored for the top sentences
                        (the last question when none is given)
-  :quit (:q, :exit)    leave; so do quit, exit or q alone, Ctrl-D and Ctrl-C"""
+  :quit (:q, :exit)    leave; so do quit, exit or q alone, Ctrl-D and Ctrl-C
+                       (Ctrl-C while an answer is computed cancels that answer)"""
 
 # Typed alone (any case), these leave like :quit: none of them can be a question.
 BARE_QUIT = frozenset({"quit", "exit", "q"})
 
-EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+INTERRUPTED = "(interrupted)"  # the REPL's reply when Ctrl-C cancels an answer
 
 
 class Session:
@@ -103,16 +106,17 @@ def repl(
     read_line: Callable[[str], str],
     write: Callable[[str], None],
 ) -> int:
-    """Run the read-eval-print loop until :quit, end of input or Ctrl-C.
+    """Run the read-eval-print loop until :quit, end of input or Ctrl-C at the prompt.
 
     Parameters
     ----------
     handle : callable
         ``line -> reply`` (None to quit); its exceptions are shown as one line and
-        the loop goes on.
+        the loop goes on; Ctrl-C while it runs (KeyboardInterrupt) cancels that reply
+        only: :data:`INTERRUPTED` is shown and the loop goes on.
     read_line : callable
         ``prompt -> line``; raises EOFError (Ctrl-D, end of input) or
-        KeyboardInterrupt (Ctrl-C) to leave.
+        KeyboardInterrupt (Ctrl-C at the prompt) to leave.
     write : callable
         Prints one reply.
 
@@ -129,6 +133,8 @@ def repl(
             return EXIT_OK
         try:
             reply = handle(line)
+        except KeyboardInterrupt:  # Ctrl-C while answering: cancel this answer, not the session
+            reply = INTERRUPTED
         except Exception as exc:  # the REPL must outlive any bad line
             log.debug("error handling %r", line, exc_info=True)
             reply = f"Sorry, something went wrong with that question ({type(exc).__name__}: {exc})."
@@ -318,8 +324,11 @@ def main(argv: list[str] | None = None) -> int:
         The exit code: 0 answered, abstained or the session ended (also when a reader
         closed the pipe early); 2 a usage, configuration or corpus error, or standard
         output closed or not writable (``ask: error: cannot write output: <reason>``);
-        1 an unexpected internal error; 130 Ctrl-C while loading. Each error is one
-        line on stderr. ``--help`` exits 0, or 2 when the help cannot be written.
+        1 an unexpected internal error; 130 Ctrl-C while loading or before the answer
+        (or the sentence list) is printed, with one blank line on stderr; in the
+        session, Ctrl-C at the prompt ends it (0) and Ctrl-C while a question is
+        answered cancels that answer only. Each error is one line on stderr.
+        ``--help`` exits 0, or 2 when the help cannot be written.
     """
     parser = build_parser()
     try:
@@ -344,9 +353,9 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(errors="replace")
     try:
         return _run(args, question, asked)
-    except KeyboardInterrupt:  # Ctrl-C while loading: leave quietly
+    except KeyboardInterrupt:  # Ctrl-C while loading or answering: leave quietly
         print("", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
@@ -407,8 +416,6 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
     except OutputError as exc:
         return _cannot_write(str(exc))
     except BrokenPipeError:
-        return EXIT_OK
-    except KeyboardInterrupt:
         return EXIT_OK
     except Exception as exc:  # the edge: no traceback reaches the user
         print(f"ask: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)

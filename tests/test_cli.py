@@ -260,7 +260,8 @@ def test_repl_help_lists_the_commands_that_work():
         "  :sources             the loaded articles\n"
         "  :explain [QUESTION]  how each question term scored for the top sentences\n"
         "                       (the last question when none is given)\n"
-        "  :quit (:q, :exit)    leave; so do quit, exit or q alone, Ctrl-D and Ctrl-C"
+        "  :quit (:q, :exit)    leave; so do quit, exit or q alone, Ctrl-D and Ctrl-C\n"
+        "                       (Ctrl-C while an answer is computed cancels that answer)"
     )
 
 
@@ -287,6 +288,48 @@ def test_repl_explain_uses_the_last_question(engine):
 def test_repl_exits_cleanly_on_ctrl_d_and_ctrl_c(engine, stop):
     code, written = feed(Session(engine).handle, ["who accompanied Putin?", stop])
     assert code == 0 and written[-1] == ""
+
+
+def test_repl_ctrl_c_while_answering_cancels_that_answer_only():
+    def handle(line):
+        if line == "slow question":
+            raise KeyboardInterrupt
+        return f"ok {line}"
+
+    code, written = feed(handle, ["slow question", "next", KeyboardInterrupt()])
+    assert (code, written) == (0, ["(interrupted)", "ok next", ""])
+
+
+def test_repl_ctrl_c_while_answering_in_a_real_session(capsys, monkeypatch):
+    import io
+
+    def interrupted(self, question):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("retrieval.Engine.answer", interrupted)
+    monkeypatch.setattr("sys.stdin", io.StringIO("who accompanied Putin?\n:explain who accompanied Putin?\n"))
+    code, out, err = run(capsys, "--corpus", str(CORPUS))
+    assert (code, err) == (0, "")
+    assert out.startswith("(interrupted)\n\nWhy these sentences rank first for: who accompanied Putin?\n")
+
+
+@pytest.mark.parametrize(
+    ("argv", "target"),
+    [
+        (["Who accompanied Putin?"], "retrieval.Engine.answer"),
+        (["--json", "Who accompanied Putin?"], "retrieval.Engine.answer"),
+        (["--explain", "Who accompanied Putin?"], "retrieval.Engine.answer"),
+        (["--json", "--explain", "Who accompanied Putin?"], "retrieval.Engine.explain"),
+        (["--sentences"], "bot.repl.render_sentence"),
+        (["--sentences", "--json"], "bot.repl.sentence_dict"),
+    ],
+)
+def test_one_shot_ctrl_c_before_the_answer_is_exit_130(capsys, monkeypatch, argv, target):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(target, interrupted)
+    assert run(capsys, "--corpus", str(CORPUS), *argv) == (130, "", "\n")
 
 
 def test_repl_survives_a_failing_question():
