@@ -101,6 +101,13 @@ class Session:
         return render_terminal(self.engine.answer(text), articles=self.articles)
 
 
+MAX_READ_FAILURES = 3  # reading failing this often in a row ends the REPL (no endless loop)
+
+
+class InputError(Exception):
+    """Standard input keeps failing to be read; the message is the last reason."""
+
+
 def repl(
     handle: Callable[[str], str | None],
     read_line: Callable[[str], str],
@@ -116,7 +123,9 @@ def repl(
         only: :data:`INTERRUPTED` is shown and the loop goes on.
     read_line : callable
         ``prompt -> line``; raises EOFError (Ctrl-D, end of input) or
-        KeyboardInterrupt (Ctrl-C at the prompt) to leave.
+        KeyboardInterrupt (Ctrl-C at the prompt) to leave. Any other exception is
+        shown as one line and the loop goes on, unless reading failed
+        :data:`MAX_READ_FAILURES` times in a row.
     write : callable
         Prints one reply.
 
@@ -124,13 +133,28 @@ def repl(
     -------
     int
         The exit code, 0.
+
+    Raises
+    ------
+    InputError
+        Reading a line failed :data:`MAX_READ_FAILURES` times in a row (the message
+        is the last reason).
     """
+    failures = 0
     while True:
         try:
             line = read_line(PROMPT)
         except (EOFError, KeyboardInterrupt):
             write("")
             return EXIT_OK
+        except Exception as exc:  # a line that cannot be read is one bad line, not the end
+            failures += 1
+            reason = f"{type(exc).__name__}: {exc}"
+            if failures >= MAX_READ_FAILURES:
+                raise InputError(reason) from exc
+            write(f"Sorry, that line could not be read ({reason}).")
+            continue
+        failures = 0
         try:
             reply = handle(line)
         except KeyboardInterrupt:  # Ctrl-C while answering: cancel this answer, not the session
@@ -322,8 +346,10 @@ def main(argv: list[str] | None = None) -> int:
     -------
     int
         The exit code: 0 answered, abstained or the session ended (also when a reader
-        closed the pipe early); 2 a usage, configuration or corpus error, or standard
-        output closed or not writable (``ask: error: cannot write output: <reason>``);
+        closed the pipe early); 2 a usage, configuration or corpus error, standard
+        output closed or not writable (``ask: error: cannot write output: <reason>``),
+        or standard input failing :data:`MAX_READ_FAILURES` times in a row in the
+        session (``ask: error: cannot read input: <reason>``);
         1 an unexpected internal error; 130 Ctrl-C while loading or before the answer
         (or the sentence list) is printed, with one blank line on stderr; in the
         session, Ctrl-C at the prompt ends it (0) and Ctrl-C while a question is
@@ -347,9 +373,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--json and --explain need a question (or --sentences for --json)")
     if sys.stdout is None:  # started with stdout closed (`ask ... >&-`): the output would be lost
         return _cannot_write("standard output is closed")
-    for stream in (sys.stdout, sys.stderr):
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
         if stream is not None and hasattr(stream, "reconfigure"):
-            # a terminal that cannot show a character gets "?" rather than a crash
+            # a terminal that cannot show a character gets "?" rather than a crash;
+            # an input byte that is not valid in stdin's encoding becomes U+FFFD (the REPL goes on)
             stream.reconfigure(errors="replace")
     try:
         return _run(args, question, asked)
@@ -415,6 +442,9 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
         return repl(session.handle, _line_reader(), _print_block)
     except OutputError as exc:
         return _cannot_write(str(exc))
+    except InputError as exc:
+        print(f"ask: error: cannot read input: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # the edge: no traceback reaches the user

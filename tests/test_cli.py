@@ -332,6 +332,59 @@ def test_one_shot_ctrl_c_before_the_answer_is_exit_130(capsys, monkeypatch, argv
     assert run(capsys, "--corpus", str(CORPUS), *argv) == (130, "", "\n")
 
 
+def test_repl_survives_a_line_that_cannot_be_read(engine):
+    bad = UnicodeDecodeError("utf-8", b"caf\xe9", 3, 4, "invalid continuation byte")
+    code, written = feed(Session(engine).handle, [bad, "who accompanied Putin?"])
+    assert code == 0
+    assert written[0] == (
+        "Sorry, that line could not be read (UnicodeDecodeError: 'utf-8' codec can't decode "
+        "byte 0xe9 in position 3: invalid continuation byte)."
+    )
+    assert written[1].startswith(f"“{BELOUSOV}” [1]")
+
+
+def test_repl_gives_up_when_reading_keeps_failing(capsys, monkeypatch):
+    class BrokenStdin:
+        def isatty(self):
+            return False
+
+        def readline(self):
+            raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr("sys.stdin", BrokenStdin())
+    code, out, err = run(capsys, "--corpus", str(CORPUS))
+    sorry = "Sorry, that line could not be read (OSError: [Errno 5] Input/output error).\n\n"
+    assert (code, out, err) == (2, sorry * 2, "ask: error: cannot read input: OSError: [Errno 5] Input/output error\n")
+
+
+def test_repl_read_failures_must_come_in_a_row():
+    failure = OSError(5, "Input/output error")
+    code, written = feed(lambda line: f"ok {line}", [failure, failure, "a", failure, failure, "b"])
+    assert code == 0
+    assert [w for w in written if w.startswith("ok")] == ["ok a", "ok b"]
+
+
+def test_repl_input_not_valid_in_stdins_encoding_is_replaced(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from .support import ROOT
+
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict", "ASK_INDEX_DIR": "off", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.repl", "--corpus", str(CORPUS)],
+        input=b"caf\xe9 Putin?\nWho accompanied Putin?\n",
+        capture_output=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert (done.returncode, done.stderr) == (0, b"")
+    first, second = done.stdout.decode("utf-8").split("\n\n", 1)
+    assert first == NOT_FOUND
+    assert second.startswith(f"“{BELOUSOV}” [1]")
+
+
 def test_repl_survives_a_failing_question():
     calls = []
 
