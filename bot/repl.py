@@ -1,9 +1,10 @@
 """``ask``: one-shot questions, ``--json``, ``--sentences``, ``--explain``, and the REPL.
 
-Errors become user text only here, at the edge: usage, configuration and corpus errors,
-and output that cannot be written (stdout closed, a full disk), print one line on stderr
-and exit 2; a broken pipe (``ask ... | head``) ends quietly with 0; no traceback reaches
-the user; the REPL survives any input line.
+Errors become user text only here, at the edge: configuration and corpus errors, and
+output that cannot be written (stdout closed, a full disk), print one line on stderr
+and exit 2 (a usage error: argparse's usage line, then the error, exit 2); a broken pipe
+(``ask ... | head``) ends quietly with 0; no traceback reaches the user; the REPL
+survives any input line.
 """
 
 from __future__ import annotations
@@ -353,7 +354,8 @@ def main(argv: list[str] | None = None) -> int:
         1 an unexpected internal error; 130 Ctrl-C while loading or before the answer
         (or the sentence list) is printed, with one blank line on stderr; in the
         session, Ctrl-C at the prompt ends it (0) and Ctrl-C while a question is
-        answered cancels that answer only. Each error is one line on stderr.
+        answered cancels that answer only. Each error is one line on stderr, but for
+        a usage error: argparse's usage line, then the error (``SystemExit(2)``).
         ``--help`` exits 0, or 2 when the help cannot be written.
     """
     parser = build_parser()

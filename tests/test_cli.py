@@ -202,6 +202,26 @@ def test_usage_errors_exit_2(capsys):
     assert exc.value.code == 2
 
 
+@pytest.mark.parametrize(
+    ("argv", "error"),
+    [
+        (["-x"], "unrecognized arguments: -x"),
+        (["--json"], "--json and --explain need a question (or --sentences for --json)"),
+    ],
+)
+def test_usage_error_is_the_usage_line_then_the_error(capsys, monkeypatch, argv, error):
+    monkeypatch.setenv("COLUMNS", "80")  # argparse wraps the usage line to the terminal width
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert capsys.readouterr() == (
+        "",
+        "usage: ask [-h] [--corpus DIR] [--json] [--sentences] [--explain]\n"
+        "           [question ...]\n"
+        f"ask: error: {error}\n",
+    )
+
+
 def test_bad_setting_in_environment_exits_2(capsys, monkeypatch):
     monkeypatch.setenv("ASK_TOP_K", "many")
     code, _, err = run(capsys, "--corpus", str(CORPUS), "x")
