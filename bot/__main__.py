@@ -4,7 +4,8 @@ Exit codes: 0 success (``--check`` passed, or the bot stopped cleanly, e.g. Ctrl
 also when a reader such as ``head`` closed the pipe early); 2 configuration or corpus
 problem, Discord refused the token or the intents, or the ``--check`` / ``--help``
 output cannot be written (one line on stderr, no traceback), or a usage error
-(argparse's usage line, then the error). The token is never printed or logged.
+(argparse's usage line, then the error). ``--help`` with standard output closed is
+shown on stderr (exit 0). The token is never printed or logged.
 """
 
 from __future__ import annotations

@@ -356,7 +356,8 @@ def main(argv: list[str] | None = None) -> int:
         session, Ctrl-C at the prompt ends it (0) and Ctrl-C while a question is
         answered cancels that answer only. Each error is one line on stderr, but for
         a usage error: argparse's usage line, then the error (``SystemExit(2)``).
-        ``--help`` exits 0, or 2 when the help cannot be written.
+        ``--help`` exits 0 (shown on stderr when stdout is closed), or 2 when the help
+        cannot be written.
     """
     parser = build_parser()
     try:

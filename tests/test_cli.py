@@ -673,6 +673,15 @@ def test_help_that_cannot_be_written_is_one_line_exit_2(capsys, monkeypatch, std
     assert (code, err) == (2, "ask: error: cannot write output: No space left on device\n")
 
 
+def test_help_with_stdout_closed_goes_to_stderr_and_exits_0(capsys, monkeypatch):
+    from bot.repl import build_parser
+
+    monkeypatch.setattr("sys.stdout", None)
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert (exc.value.code, capsys.readouterr().err) == (0, build_parser().format_help())
+
+
 def test_help_to_a_reader_leaving_early_is_no_error(capsys, monkeypatch):
     monkeypatch.setattr("sys.stdout", UnwritableStdout(BrokenPipeError(32, "Broken pipe")))
     code, _, err = run(capsys, "--help")

@@ -347,6 +347,13 @@ def test_output_to_a_reader_leaving_early_is_no_error(env, capsys, monkeypatch, 
     assert capsys.readouterr().err == ""
 
 
+def test_help_with_stdout_closed_goes_to_stderr_and_exits_0(env, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdout", None)
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--help"])
+    assert (exc.value.code, capsys.readouterr().err) == (0, cli._parser().format_help())
+
+
 def test_check_with_stdout_closed_is_one_line_exit_2(env, capsys, monkeypatch):
     env.setenv("DISCORD_TOKEN", TOKEN)
     monkeypatch.setattr("sys.stdout", None)
