@@ -15,6 +15,7 @@ import sys
 from typing import Sequence
 
 from . import config as bot_config_module
+from .cli import print_error
 from .config import ConfigError
 
 
@@ -51,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _fail(message: str) -> int:
-    print(f"ask-bot: error: {message}", file=sys.stderr)
+    print_error(f"ask-bot: error: {message}")
     return 2
 
 

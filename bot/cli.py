@@ -6,7 +6,8 @@ pressed during that time must not end with a traceback -- nor, when it lands ins
 NumPy's C import code, with an ImportError. So while the front end is imported, SIGINT
 only records that it came (:func:`_import_uninterrupted`); then the program exits 130
 without running the front end. Ctrl-C after that is a ``KeyboardInterrupt``, caught
-here too. This module imports nothing heavy itself.
+here too. This module imports nothing heavy itself; it also holds :func:`print_error`,
+the front ends' best-effort way to stderr.
 """
 
 from __future__ import annotations
@@ -53,14 +54,24 @@ def _import_uninterrupted(load: Callable[[], FrontEnd]) -> tuple[FrontEnd, bool]
     return main, bool(arrived)
 
 
-def _interrupted() -> int:
-    """One blank line on stderr, so the shell prompt starts on a new line (nothing when
-    stderr cannot be written); returns :data:`EXIT_INTERRUPTED` (130)."""
+def print_error(text: str) -> None:
+    """Print ``text`` and a newline on stderr, best effort.
+
+    Every error message of ``ask`` and ``ask-bot`` goes through here: a stderr that is
+    closed, full (``2>/dev/full``) or gone is skipped silently, so that failing to
+    report an error never changes the exit code.
+    """
     try:
-        if sys.stderr is not None:
-            print("", file=sys.stderr)
-    except (OSError, ValueError):  # stderr closed or full: nothing more to say
+        if sys.stderr is not None:  # print(file=None) would write to stdout
+            print(text, file=sys.stderr, flush=True)
+    except (OSError, ValueError):  # nowhere left to say it
         pass
+
+
+def _interrupted() -> int:
+    """One blank line on stderr, so the shell prompt starts on a new line (best effort:
+    :func:`print_error`); returns :data:`EXIT_INTERRUPTED` (130)."""
+    print_error("")
     return EXIT_INTERRUPTED
 
 

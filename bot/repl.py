@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from bot import config
+from bot.cli import print_error
 from bot.render import (
     answer_dict,
     no_terms_text,
@@ -326,7 +327,7 @@ def _print(text: str, end: str = "\n") -> None:
 def _cannot_write(reason: str) -> int:
     """Say on stderr that the output cannot be written (``ask: error: cannot write
     output: <reason>``); returns the exit code, 2."""
-    print(f"ask: error: cannot write output: {reason}", file=sys.stderr)
+    print_error(f"ask: error: cannot write output: {reason}")
     return EXIT_USAGE
 
 
@@ -384,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(args, question, asked)
     except KeyboardInterrupt:  # Ctrl-C while loading or answering: leave quietly
-        print("", file=sys.stderr)
+        print_error("")
         return EXIT_INTERRUPTED
 
 
@@ -396,15 +397,15 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
         index_dir = config.index_dir()
         from retrieval import Engine, RetrievalError
     except config.ConfigError as exc:
-        print(f"ask: error: {exc}", file=sys.stderr)
+        print_error(f"ask: error: {exc}")
         return EXIT_USAGE
     try:
         engine = Engine.load(corpus, settings, index_dir=index_dir)
     except RetrievalError as exc:
-        print(f"ask: error: {exc}", file=sys.stderr)
+        print_error(f"ask: error: {exc}")
         return EXIT_USAGE
     except OSError as exc:  # anything the engine did not wrap, e.g. a vanished directory
-        print(f"ask: error: cannot load the corpus {corpus}: {exc.strerror or exc}", file=sys.stderr)
+        print_error(f"ask: error: cannot load the corpus {corpus}: {exc.strerror or exc}")
         return EXIT_USAGE
     try:
         if args.sentences:
@@ -446,12 +447,12 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
     except OutputError as exc:
         return _cannot_write(str(exc))
     except InputError as exc:
-        print(f"ask: error: cannot read input: {exc}", file=sys.stderr)
+        print_error(f"ask: error: cannot read input: {exc}")
         return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # the edge: no traceback reaches the user
-        print(f"ask: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print_error(f"ask: internal error: {type(exc).__name__}: {exc}")
         return EXIT_INTERNAL
 
 

@@ -626,6 +626,34 @@ def test_closed_stdout_is_one_line_exit_2_before_loading(capsys, monkeypatch):
     assert (code, err) == (2, "ask: error: cannot write output: standard output is closed\n")
 
 
+@pytest.mark.parametrize("stderr", [None, "full"])
+def test_an_unwritable_stderr_does_not_change_the_exit_code(capsys, monkeypatch, tmp_path, stderr):
+    import errno
+
+    if stderr == "full":
+        stderr = UnwritableStdout(OSError(errno.ENOSPC, "No space left on device"))
+    monkeypatch.setattr("sys.stderr", stderr)
+    assert run(capsys, "--corpus", str(tmp_path / "nowhere"), "x") == (2, "", "")
+    monkeypatch.setattr("retrieval.Engine.answer", lambda self, q: 1 / 0)
+    assert run(capsys, "--corpus", str(CORPUS), "x") == (1, "", "")
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/dev/full"), reason="needs /dev/full")
+def test_error_to_a_full_stderr_in_a_real_process_is_still_exit_2(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from .support import ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    script = 'exec "$0" -m bot.repl --corpus "$1" x 2>/dev/full'
+    done = subprocess.run(
+        ["sh", "-c", script, sys.executable, str(tmp_path / "nowhere")], capture_output=True, env=env, cwd=tmp_path
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (2, b"", b"")
+
+
 def test_a_reader_leaving_early_is_no_error(capsys, monkeypatch):
     monkeypatch.setattr("sys.stdout", UnwritableStdout(BrokenPipeError(32, "Broken pipe")))
     code, _, err = run(capsys, "--corpus", str(CORPUS), "Who accompanied Putin?")

@@ -354,6 +354,24 @@ def test_help_with_stdout_closed_goes_to_stderr_and_exits_0(env, capsys, monkeyp
     assert (exc.value.code, capsys.readouterr().err) == (0, cli._parser().format_help())
 
 
+@pytest.mark.parametrize("stderr", [None, _FullStdout()])
+def test_an_unwritable_stderr_does_not_change_the_exit_code(env, capsys, monkeypatch, stderr):
+    monkeypatch.setattr("sys.stderr", stderr)
+    assert cli.main(["--check"]) == 2  # DISCORD_TOKEN is not set
+    assert capsys.readouterr() == ("", "")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_error_to_a_full_stderr_in_a_real_process_is_still_exit_2(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in KEYS}
+    env.update(PYTHONPATH=str(ROOT), ASK_CORPUS=str(BUNDLED_CORPUS))
+    script = 'exec "$0" -m bot --check 2>/dev/full'
+    done = subprocess.run(
+        ["sh", "-c", script, sys.executable], cwd=tmp_path, env=env, capture_output=True, timeout=60
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (2, b"", b"")
+
+
 def test_check_with_stdout_closed_is_one_line_exit_2(env, capsys, monkeypatch):
     env.setenv("DISCORD_TOKEN", TOKEN)
     monkeypatch.setattr("sys.stdout", None)
