@@ -16,7 +16,7 @@ from bot.discord_app import AskBot
 from .support import CORPUS as BUNDLED_CORPUS
 from .support import ROOT
 
-TOKEN = "tok3n-s3cret-value"
+TOKEN = "MTk4NjIyNDgzNDcx.G1x_2z.s3cr3t-v4lue_tok3n"  # the shape of a bot token, not a real one
 KEYS = (
     "DISCORD_TOKEN",
     "DISCORD_GUILD_ID",
@@ -136,6 +136,40 @@ def test_malformed_token_is_refused_without_echoing_it(env, capsys, token, messa
     err = capsys.readouterr().err
     assert err == f"ask-bot: error: {message}\n"
     assert "abc" not in err
+
+
+SHAPE = (
+    "DISCORD_TOKEN is not a bot token: expected three parts of letters, digits, '-' and '_' "
+    "separated by dots (copy it again from the Developer Portal)"
+)
+
+
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        ('"abc.def.ghi"', "DISCORD_TOKEN contains quotes: not a bot token (remove the quotes around it)"),
+        ("'abc.def.ghi'", "DISCORD_TOKEN contains quotes: not a bot token (remove the quotes around it)"),
+        ("\u201cabc.def.ghi\u201d", "DISCORD_TOKEN contains quotes: not a bot token (remove the quotes around it)"),
+        ("t\u00f6k\u00e9n.abc.def", "DISCORD_TOKEN contains non-ASCII characters: not a bot token"),
+        ("abc" * 67 + ".a.b", "DISCORD_TOKEN is longer than 200 characters: not a bot token"),
+        ("abcsecretwordxyz", SHAPE),
+        ("abc.def", SHAPE),
+        ("abc.def.ghi.jkl", SHAPE),
+        ("abc..ghi", SHAPE),
+        (".abc.def", SHAPE),
+        ("abc.def.", SHAPE),
+        ("abc.d+f.ghi", SHAPE),
+    ],
+)
+def test_what_cannot_be_a_bot_token_is_refused_without_echoing_it(env, capsys, token, message):
+    env.setenv("DISCORD_TOKEN", token)
+    assert cli.main(["--check"]) == 2
+    assert capsys.readouterr() == ("", f"ask-bot: error: {message}\n")
+
+
+@pytest.mark.parametrize("token", ["a.b.c", "MTk4.G1x_2z.abc-DEF_123", "x" * 196 + ".a.b"])
+def test_tokens_of_the_right_shape_are_accepted(token):
+    assert bot_config({"DISCORD_TOKEN": token}).token == token
 
 
 def test_missing_corpus_is_one_line_and_exit_2(env, capsys, tmp_path):
