@@ -86,14 +86,17 @@ def _quiet_stdout() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point. Returns the exit code (the console script passes it to ``sys.exit``)."""
+    parser = _parser()
     try:
-        args = _parser().parse_args(argv)
+        args = parser.parse_args(argv)
     except BrokenPipeError:  # `ask-bot --help | head -1`
         _quiet_stdout()
         return 0
     except OSError as exc:  # --help that cannot be written (a full disk)
         _quiet_stdout()
         return _fail(f"cannot write output: {exc.strerror or exc}")
+    if args.env_file is not None and not args.env_file.strip():
+        parser.error("--env-file needs a file path")  # not "env file . is not a file"
     # Imports here keep `--help` fast and errors on import visible as they are.
     import asyncio
 

@@ -117,6 +117,21 @@ def test_wordless_question_with_several_articles_says_the_articles(capsys, tmp_p
     )
 
 
+def test_explain_of_an_unmatched_question_says_article_or_articles(capsys, tmp_path):
+    single = write_corpus(tmp_path / "one", {"storm.txt": "Storm hits the coast."})
+    code, out, _ = run(capsys, "--corpus", str(single), "--explain", "capital of France?")
+    assert (code, out) == (
+        0,
+        "I couldn't find that in the article.\n\nNothing in the article matches the words of: capital of France?\n",
+    )
+    several = write_corpus(tmp_path / "two", TWO_ARTICLES)
+    code, out, _ = run(capsys, "--corpus", str(several), "--explain", "capital of France?")
+    assert (code, out) == (
+        0,
+        "I couldn't find that in the articles.\n\nNothing in the articles matches the words of: capital of France?\n",
+    )
+
+
 def test_repl_from_a_pipe_with_several_articles(capsys, monkeypatch, tmp_path):
     import io
 

@@ -294,6 +294,19 @@ def test_usage_error_is_the_usage_line_then_the_error(env, capsys):
     )
 
 
+@pytest.mark.parametrize("value", ["", "  "])
+def test_empty_env_file_option_is_a_usage_error(env, capsys, value):
+    env.setenv("COLUMNS", "80")
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--check", "--env-file", value])
+    assert exc.value.code == 2
+    assert capsys.readouterr() == (
+        "",
+        "usage: ask-bot [-h] [--check] [--env-file PATH]\n"
+        "ask-bot: error: --env-file needs a file path\n",
+    )
+
+
 def test_missing_env_file_option_is_one_line_and_exit_2(env, capsys, tmp_path):
     assert cli.main(["--check", "--env-file", str(tmp_path / "nope.env")]) == 2
     assert capsys.readouterr().err == f"ask-bot: error: env file {tmp_path / 'nope.env'} does not exist\n"
