@@ -3,8 +3,9 @@
 Exit codes: 0 success (``--check`` passed, or the bot stopped cleanly, e.g. Ctrl-C;
 also when a reader such as ``head`` closed the pipe early); 2 configuration or corpus
 problem, Discord refused the token or the intents, or the ``--check`` / ``--help``
-output cannot be written (one line on stderr, no traceback). The token is never printed
-or logged.
+output cannot be written (one line on stderr, no traceback), or a usage error
+(argparse's usage line, then the error). ``--help`` with standard output closed is
+shown on stderr (exit 0). The token is never printed or logged.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 from typing import Sequence
 
 from . import config as bot_config_module
+from .cli import print_error
 from .config import ConfigError
 
 
@@ -50,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _fail(message: str) -> int:
-    print(f"ask-bot: error: {message}", file=sys.stderr)
+    print_error(f"ask-bot: error: {message}")
     return 2
 
 
@@ -84,14 +86,17 @@ def _quiet_stdout() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point. Returns the exit code (the console script passes it to ``sys.exit``)."""
+    parser = _parser()
     try:
-        args = _parser().parse_args(argv)
+        args = parser.parse_args(argv)
     except BrokenPipeError:  # `ask-bot --help | head -1`
         _quiet_stdout()
         return 0
     except OSError as exc:  # --help that cannot be written (a full disk)
         _quiet_stdout()
         return _fail(f"cannot write output: {exc.strerror or exc}")
+    if args.env_file is not None and not args.env_file.strip():
+        parser.error("--env-file needs a file path")  # not "env file . is not a file"
     # Imports here keep `--help` fast and errors on import visible as they are.
     import asyncio
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -191,6 +192,42 @@ class BotConfig:
 
 
 MAX_COOLDOWN_SECONDS = 86400
+MAX_TOKEN_LENGTH = 200  # real bot tokens are about 70 characters
+QUOTES = "\"'`\u2018\u2019\u201c\u201d"  # straight, back and curly quotes
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+
+
+def check_token(token: str) -> None:
+    """Refuse what cannot be a Discord bot token, saying why without ever echoing it.
+
+    A bot token is three non-empty parts of letters, digits, ``-`` and ``_``
+    separated by dots, at most :data:`MAX_TOKEN_LENGTH` characters.
+
+    Parameters
+    ----------
+    token : str
+        The value of ``DISCORD_TOKEN``, stripped and not empty.
+
+    Raises
+    ------
+    ConfigError
+        Spaces or control characters (a ``Bot `` prefix gets a hint), quotes around it,
+        non-ASCII characters, too long, or not the three-part shape.
+    """
+    if any(c.isspace() or not c.isprintable() for c in token):
+        hint = " (paste the token alone, without 'Bot ')" if token.lower().startswith("bot ") else ""
+        raise ConfigError(f"DISCORD_TOKEN contains spaces or control characters: not a bot token{hint}")
+    if any(c in QUOTES for c in token):
+        raise ConfigError("DISCORD_TOKEN contains quotes: not a bot token (remove the quotes around it)")
+    if not token.isascii():
+        raise ConfigError("DISCORD_TOKEN contains non-ASCII characters: not a bot token")
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise ConfigError(f"DISCORD_TOKEN is longer than {MAX_TOKEN_LENGTH} characters: not a bot token")
+    if not TOKEN_SHAPE.fullmatch(token):
+        raise ConfigError(
+            "DISCORD_TOKEN is not a bot token: expected three parts of letters, digits, '-' "
+            "and '_' separated by dots (copy it again from the Developer Portal)"
+        )
 
 
 def bot_config(env: dict | None = None) -> BotConfig:
@@ -209,10 +246,7 @@ def bot_config(env: dict | None = None) -> BotConfig:
         raise ConfigError(
             "DISCORD_TOKEN is not set: put it in the environment or in .env (see .env.example)"
         )
-    if any(c.isspace() or not c.isprintable() for c in token):
-        # never echo the token: only say what is wrong with it
-        hint = " (paste the token alone, without 'Bot ')" if token.lower().startswith("bot ") else ""
-        raise ConfigError(f"DISCORD_TOKEN contains spaces or control characters: not a bot token{hint}")
+    check_token(token)
     guild = env.get("DISCORD_GUILD_ID", "").strip()
     guild_id = None
     if guild:

@@ -199,14 +199,16 @@ def printable(text: str) -> str:
 def render_explanation(question: str, explanations: list[Explanation], *, articles: int = 1) -> str:
     """Per-term BM25 contributions of the top hits and their largest reranker
     features, for ``:explain`` / ``--explain``. The question is echoed through
-    :func:`printable`; a question with no searchable word gets :func:`no_terms_text`
-    (``articles``: how many articles are loaded, default 1)."""
+    :func:`printable`; a question with no searchable word gets :func:`no_terms_text`,
+    one that no sentence shares a word with ``Nothing in the article(s) matches ...``
+    (``articles``: how many articles are loaded, default 1: "the article")."""
     from retrieval.analyze import analyze
 
     if not explanations:
         if not analyze(question):
             return no_terms_text(articles=articles)
-        return f"Nothing in the articles matches the words of: {printable(question)}"
+        where = "the articles" if articles > 1 else "the article"
+        return f"Nothing in {where} matches the words of: {printable(question)}"
     lines = [f"Why these sentences rank first for: {printable(question)}"]
     for e in explanations:
         c = e.hit.citation

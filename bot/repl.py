@@ -1,9 +1,10 @@
 """``ask``: one-shot questions, ``--json``, ``--sentences``, ``--explain``, and the REPL.
 
-Errors become user text only here, at the edge: usage, configuration and corpus errors,
-and output that cannot be written (stdout closed, a full disk), print one line on stderr
-and exit 2; a broken pipe (``ask ... | head``) ends quietly with 0; no traceback reaches
-the user; the REPL survives any input line.
+Errors become user text only here, at the edge: configuration and corpus errors, and
+output that cannot be written (stdout closed, a full disk), print one line on stderr
+and exit 2 (a usage error: argparse's usage line, then the error, exit 2); a broken pipe
+(``ask ... | head``) ends quietly with 0; no traceback reaches the user; the REPL
+survives any input line.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from bot import config
+from bot.cli import print_error
 from bot.render import (
     answer_dict,
     no_terms_text,
@@ -37,12 +39,15 @@ Commands:
   :sources             the loaded articles
   :explain [QUESTION]  how each question term scored for the top sentences
                        (the last question when none is given)
-  :quit (:q, :exit)    leave; so do quit, exit or q alone, Ctrl-D and Ctrl-C"""
+  :quit (:q, :exit)    leave; so do quit, exit or q alone, Ctrl-D and Ctrl-C
+                       (Ctrl-C while an answer is computed cancels that answer)"""
 
 # Typed alone (any case), these leave like :quit: none of them can be a question.
 BARE_QUIT = frozenset({"quit", "exit", "q"})
 
-EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+INTERRUPTED = "(interrupted)"  # the REPL's reply when Ctrl-C cancels an answer
 
 
 class Session:
@@ -98,21 +103,31 @@ class Session:
         return render_terminal(self.engine.answer(text), articles=self.articles)
 
 
+MAX_READ_FAILURES = 3  # reading failing this often in a row ends the REPL (no endless loop)
+
+
+class InputError(Exception):
+    """Standard input keeps failing to be read; the message is the last reason."""
+
+
 def repl(
     handle: Callable[[str], str | None],
     read_line: Callable[[str], str],
     write: Callable[[str], None],
 ) -> int:
-    """Run the read-eval-print loop until :quit, end of input or Ctrl-C.
+    """Run the read-eval-print loop until :quit, end of input or Ctrl-C at the prompt.
 
     Parameters
     ----------
     handle : callable
         ``line -> reply`` (None to quit); its exceptions are shown as one line and
-        the loop goes on.
+        the loop goes on; Ctrl-C while it runs (KeyboardInterrupt) cancels that reply
+        only: :data:`INTERRUPTED` is shown and the loop goes on.
     read_line : callable
         ``prompt -> line``; raises EOFError (Ctrl-D, end of input) or
-        KeyboardInterrupt (Ctrl-C) to leave.
+        KeyboardInterrupt (Ctrl-C at the prompt) to leave. Any other exception is
+        shown as one line and the loop goes on, unless reading failed
+        :data:`MAX_READ_FAILURES` times in a row.
     write : callable
         Prints one reply.
 
@@ -120,15 +135,32 @@ def repl(
     -------
     int
         The exit code, 0.
+
+    Raises
+    ------
+    InputError
+        Reading a line failed :data:`MAX_READ_FAILURES` times in a row (the message
+        is the last reason).
     """
+    failures = 0
     while True:
         try:
             line = read_line(PROMPT)
         except (EOFError, KeyboardInterrupt):
             write("")
             return EXIT_OK
+        except Exception as exc:  # a line that cannot be read is one bad line, not the end
+            failures += 1
+            reason = f"{type(exc).__name__}: {exc}"
+            if failures >= MAX_READ_FAILURES:
+                raise InputError(reason) from exc
+            write(f"Sorry, that line could not be read ({reason}).")
+            continue
+        failures = 0
         try:
             reply = handle(line)
+        except KeyboardInterrupt:  # Ctrl-C while answering: cancel this answer, not the session
+            reply = INTERRUPTED
         except Exception as exc:  # the REPL must outlive any bad line
             log.debug("error handling %r", line, exc_info=True)
             reply = f"Sorry, something went wrong with that question ({type(exc).__name__}: {exc})."
@@ -295,7 +327,7 @@ def _print(text: str, end: str = "\n") -> None:
 def _cannot_write(reason: str) -> int:
     """Say on stderr that the output cannot be written (``ask: error: cannot write
     output: <reason>``); returns the exit code, 2."""
-    print(f"ask: error: cannot write output: {reason}", file=sys.stderr)
+    print_error(f"ask: error: cannot write output: {reason}")
     return EXIT_USAGE
 
 
@@ -316,10 +348,17 @@ def main(argv: list[str] | None = None) -> int:
     -------
     int
         The exit code: 0 answered, abstained or the session ended (also when a reader
-        closed the pipe early); 2 a usage, configuration or corpus error, or standard
-        output closed or not writable (``ask: error: cannot write output: <reason>``);
-        1 an unexpected internal error; 130 Ctrl-C while loading. Each error is one
-        line on stderr. ``--help`` exits 0, or 2 when the help cannot be written.
+        closed the pipe early); 2 a usage, configuration or corpus error, standard
+        output closed or not writable (``ask: error: cannot write output: <reason>``),
+        or standard input failing :data:`MAX_READ_FAILURES` times in a row in the
+        session (``ask: error: cannot read input: <reason>``);
+        1 an unexpected internal error; 130 Ctrl-C while loading or before the answer
+        (or the sentence list) is printed, with one blank line on stderr; in the
+        session, Ctrl-C at the prompt ends it (0) and Ctrl-C while a question is
+        answered cancels that answer only. Each error is one line on stderr, but for
+        a usage error: argparse's usage line, then the error (``SystemExit(2)``).
+        ``--help`` exits 0 (shown on stderr when stdout is closed), or 2 when the help
+        cannot be written.
     """
     parser = build_parser()
     try:
@@ -338,15 +377,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--json and --explain need a question (or --sentences for --json)")
     if sys.stdout is None:  # started with stdout closed (`ask ... >&-`): the output would be lost
         return _cannot_write("standard output is closed")
-    for stream in (sys.stdout, sys.stderr):
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
         if stream is not None and hasattr(stream, "reconfigure"):
-            # a terminal that cannot show a character gets "?" rather than a crash
+            # a terminal that cannot show a character gets "?" rather than a crash;
+            # an input byte that is not valid in stdin's encoding becomes U+FFFD (the REPL goes on)
             stream.reconfigure(errors="replace")
     try:
         return _run(args, question, asked)
-    except KeyboardInterrupt:  # Ctrl-C while loading: leave quietly
-        print("", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt:  # Ctrl-C while loading or answering: leave quietly
+        print_error("")
+        return EXIT_INTERRUPTED
 
 
 def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
@@ -357,15 +397,15 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
         index_dir = config.index_dir()
         from retrieval import Engine, RetrievalError
     except config.ConfigError as exc:
-        print(f"ask: error: {exc}", file=sys.stderr)
+        print_error(f"ask: error: {exc}")
         return EXIT_USAGE
     try:
         engine = Engine.load(corpus, settings, index_dir=index_dir)
     except RetrievalError as exc:
-        print(f"ask: error: {exc}", file=sys.stderr)
+        print_error(f"ask: error: {exc}")
         return EXIT_USAGE
     except OSError as exc:  # anything the engine did not wrap, e.g. a vanished directory
-        print(f"ask: error: cannot load the corpus {corpus}: {exc.strerror or exc}", file=sys.stderr)
+        print_error(f"ask: error: cannot load the corpus {corpus}: {exc.strerror or exc}")
         return EXIT_USAGE
     try:
         if args.sentences:
@@ -406,12 +446,13 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
         return repl(session.handle, _line_reader(), _print_block)
     except OutputError as exc:
         return _cannot_write(str(exc))
+    except InputError as exc:
+        print_error(f"ask: error: cannot read input: {exc}")
+        return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK
-    except KeyboardInterrupt:
-        return EXIT_OK
     except Exception as exc:  # the edge: no traceback reaches the user
-        print(f"ask: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print_error(f"ask: internal error: {type(exc).__name__}: {exc}")
         return EXIT_INTERNAL
 
 

@@ -117,6 +117,21 @@ def test_wordless_question_with_several_articles_says_the_articles(capsys, tmp_p
     )
 
 
+def test_explain_of_an_unmatched_question_says_article_or_articles(capsys, tmp_path):
+    single = write_corpus(tmp_path / "one", {"storm.txt": "Storm hits the coast."})
+    code, out, _ = run(capsys, "--corpus", str(single), "--explain", "capital of France?")
+    assert (code, out) == (
+        0,
+        "I couldn't find that in the article.\n\nNothing in the article matches the words of: capital of France?\n",
+    )
+    several = write_corpus(tmp_path / "two", TWO_ARTICLES)
+    code, out, _ = run(capsys, "--corpus", str(several), "--explain", "capital of France?")
+    assert (code, out) == (
+        0,
+        "I couldn't find that in the articles.\n\nNothing in the articles matches the words of: capital of France?\n",
+    )
+
+
 def test_repl_from_a_pipe_with_several_articles(capsys, monkeypatch, tmp_path):
     import io
 
@@ -202,6 +217,26 @@ def test_usage_errors_exit_2(capsys):
     assert exc.value.code == 2
 
 
+@pytest.mark.parametrize(
+    ("argv", "error"),
+    [
+        (["-x"], "unrecognized arguments: -x"),
+        (["--json"], "--json and --explain need a question (or --sentences for --json)"),
+    ],
+)
+def test_usage_error_is_the_usage_line_then_the_error(capsys, monkeypatch, argv, error):
+    monkeypatch.setenv("COLUMNS", "80")  # argparse wraps the usage line to the terminal width
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert capsys.readouterr() == (
+        "",
+        "usage: ask [-h] [--corpus DIR] [--json] [--sentences] [--explain]\n"
+        "           [question ...]\n"
+        f"ask: error: {error}\n",
+    )
+
+
 def test_bad_setting_in_environment_exits_2(capsys, monkeypatch):
     monkeypatch.setenv("ASK_TOP_K", "many")
     code, _, err = run(capsys, "--corpus", str(CORPUS), "x")
@@ -260,7 +295,8 @@ def test_repl_help_lists_the_commands_that_work():
         "  :sources             the loaded articles\n"
         "  :explain [QUESTION]  how each question term scored for the top sentences\n"
         "                       (the last question when none is given)\n"
-        "  :quit (:q, :exit)    leave; so do quit, exit or q alone, Ctrl-D and Ctrl-C"
+        "  :quit (:q, :exit)    leave; so do quit, exit or q alone, Ctrl-D and Ctrl-C\n"
+        "                       (Ctrl-C while an answer is computed cancels that answer)"
     )
 
 
@@ -287,6 +323,101 @@ def test_repl_explain_uses_the_last_question(engine):
 def test_repl_exits_cleanly_on_ctrl_d_and_ctrl_c(engine, stop):
     code, written = feed(Session(engine).handle, ["who accompanied Putin?", stop])
     assert code == 0 and written[-1] == ""
+
+
+def test_repl_ctrl_c_while_answering_cancels_that_answer_only():
+    def handle(line):
+        if line == "slow question":
+            raise KeyboardInterrupt
+        return f"ok {line}"
+
+    code, written = feed(handle, ["slow question", "next", KeyboardInterrupt()])
+    assert (code, written) == (0, ["(interrupted)", "ok next", ""])
+
+
+def test_repl_ctrl_c_while_answering_in_a_real_session(capsys, monkeypatch):
+    import io
+
+    def interrupted(self, question):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("retrieval.Engine.answer", interrupted)
+    monkeypatch.setattr("sys.stdin", io.StringIO("who accompanied Putin?\n:explain who accompanied Putin?\n"))
+    code, out, err = run(capsys, "--corpus", str(CORPUS))
+    assert (code, err) == (0, "")
+    assert out.startswith("(interrupted)\n\nWhy these sentences rank first for: who accompanied Putin?\n")
+
+
+@pytest.mark.parametrize(
+    ("argv", "target"),
+    [
+        (["Who accompanied Putin?"], "retrieval.Engine.answer"),
+        (["--json", "Who accompanied Putin?"], "retrieval.Engine.answer"),
+        (["--explain", "Who accompanied Putin?"], "retrieval.Engine.answer"),
+        (["--json", "--explain", "Who accompanied Putin?"], "retrieval.Engine.explain"),
+        (["--sentences"], "bot.repl.render_sentence"),
+        (["--sentences", "--json"], "bot.repl.sentence_dict"),
+    ],
+)
+def test_one_shot_ctrl_c_before_the_answer_is_exit_130(capsys, monkeypatch, argv, target):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(target, interrupted)
+    assert run(capsys, "--corpus", str(CORPUS), *argv) == (130, "", "\n")
+
+
+def test_repl_survives_a_line_that_cannot_be_read(engine):
+    bad = UnicodeDecodeError("utf-8", b"caf\xe9", 3, 4, "invalid continuation byte")
+    code, written = feed(Session(engine).handle, [bad, "who accompanied Putin?"])
+    assert code == 0
+    assert written[0] == (
+        "Sorry, that line could not be read (UnicodeDecodeError: 'utf-8' codec can't decode "
+        "byte 0xe9 in position 3: invalid continuation byte)."
+    )
+    assert written[1].startswith(f"“{BELOUSOV}” [1]")
+
+
+def test_repl_gives_up_when_reading_keeps_failing(capsys, monkeypatch):
+    class BrokenStdin:
+        def isatty(self):
+            return False
+
+        def readline(self):
+            raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr("sys.stdin", BrokenStdin())
+    code, out, err = run(capsys, "--corpus", str(CORPUS))
+    sorry = "Sorry, that line could not be read (OSError: [Errno 5] Input/output error).\n\n"
+    assert (code, out, err) == (2, sorry * 2, "ask: error: cannot read input: OSError: [Errno 5] Input/output error\n")
+
+
+def test_repl_read_failures_must_come_in_a_row():
+    failure = OSError(5, "Input/output error")
+    code, written = feed(lambda line: f"ok {line}", [failure, failure, "a", failure, failure, "b"])
+    assert code == 0
+    assert [w for w in written if w.startswith("ok")] == ["ok a", "ok b"]
+
+
+def test_repl_input_not_valid_in_stdins_encoding_is_replaced(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from .support import ROOT
+
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict", "ASK_INDEX_DIR": "off", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.repl", "--corpus", str(CORPUS)],
+        input=b"caf\xe9 Putin?\nWho accompanied Putin?\n",
+        capture_output=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert (done.returncode, done.stderr) == (0, b"")
+    first, second = done.stdout.decode("utf-8").split("\n\n", 1)
+    assert first == NOT_FOUND
+    assert second.startswith(f"“{BELOUSOV}” [1]")
 
 
 def test_repl_survives_a_failing_question():
@@ -510,6 +641,34 @@ def test_closed_stdout_is_one_line_exit_2_before_loading(capsys, monkeypatch):
     assert (code, err) == (2, "ask: error: cannot write output: standard output is closed\n")
 
 
+@pytest.mark.parametrize("stderr", [None, "full"])
+def test_an_unwritable_stderr_does_not_change_the_exit_code(capsys, monkeypatch, tmp_path, stderr):
+    import errno
+
+    if stderr == "full":
+        stderr = UnwritableStdout(OSError(errno.ENOSPC, "No space left on device"))
+    monkeypatch.setattr("sys.stderr", stderr)
+    assert run(capsys, "--corpus", str(tmp_path / "nowhere"), "x") == (2, "", "")
+    monkeypatch.setattr("retrieval.Engine.answer", lambda self, q: 1 / 0)
+    assert run(capsys, "--corpus", str(CORPUS), "x") == (1, "", "")
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/dev/full"), reason="needs /dev/full")
+def test_error_to_a_full_stderr_in_a_real_process_is_still_exit_2(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from .support import ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    script = 'exec "$0" -m bot.repl --corpus "$1" x 2>/dev/full'
+    done = subprocess.run(
+        ["sh", "-c", script, sys.executable, str(tmp_path / "nowhere")], capture_output=True, env=env, cwd=tmp_path
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (2, b"", b"")
+
+
 def test_a_reader_leaving_early_is_no_error(capsys, monkeypatch):
     monkeypatch.setattr("sys.stdout", UnwritableStdout(BrokenPipeError(32, "Broken pipe")))
     code, _, err = run(capsys, "--corpus", str(CORPUS), "Who accompanied Putin?")
@@ -555,6 +714,15 @@ def test_help_that_cannot_be_written_is_one_line_exit_2(capsys, monkeypatch, std
     monkeypatch.setattr("sys.stdout", stdout())
     code, _, err = run(capsys, "--help")
     assert (code, err) == (2, "ask: error: cannot write output: No space left on device\n")
+
+
+def test_help_with_stdout_closed_goes_to_stderr_and_exits_0(capsys, monkeypatch):
+    from bot.repl import build_parser
+
+    monkeypatch.setattr("sys.stdout", None)
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert (exc.value.code, capsys.readouterr().err) == (0, build_parser().format_help())
 
 
 def test_help_to_a_reader_leaving_early_is_no_error(capsys, monkeypatch):

@@ -16,7 +16,7 @@ from bot.discord_app import AskBot
 from .support import CORPUS as BUNDLED_CORPUS
 from .support import ROOT
 
-TOKEN = "tok3n-s3cret-value"
+TOKEN = "MTk4NjIyNDgzNDcx.G1x_2z.s3cr3t-v4lue_tok3n"  # the shape of a bot token, not a real one
 KEYS = (
     "DISCORD_TOKEN",
     "DISCORD_GUILD_ID",
@@ -138,6 +138,40 @@ def test_malformed_token_is_refused_without_echoing_it(env, capsys, token, messa
     assert "abc" not in err
 
 
+SHAPE = (
+    "DISCORD_TOKEN is not a bot token: expected three parts of letters, digits, '-' and '_' "
+    "separated by dots (copy it again from the Developer Portal)"
+)
+
+
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        ('"abc.def.ghi"', "DISCORD_TOKEN contains quotes: not a bot token (remove the quotes around it)"),
+        ("'abc.def.ghi'", "DISCORD_TOKEN contains quotes: not a bot token (remove the quotes around it)"),
+        ("\u201cabc.def.ghi\u201d", "DISCORD_TOKEN contains quotes: not a bot token (remove the quotes around it)"),
+        ("t\u00f6k\u00e9n.abc.def", "DISCORD_TOKEN contains non-ASCII characters: not a bot token"),
+        ("abc" * 67 + ".a.b", "DISCORD_TOKEN is longer than 200 characters: not a bot token"),
+        ("abcsecretwordxyz", SHAPE),
+        ("abc.def", SHAPE),
+        ("abc.def.ghi.jkl", SHAPE),
+        ("abc..ghi", SHAPE),
+        (".abc.def", SHAPE),
+        ("abc.def.", SHAPE),
+        ("abc.d+f.ghi", SHAPE),
+    ],
+)
+def test_what_cannot_be_a_bot_token_is_refused_without_echoing_it(env, capsys, token, message):
+    env.setenv("DISCORD_TOKEN", token)
+    assert cli.main(["--check"]) == 2
+    assert capsys.readouterr() == ("", f"ask-bot: error: {message}\n")
+
+
+@pytest.mark.parametrize("token", ["a.b.c", "MTk4.G1x_2z.abc-DEF_123", "x" * 196 + ".a.b"])
+def test_tokens_of_the_right_shape_are_accepted(token):
+    assert bot_config({"DISCORD_TOKEN": token}).token == token
+
+
 def test_missing_corpus_is_one_line_and_exit_2(env, capsys, tmp_path):
     env.setenv("DISCORD_TOKEN", TOKEN)
     env.setenv("ASK_CORPUS", str(tmp_path / "nowhere"))
@@ -248,6 +282,31 @@ def test_readme_invite_url_has_the_right_permissions():
     assert expected in docs
 
 
+def test_usage_error_is_the_usage_line_then_the_error(env, capsys):
+    env.setenv("COLUMNS", "80")
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--bogus"])
+    assert exc.value.code == 2
+    assert capsys.readouterr() == (
+        "",
+        "usage: ask-bot [-h] [--check] [--env-file PATH]\n"
+        "ask-bot: error: unrecognized arguments: --bogus\n",
+    )
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+def test_empty_env_file_option_is_a_usage_error(env, capsys, value):
+    env.setenv("COLUMNS", "80")
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--check", "--env-file", value])
+    assert exc.value.code == 2
+    assert capsys.readouterr() == (
+        "",
+        "usage: ask-bot [-h] [--check] [--env-file PATH]\n"
+        "ask-bot: error: --env-file needs a file path\n",
+    )
+
+
 def test_missing_env_file_option_is_one_line_and_exit_2(env, capsys, tmp_path):
     assert cli.main(["--check", "--env-file", str(tmp_path / "nope.env")]) == 2
     assert capsys.readouterr().err == f"ask-bot: error: env file {tmp_path / 'nope.env'} does not exist\n"
@@ -333,6 +392,31 @@ def test_output_to_a_reader_leaving_early_is_no_error(env, capsys, monkeypatch, 
     monkeypatch.setattr("sys.stdout", _BrokenPipeStdout())
     assert cli.main(argv) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_help_with_stdout_closed_goes_to_stderr_and_exits_0(env, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdout", None)
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--help"])
+    assert (exc.value.code, capsys.readouterr().err) == (0, cli._parser().format_help())
+
+
+@pytest.mark.parametrize("stderr", [None, _FullStdout()])
+def test_an_unwritable_stderr_does_not_change_the_exit_code(env, capsys, monkeypatch, stderr):
+    monkeypatch.setattr("sys.stderr", stderr)
+    assert cli.main(["--check"]) == 2  # DISCORD_TOKEN is not set
+    assert capsys.readouterr() == ("", "")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_error_to_a_full_stderr_in_a_real_process_is_still_exit_2(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in KEYS}
+    env.update(PYTHONPATH=str(ROOT), ASK_CORPUS=str(BUNDLED_CORPUS))
+    script = 'exec "$0" -m bot --check 2>/dev/full'
+    done = subprocess.run(
+        ["sh", "-c", script, sys.executable], cwd=tmp_path, env=env, capture_output=True, timeout=60
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (2, b"", b"")
 
 
 def test_check_with_stdout_closed_is_one_line_exit_2(env, capsys, monkeypatch):

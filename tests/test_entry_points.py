@@ -4,6 +4,9 @@ with exit 130 and no traceback."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import tomllib
 
 import pytest
@@ -57,3 +60,76 @@ def test_ctrl_c_with_stderr_closed_is_still_quiet(monkeypatch):
     monkeypatch.setattr(launcher, "_load_ask", interrupted)
     monkeypatch.setattr("sys.stderr", None)
     assert launcher.ask([]) == 130
+
+
+def _front_end_never_called(argv):
+    pytest.fail("the front end must not run after Ctrl-C during its import")
+
+
+@pytest.mark.parametrize(("entry", "loader"), [(launcher.ask, "_load_ask"), (launcher.ask_bot, "_load_ask_bot")])
+def test_sigint_during_the_import_raises_nothing_there_and_exits_130(monkeypatch, capsys, entry, loader):
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    seen = []
+
+    def importing():
+        signal.raise_signal(signal.SIGINT)  # as if Ctrl-C landed inside NumPy's C import code
+        seen.append("import finished")
+        return _front_end_never_called
+
+    monkeypatch.setattr(launcher, loader, importing)
+    assert entry(["x"]) == 130
+    assert seen == ["import finished"]
+    assert capsys.readouterr() == ("", "\n")
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_without_sigint_the_handler_is_restored_and_the_front_end_runs(monkeypatch):
+    handlers = []
+
+    def importing():
+        handlers.append(signal.getsignal(signal.SIGINT))
+        return lambda argv: 0
+
+    monkeypatch.setattr(launcher, "_load_ask", importing)
+    assert launcher.ask([]) == 0
+    assert handlers[0] is not signal.default_int_handler  # only recorded while importing
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_failing_import_still_restores_the_handler(monkeypatch):
+    def importing():
+        raise ImportError("broken install")
+
+    monkeypatch.setattr(launcher, "_load_ask", importing)
+    with pytest.raises(ImportError):
+        launcher.ask([])
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.parametrize("handler", [signal.SIG_IGN, "custom"])
+def test_a_sigint_handler_that_is_not_the_default_is_left_alone(monkeypatch, handler):
+    if handler == "custom":
+        handler = lambda signum, frame: None  # noqa: E731
+    seen = []
+
+    def importing():
+        seen.append(signal.getsignal(signal.SIGINT))
+        return lambda argv: 0
+
+    monkeypatch.setattr(launcher, "_load_ask_bot", importing)
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        assert launcher.ask_bot([]) == 0
+        assert seen == [handler] and signal.getsignal(signal.SIGINT) is handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_the_launcher_imports_nothing_heavy():
+    code = (
+        "import sys, bot.cli; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('numpy', 'nltk', 'discord', 'retrieval') or m.startswith('bot.')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "['bot.cli']\n", "")

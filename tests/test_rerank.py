@@ -200,7 +200,10 @@ def test_render_explanation_echoes_only_printable_text():
     from bot.render import NO_TERMS, render_explanation
 
     assert render_explanation("capital \x1b[31mRED\x1b[0m of\x00 France", []) == (
-        "Nothing in the articles matches the words of: capital [31mRED [0m of France"
+        "Nothing in the article matches the words of: capital [31mRED [0m of France"
+    )
+    assert render_explanation("capital of France", [], articles=2) == (
+        "Nothing in the articles matches the words of: capital of France"
     )
     assert render_explanation("", []) == NO_TERMS
     assert render_explanation("the of ?", []) == NO_TERMS
