@@ -3,7 +3,9 @@
 Policy
 ------
 1. The question is analyzed with the same analyzer as the sentences. No terms left
-   (``"?"``, ``"the"``, an emoji) -> not answered, reason ``"no_terms"``.
+   (``"?"``, ``"the"``, an emoji) -> not answered, reason ``"no_terms"``. A term the
+   corpus never uses is replaced by the most frequent corpus term one edit away
+   (:func:`retrieval.spell.correct_terms`: "acompanied" finds "accompanied").
 2. Candidates are the sentences sharing a term with the question, best BM25Okapi
    first (at most ``Features.candidates``, default ``CANDIDATES``).
 3. Each candidate is described by the features of :func:`candidate_features` (term
@@ -60,6 +62,7 @@ from .analyze import analyze, stopwords, terms_of_tokens, tokenize
 from .index import SentenceIndex, positive_idf
 from .rerank import FEATURE_NAMES, RankerWeights, shipped_weights
 from .settings import Settings
+from .spell import correct_terms, edit_distance
 from .types import Answer, Hit, Quote, Sentence, TermContribution
 
 CANDIDATES = 100
@@ -180,25 +183,8 @@ def _variant(term: str, other: str) -> bool:
         min(len(term), len(other)) >= 4
         and term[0] == other[0]
         and abs(len(term) - len(other)) <= limit
-        and _edit_distance(term, other, limit) <= limit
+        and edit_distance(term, other, limit) <= limit
     )
-
-
-def _edit_distance(a: str, b: str, limit: int) -> int:
-    """Damerau-Levenshtein (optimal string alignment) distance, capped at ``limit + 1``."""
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        current = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -702,7 +688,7 @@ def rank(
         the question has no terms or no sentence shares one. This is the order
         :func:`answer` quotes from (before its abstention rule).
     """
-    terms = analyze(question)
+    terms = correct_terms(analyze(question), index)
     if not terms:
         return []
     ranked = _candidates(index, terms, features, question)
@@ -747,7 +733,7 @@ def answer(
         ``score`` its BM25Okapi score and ``rank`` its position in the answer.
     """
     settings = settings or index.settings
-    terms = analyze(question)
+    terms = correct_terms(analyze(question), index)
     if not terms:
         return Answer(question=question, answered=False, reason="no_terms")
     answer_type = expected_answer_type(question)
@@ -797,7 +783,7 @@ def explain(question: str, index: SentenceIndex, k: int = 3) -> list[Explanation
     list of Explanation
         At most ``k``; empty when the question has no terms or nothing matches.
     """
-    terms = analyze(question)
+    terms = correct_terms(analyze(question), index)
     if not terms:
         return []
     ranked = _candidates(index, terms, DEFAULT_FEATURES, question)[:k]
