@@ -32,11 +32,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from retrieval import evaluate as ev  # noqa: E402
-from retrieval.analyze import analyze  # noqa: E402
-from retrieval.answer import DEFAULT_FEATURES, candidate_features  # noqa: E402
+from retrieval.answer import DEFAULT_FEATURES, candidate_features, question_terms  # noqa: E402
 from retrieval.errors import RetrievalError  # noqa: E402
 from retrieval.index import SentenceIndex  # noqa: E402
-from retrieval.spell import correct_terms  # noqa: E402
 from retrieval.rerank import FEATURE_NAMES, RankerWeights, fit_listwise, write_weights  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +66,7 @@ class Lists:
 
 
 def _list(index: SentenceIndex, q: ev.Question) -> tuple[np.ndarray, np.ndarray]:
-    terms = correct_terms(analyze(q.text), index)  # as the product does (retrieval.answer)
+    terms = question_terms(q.text, index)  # as the product does (spelling-corrected)
     scored = index.score_terms(terms, DEFAULT_FEATURES.candidates) if terms else []
     if not scored:
         return np.zeros((0, len(FEATURE_NAMES))), np.zeros(0, dtype=bool)

@@ -688,7 +688,7 @@ def rank(
         the question has no terms or no sentence shares one. This is the order
         :func:`answer` quotes from (before its abstention rule).
     """
-    terms = correct_terms(analyze(question), index)
+    terms = question_terms(question, index)
     if not terms:
         return []
     ranked = _candidates(index, terms, features, question)
@@ -733,7 +733,7 @@ def answer(
         ``score`` its BM25Okapi score and ``rank`` its position in the answer.
     """
     settings = settings or index.settings
-    terms = correct_terms(analyze(question), index)
+    terms = question_terms(question, index)
     if not terms:
         return Answer(question=question, answered=False, reason="no_terms")
     answer_type = expected_answer_type(question)
@@ -783,7 +783,7 @@ def explain(question: str, index: SentenceIndex, k: int = 3) -> list[Explanation
     list of Explanation
         At most ``k``; empty when the question has no terms or nothing matches.
     """
-    terms = correct_terms(analyze(question), index)
+    terms = question_terms(question, index)
     if not terms:
         return []
     ranked = _candidates(index, terms, DEFAULT_FEATURES, question)[:k]
@@ -809,6 +809,8 @@ def explain(question: str, index: SentenceIndex, k: int = 3) -> list[Explanation
     return out
 
 
-def question_terms(question: str) -> Sequence[str]:
-    """The analyzed terms of ``question`` (what retrieval actually searches for)."""
-    return analyze(question)
+def question_terms(question: str, index: SentenceIndex) -> list[str]:
+    """What retrieval searches for: ``analyze(question)`` with each term the corpus
+    never uses spelling-corrected against ``index``
+    (:func:`retrieval.spell.correct_terms`); empty when the question has no terms."""
+    return correct_terms(analyze(question), index)
