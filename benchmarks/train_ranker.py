@@ -16,8 +16,9 @@ articles); a fit on all of half A scored on half A is in-sample. Reported per he
 half: ranking accuracy@1 within the article (the model's best candidate is gold,
 before any abstention) and ReQA MRR over the candidates (0 when no candidate is gold).
 
-``--ablate`` refits without each feature (its column zeroed) and prints the table of
-gains that the README carries. ``--write`` stores the weights fitted on the whole file.
+``--ablate`` refits without each feature (its column zeroed), and once more on lists
+built without spelling correction of the question terms, and prints the table of gains
+that the README carries. ``--write`` stores the weights fitted on the whole file.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from retrieval import evaluate as ev  # noqa: E402
+from retrieval.analyze import analyze  # noqa: E402
 from retrieval.answer import DEFAULT_FEATURES, candidate_features, question_terms  # noqa: E402
 from retrieval.errors import RetrievalError  # noqa: E402
 from retrieval.index import SentenceIndex  # noqa: E402
@@ -49,7 +51,7 @@ GROUPS = {
 class Lists:
     """Per-question candidate lists: ``(article number, X, gold)`` for each mode."""
 
-    def __init__(self, dataset: ev.Dataset, progress: bool = True):
+    def __init__(self, dataset: ev.Dataset, progress: bool = True, spelling: bool = True):
         from tqdm import tqdm
 
         questions = [q for q in dataset.questions if not q.impossible]
@@ -59,14 +61,15 @@ class Lists:
         for q in tqdm(questions, desc="article lists", file=sys.stderr, disable=not progress, leave=False):
             if q.article != current:
                 current, index = q.article, SentenceIndex.build(dataset.articles[q.article])
-            self.article.append((q.article, *_list(index, q)))
+            self.article.append((q.article, *_list(index, q, spelling)))
         whole = SentenceIndex.build(dataset.sentences)
         for q in tqdm(questions, desc="reqa lists", file=sys.stderr, disable=not progress, leave=False):
-            self.reqa.append((q.article, *_list(whole, q)))
+            self.reqa.append((q.article, *_list(whole, q, spelling)))
 
 
-def _list(index: SentenceIndex, q: ev.Question) -> tuple[np.ndarray, np.ndarray]:
-    terms = question_terms(q.text, index)  # as the product does (spelling-corrected)
+def _list(index: SentenceIndex, q: ev.Question, spelling: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    # as the product does (spelling-corrected), or the analyzer's terms alone
+    terms = question_terms(q.text, index) if spelling else analyze(q.text)
     scored = index.score_terms(terms, DEFAULT_FEATURES.candidates) if terms else []
     if not scored:
         return np.zeros((0, len(FEATURE_NAMES))), np.zeros(0, dtype=bool)
@@ -173,6 +176,8 @@ def main(argv=None) -> int:
         for label, members in singles + groups:
             off = [FEATURE_NAMES.index(n) for n in members]
             print(_row(label, cross_validate(lists, args.l2, off), base), flush=True)
+        unspelt = Lists(dataset, progress=not args.no_progress, spelling=False)
+        print(_row("- spelling correction (question terms as analyzed)", cross_validate(unspelt, args.l2), base), flush=True)
     if args.write:
         weights = fit_listwise([(X, g) for _, X, g in lists.article + lists.reqa], args.l2)
         about = {

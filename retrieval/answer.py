@@ -4,8 +4,9 @@ Policy
 ------
 1. The question is analyzed with the same analyzer as the sentences. No terms left
    (``"?"``, ``"the"``, an emoji) -> not answered, reason ``"no_terms"``. A term the
-   corpus never uses is replaced by the most frequent corpus term one edit away
-   (:func:`retrieval.spell.correct_terms`: "acompanied" finds "accompanied").
+   corpus never uses is replaced by the most frequent corpus term it becomes by
+   undoing one common typing slip (:func:`retrieval.spell.correct_terms`:
+   "acompanied" finds "accompanied", "arive" finds "arrive").
 2. Candidates are the sentences sharing a term with the question, best BM25Okapi
    first (at most ``Features.candidates``, default ``CANDIDATES``).
 3. Each candidate is described by the features of :func:`candidate_features` (term
@@ -57,12 +58,13 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 import numpy as np
+from rapidfuzz.distance import OSA
 
 from .analyze import analyze, stopwords, terms_of_tokens, tokenize
 from .index import SentenceIndex, positive_idf
 from .rerank import FEATURE_NAMES, RankerWeights, shipped_weights
 from .settings import Settings
-from .spell import correct_terms, edit_distance
+from .spell import correct_terms
 from .types import Answer, Hit, Quote, Sentence, TermContribution
 
 CANDIDATES = 100
@@ -183,7 +185,7 @@ def _variant(term: str, other: str) -> bool:
         min(len(term), len(other)) >= 4
         and term[0] == other[0]
         and abs(len(term) - len(other)) <= limit
-        and edit_distance(term, other, limit) <= limit
+        and OSA.distance(term, other, score_cutoff=limit) <= limit
     )
 
 

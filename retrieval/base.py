@@ -63,23 +63,6 @@ class BaseIndex:
     def idf(self, term: str) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def vocabulary_terms(self) -> Sequence[str]:  # pragma: no cover - abstract
-        """Every distinct term of the corpus (any order)."""
-        raise NotImplementedError
-
-    def terms_by_shape(self) -> dict[tuple[str, int], list[str]]:
-        """The corpus terms grouped by ``(first letter, length)``, for spelling
-        correction (:mod:`retrieval.spell`); built on first use and kept (one pass over
-        the vocabulary)."""
-        shapes = getattr(self, "_terms_by_shape", None)
-        if shapes is None:
-            shapes = {}
-            for term in self.vocabulary_terms():
-                if term:
-                    shapes.setdefault((term[0], len(term)), []).append(term)
-            self._terms_by_shape = shapes
-        return shapes
-
     def locate(self, position: int) -> tuple[str, int, int]:
         """``(doc_id, paragraph, sentence number)`` of the sentence at ``position``:
         its citation's place without its text (engines may answer without reading it)."""

@@ -110,10 +110,6 @@ class SentenceIndex(BaseIndex):
         """Number of sentences containing ``term`` (0 when unseen)."""
         return len(self._postings.get(term, ()))
 
-    def vocabulary_terms(self) -> list[str]:
-        """Every distinct term of the corpus, in order of first occurrence."""
-        return list(self._postings)
-
     def idf(self, term: str) -> float:
         """BM25Okapi IDF of ``term`` as rank-bm25 computes it (0 when unseen)."""
         return self._bm25.idf.get(term, 0.0)

@@ -606,10 +606,6 @@ class SparseSentenceIndex(BaseIndex):
             return 0
         return int(self._col_ptr[term_id + 1] - self._col_ptr[term_id])
 
-    def vocabulary_terms(self) -> list[str]:
-        """Every distinct term of the corpus, in term-id order."""
-        return self.vocabulary
-
     def idf(self, term: str) -> float:
         """BM25Okapi IDF of ``term`` as rank-bm25 computes it (0 when unseen)."""
         term_id = self._term_id.get(term)

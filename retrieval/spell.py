@@ -1,35 +1,54 @@
-"""Spelling correction of question terms against the corpus vocabulary.
+"""Spelling correction of question terms: common typing slips, checked against the corpus.
 
-A question term that no sentence contains ("acompani", from "acompanied"; "puttin")
-is replaced by the corpus term one edit away -- an insertion, deletion, substitution or
-transposition of adjacent letters (Damerau 1964, "A technique for computer detection and
-correction of spelling errors"), counted as the optimal string alignment distance computed by RapidFuzz --
-that starts with the same letter and has the highest document frequency (ties: the
-alphabetically first), in the spirit of Norvig's "How to Write a Spelling Corrector"
-(candidates one edit away, the most frequent wins). Terms shorter than
-:data:`MIN_LENGTH` letters, or holding anything but letters, are never changed: short
-words have too many neighbours.
+A question term that no sentence contains ("acompani", from "acompanied"; "puttin";
+"reciev") is replaced by a corpus term that it turns into by undoing one typing slip of
+the kinds that make up most typing errors (Damerau 1964, "A technique for computer
+detection and correction of spelling errors"; Kukich 1992, "Techniques for
+automatically correcting words in text"):
 
-Correction works on analyzed terms (stems), so a misspelt word and its correct form
-meet after stemming. Measured on SQuAD half A (``docs/quality.md``): ReQA MRR
-+0.002, within-article accuracy@1 +0.005.
+* two adjacent letters swapped ("braodcast" / "broadcast"; terms of 5+ letters, as
+  shorter swaps are mostly other words: "sing" / "sign");
+* a doubled letter typed once ("acompani" / "accompani", "ariv" / "arriv");
+* a letter typed twice ("puttin" / "putin", "goovern" / "govern").
+
+Candidates are generated (Norvig, "How to Write a Spelling Corrector") and looked up,
+never searched for: a few dozen dictionary lookups per unseen term, whatever the corpus
+size. The most frequent candidate wins (ties: alphabetical). Terms shorter than
+:data:`MIN_LENGTH` letters or holding anything but letters are never changed.
+
+General one-edit correction (any substitution or insertion) was measured and not kept:
+within one article most unseen question words are real words the article does not use,
+and it turned "cost" into "colt", "male" into "made" (``docs/quality.md``).
 """
 
 from __future__ import annotations
 
 from typing import Sequence
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
-
-MIN_LENGTH = 4  # shortest term that is corrected (and shortest replacement)
-MAX_EDITS = 1
+MIN_LENGTH = 4  # shortest term that is corrected
+MIN_SWAP_LENGTH = 5  # shortest term in which a swap of adjacent letters is undone
 
 
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Damerau-Levenshtein distance (optimal string alignment) of ``a`` and ``b``,
-    capped at ``limit + 1`` (RapidFuzz's ``OSA.distance`` with ``score_cutoff``)."""
-    return OSA.distance(a, b, score_cutoff=limit)
+def typo_variants(term: str) -> set[str]:
+    """The spellings ``term`` becomes by undoing one typing slip (see the module
+    docstring); ``term`` itself is never included.
+
+    Returns
+    -------
+    set of str
+        At most ``3 * len(term)`` strings.
+    """
+    out: set[str] = set()
+    if len(term) >= MIN_SWAP_LENGTH:
+        for i in range(len(term) - 1):
+            if term[i] != term[i + 1]:
+                out.add(term[:i] + term[i + 1] + term[i] + term[i + 2 :])
+    for i, letter in enumerate(term):
+        out.add(term[: i + 1] + letter + term[i + 1 :])  # a doubled letter typed once
+        if i + 1 < len(term) and term[i + 1] == letter:
+            out.add(term[:i] + term[i + 1 :])  # a letter typed twice
+    out.discard(term)
+    return out
 
 
 def correct_terms(terms: Sequence[str], index) -> list[str]:
@@ -38,41 +57,33 @@ def correct_terms(terms: Sequence[str], index) -> list[str]:
     Parameters
     ----------
     terms : sequence of str
-        Analyzed question terms, in order.
+        Analyzed question terms (stems), in order.
     index : BaseIndex
-        The corpus: ``document_frequency`` and ``terms_by_shape`` are used.
+        The corpus; only ``document_frequency`` is used.
 
     Returns
     -------
     list of str
-        Same length and order; a term is replaced only when it is unseen, at least
-        :data:`MIN_LENGTH` letters long, alphabetic, and some corpus term of at least
-        :data:`MIN_LENGTH` letters with the same first letter is :data:`MAX_EDITS` edit
-        away (the most frequent such term; ties: alphabetical). Work per unseen term is
-        proportional to the corpus terms with its first letter and a length within one
-        of its own.
+        Same length and order. A term is replaced only when no sentence contains it,
+        it is at least :data:`MIN_LENGTH` letters long and alphabetic, and one of its
+        :func:`typo_variants` is a corpus term: the one with the highest document
+        frequency (ties: alphabetical).
     """
     out: list[str] = []
     corrected: dict[str, str] = {}
     for term in terms:
-        if term in corrected:
-            out.append(corrected[term])
-            continue
-        replacement = term
-        if len(term) >= MIN_LENGTH and term.isalpha() and index.document_frequency(term) == 0:
-            replacement = _best_neighbour(term, index) or term
-        corrected[term] = replacement
-        out.append(replacement)
+        if term not in corrected:
+            corrected[term] = _correction(term, index)
+        out.append(corrected[term])
     return out
 
 
-def _best_neighbour(term: str, index) -> str | None:
-    shapes = index.terms_by_shape()
+def _correction(term: str, index) -> str:
+    if len(term) < MIN_LENGTH or not term.isalpha() or index.document_frequency(term) > 0:
+        return term
     best: tuple[int, str] | None = None
-    for length in range(max(MIN_LENGTH, len(term) - MAX_EDITS), len(term) + MAX_EDITS + 1):
-        bucket = shapes.get((term[0], length), ())
-        for other, _, _ in process.extract(term, bucket, scorer=OSA.distance, score_cutoff=MAX_EDITS, limit=None):
-            key = (-index.document_frequency(other), other)
-            if best is None or key < best:
-                best = key
-    return best[1] if best is not None else None
+    for variant in typo_variants(term):
+        frequency = index.document_frequency(variant)
+        if frequency > 0 and (best is None or (-frequency, variant) < best):
+            best = (-frequency, variant)
+    return best[1] if best is not None else term
