@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from hypothesis import given, settings as hsettings, strategies as st
+
 from retrieval import Article, SentenceIndex, answer
 from retrieval.answer import (
     DEFAULT_FEATURES,
@@ -11,6 +13,7 @@ from retrieval.answer import (
     _Candidate,
     dominance_order,
     offers_answer_type,
+    proximity,
     rank,
 )
 from retrieval.corpus import split_article
@@ -134,3 +137,43 @@ def test_who_wants_a_name_the_question_does_not_use():
     assert offers_answer_type("Smith met the mayor of Leeds.", "person", frozenset({"who", "smith"}))
     assert not offers_answer_type("The mayor met Smith today.", "person", frozenset({"who", "smith"}))
     assert top("Who did Smith meet?", index, with_type) == "Smith met the mayor of Leeds."
+
+
+def pairwise_proximity(sentence_terms, weights):
+    """The definition the reranker was fitted on (every pair of occurrences compared):
+    the reference for :func:`retrieval.answer.proximity`."""
+    where: dict[str, list[int]] = {}
+    for i, t in enumerate(sentence_terms):
+        if t in weights:
+            where.setdefault(t, []).append(i)
+    if len(where) < 2:
+        return 0.0
+    total = 0.0
+    for t, mine in where.items():
+        distance = min(abs(i - j) for u, theirs in where.items() if u != t for i in mine for j in theirs)
+        total += weights[t] / distance
+    return total
+
+
+TERMS = st.lists(st.sampled_from(["bank", "rate", "rise", "year", "town", "long"]), max_size=30)
+WEIGHTS = st.dictionaries(
+    st.sampled_from(["bank", "rate", "rise", "absent"]),
+    st.floats(min_value=0.0, max_value=20.0, allow_nan=False),
+    max_size=4,
+)
+
+
+@hsettings(max_examples=500, deadline=None)
+@given(TERMS, WEIGHTS)
+def test_proximity_equals_the_pairwise_definition(sentence_terms, weights):
+    assert proximity(sentence_terms, weights) == pairwise_proximity(sentence_terms, weights)  # exact
+
+
+def test_proximity_examples():
+    weights = {"bank": 2.0, "rate": 3.0, "rise": 1.0}
+    # bank: nearest other at distance 2; rate: 1 (rise); rise: 1 (rate)
+    assert proximity(["bank", "year", "rate", "rise", "bank", "bank"], weights) == 2.0 / 1 + 3.0 / 1 + 1.0 / 1
+    assert proximity(["bank", "year", "long", "rate"], weights) == 2.0 / 3 + 3.0 / 3
+    assert proximity(["bank", "bank", "year"], weights) == 0.0  # one distinct term
+    assert proximity([], weights) == 0.0
+
