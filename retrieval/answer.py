@@ -590,18 +590,32 @@ def _ngrams(words: Sequence[str], n: int) -> set[tuple[str, ...]]:
 
 def _longest_run(question: Sequence[str], said: tuple) -> int:
     """Length of the longest run of consecutive question words that also occurs,
-    consecutively, in the sentence (``said``: its :func:`_said` words and sets)."""
+    consecutively, in the sentence (``said``: its :func:`_said` words and sets).
+
+    Notes
+    -----
+    Grows the runs from where the sentence's adjacent pairs that the question also
+    has end: a run of ``n`` words ending there is a question n-gram whose last
+    ``n - 1`` words already ended there, so each length only re-checks the ends that
+    survived the one before. O(n) in the sentence's length for a question of fixed
+    length, where comparing every n-gram of the sentence built a set of them per
+    ``n`` (checked against a brute force by ``tests/test_rerank.py``).
+    """
     words, vocabulary, pairs = said
     if not vocabulary.intersection(question):
         return 0
-    if not pairs.intersection(zip(question, question[1:])):
+    question_pairs = set(zip(question, question[1:]))
+    if not pairs.intersection(question_pairs):
         return 1
+    # ends[k]: index just past a pair of the sentence that the question also has
+    ends = [k for k, hit in enumerate(map(question_pairs.__contains__, zip(words, words[1:])), 2) if hit]
     run = 2
     for n in range(3, len(question) + 1):
-        if _ngrams(question, n) & _ngrams(words, n):
-            run = n
-        else:
+        grams = _ngrams(question, n)
+        ends = [k for k in ends if k >= n and tuple(words[k - n : k]) in grams]
+        if not ends:
             break
+        run = n
     return run
 
 

@@ -151,9 +151,21 @@ def test_longest_run_equals_brute_force(question, sentence):
     assert _longest_run(question, _said(" ".join(sentence))) == longest_common_run(question, sentence)
 
 
+@hsettings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["storm", "hit", "a"]), max_size=10),
+    st.lists(st.sampled_from(["storm", "hit", "a"]), max_size=40),
+)
+def test_longest_run_equals_brute_force_on_repetitive_text(question, sentence):
+    assert _longest_run(question, _said(" ".join(sentence))) == longest_common_run(question, sentence)
+
+
 def test_longest_run_examples():
     assert _longest_run(["where", "did", "the", "storm", "hit"], _said("The storm hit hard.")) == 3
     assert _longest_run(["why"], _said("The storm.")) == 0
+    assert _longest_run(["the", "storm", "hit", "hard"], _said("Hit hard. The storm hit hard.")) == 4
+    assert _longest_run(["rain", "the", "storm"], _said("The storm.")) == 2  # at the very start
+    assert _longest_run(["storm", "hit"], _said("Storm, then a hit.")) == 1
 
 
 def test_engine_load_reports_damaged_weights_first(tmp_path, monkeypatch):
