@@ -174,16 +174,40 @@ def fold_accents(text: str) -> str:
 
 
 def tokenize(text: str) -> list[str]:
-    """Normalised word and number tokens of ``text``, case kept, in text order."""
-    tokens = []
-    for token in _tokenizer().findall(fold_accents(normalize(text))):
-        if token[0].isdigit():
-            if _THOUSANDS.match(token):
-                token = token.replace(",", "")
-        elif token.endswith("'s"):
-            token = token[:-2]
-        tokens.append(token)
+    """Normalised word and number tokens of ``text``, case kept, in text order.
+
+    Each raw tokenizer match is post-processed (thousands separators dropped from a
+    number, a possessive ``'s`` from a word) once and memoised, as in
+    :func:`analyze`: the result depends on the match alone, and a long text repeats
+    its words (a dict of at most ``_TERMS_MAX`` entries, cleared when full). ASCII
+    text is matched with the stdlib ``re`` engine, as in :func:`analyze`.
+    """
+    cache = _TOKENS
+    text = fold_accents(normalize(text))
+    matches = (_ASCII_TOKEN if text.isascii() else _tokenizer()).findall(text)
+    tokens = list(map(cache.get, matches))
+    if None in tokens:
+        for i, token in enumerate(tokens):
+            if token is None:
+                match = matches[i]
+                token = cache.get(match)  # a repeat of a match filled in just before
+                if token is None:
+                    if len(cache) >= _TERMS_MAX:
+                        cache.clear()
+                    token = cache[match] = _token_of_match(match)
+                tokens[i] = token
     return tokens
+
+
+def _token_of_match(match: str) -> str:
+    """One raw tokenizer match post-processed: ``11,000`` -> ``11000``, ``mayor's`` ->
+    ``mayor``."""
+    if match[0].isdigit():
+        return match.replace(",", "") if _THOUSANDS.match(match) else match
+    return match[:-2] if match.endswith("'s") else match
+
+
+_TOKENS: dict[str, str] = {}  # raw match -> token; see tokenize()
 
 
 def terms_of_tokens(tokens: list[str]) -> list[str]:
