@@ -575,13 +575,22 @@ def _surface(text: str) -> list[str]:
     return [t.lower() for t in tokenize(text)]
 
 
-@lru_cache(maxsize=1 << 12)  # about 3 KB an entry: ~12 MB at most
-def _said(text: str) -> tuple[tuple[str, ...], frozenset[str], frozenset[tuple[str, ...]]]:
-    """A sentence's words as written (:func:`_surface`), their set and the set of its
-    adjacent word pairs; memoised, since the same sentences are candidates again and
-    again."""
+@lru_cache(maxsize=1 << 12)  # about 2 KB an entry: ~8 MB at most
+def _said(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """A sentence's words as written (:func:`_surface`) and their set; memoised, since
+    the same sentences are candidates again and again."""
     words = tuple(_surface(text))
-    return words, frozenset(words), frozenset(_ngrams(words, 2))
+    return words, frozenset(words)
+
+
+def _pairs_found(pairs: set[tuple[str, str]], words: Sequence[str]) -> set[tuple[str, str]]:
+    """The word pairs of ``pairs`` that occur adjacent in ``words``.
+
+    One pass over the sentence's pairs, keeping only the question's: a set of all the
+    pairs of a long sentence costs a tuple and a hash per word (about 0.5 s for 10^6
+    words of ordinary vocabulary).
+    """
+    return set(filter(pairs.__contains__, zip(words, words[1:]))) if pairs else set()
 
 
 def _ngrams(words: Sequence[str], n: int) -> set[tuple[str, ...]]:
@@ -590,7 +599,7 @@ def _ngrams(words: Sequence[str], n: int) -> set[tuple[str, ...]]:
 
 def _longest_run(question: Sequence[str], said: tuple) -> int:
     """Length of the longest run of consecutive question words that also occurs,
-    consecutively, in the sentence (``said``: its :func:`_said` words and sets).
+    consecutively, in the sentence (``said``: its :func:`_said` words and their set).
 
     Notes
     -----
@@ -601,14 +610,14 @@ def _longest_run(question: Sequence[str], said: tuple) -> int:
     length, where comparing every n-gram of the sentence built a set of them per
     ``n`` (checked against a brute force by ``tests/test_rerank.py``).
     """
-    words, vocabulary, pairs = said
+    words, vocabulary = said
     if not vocabulary.intersection(question):
         return 0
     question_pairs = set(zip(question, question[1:]))
-    if not pairs.intersection(question_pairs):
-        return 1
     # ends[k]: index just past a pair of the sentence that the question also has
     ends = [k for k, hit in enumerate(map(question_pairs.__contains__, zip(words, words[1:])), 2) if hit]
+    if not ends:
+        return 1
     run = 2
     for n in range(3, len(question) + 1):
         grams = _ngrams(question, n)
@@ -742,7 +751,7 @@ def candidate_features(
                 sum(weights[t] for t in absent if len(t) >= PREFIX and t[:PREFIX] in stems) / total,
                 proximity(sentence_terms, weights) / total if len(matched) > 1 else 0.0,
                 len(content_words & said[1]) / len(content_words) if content_words else 0.0,
-                len(question_pairs & said[2]) / len(question_pairs) if question_pairs else 0.0,
+                len(_pairs_found(question_pairs, said[0])) / len(question_pairs) if question_pairs else 0.0,
                 _longest_run(question_surface, said) / max(len(question_surface), 1),
                 math.log1p(len(sentence_terms)),
                 len(names & present) / len(names) if names else 0.0,
