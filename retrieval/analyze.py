@@ -68,7 +68,18 @@ def normalize(text: str) -> str:
     """
     if text.isascii():
         return text
-    return unicodedata.normalize("NFKC", text.translate(_FOLD)).translate(_FOLD)
+    return _fold(unicodedata.normalize("NFKC", _fold(text)))
+
+
+_FOLDED = re.compile("[" + re.escape("".join(map(chr, _FOLD))) + "]")
+_FOLDED_TO = {chr(code): replacement or "" for code, replacement in _FOLD.items()}
+
+
+def _fold(text: str) -> str:
+    """``text.translate(_FOLD)``, replacing only where a folded character occurs:
+    ``str.translate`` looks every character of non-ASCII text up in the table (about
+    0.2 s for 10^6 words), the regular expression skips the others in C."""
+    return _FOLDED.sub(lambda m: _FOLDED_TO[m.group()], text)
 
 
 # RegexpTokenizer's default flags

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -116,3 +118,17 @@ def test_tokenize_equals_the_unmemoised_definition(text):
 
 def test_tokenize_examples():
     assert tokenize("The mayor's 11,000 cats, 3.5 kg, Céleron") == ["The", "mayor", "11000", "cats", "3.5", "kg", "Celeron"]
+
+
+FOLD_PIECES = st.sampled_from(
+    ["a", "É", " ", "\u2018", "\u2019", "\u201a", "\u201b", "\u2032", "\u02bc", "\u201c", "\u201d", "\u201e",
+     "\u201f", "\u00ad", "\u2060", "\ufeff", "\u200c", "\u200d", "\u200b", "ﬁ", "①", "\u212b", "e\u0301", "-", "]", "\\"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(FOLD_PIECES, max_size=12).map("".join))
+def test_normalize_equals_the_translate_definition(text):
+    from retrieval.analyze import _FOLD
+
+    assert normalize(text) == unicodedata.normalize("NFKC", text.translate(_FOLD)).translate(_FOLD)
