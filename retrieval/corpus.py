@@ -54,8 +54,13 @@ def read_article(path: Path) -> Article:
     Returns
     -------
     Article
-        ``doc_id`` is the file name without extension; ``text`` is the body after the
-        front matter, byte-for-byte as in the file (decoded as UTF-8, a BOM dropped).
+        ``doc_id`` is the file name without extension; ``text`` is the body: the file's
+        bytes decoded with ``"utf-8-sig"`` (a leading byte-order mark dropped; line
+        endings kept as they are, ``\\r\\n`` included), the front-matter block removed
+        through its closing ``---`` line. Citation offsets index this string, so a
+        reader must decode the same way (``open(path, encoding="utf-8-sig",
+        newline="")``); with ``"utf-8"`` a file's byte-order mark is one more
+        character.
 
     Raises
     ------
