@@ -55,7 +55,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 from rapidfuzz.distance import OSA
@@ -87,6 +87,60 @@ _MONTHS = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 )
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class _Cue:
+    """What shows an answer type in a text: matches of ``anywhere`` (searched in the
+    text) and words that ``whole_word`` matches entirely.
+
+    A word is a maximal run of word characters (``\\w+``, the characters between
+    which ``\\b`` never holds), so a text matches ``whole_word`` as a word exactly
+    where it matches ``\\b(?:whole_word)\\b`` -- provided ``whole_word`` only ever
+    matches word characters, as every pattern here does. Matching each *distinct*
+    word (:func:`_words`) finds the same matches in one pass that all cues share,
+    instead of trying a case-insensitive alternation of some sixty words at every
+    word boundary: seconds on a sentence of 10^6 words, a few milliseconds for
+    its distinct words. ``tests/test_answer_features.py`` checks the cues against
+    the single regular expressions they replace.
+
+    Attributes
+    ----------
+    anywhere : re.Pattern or None
+    whole_word : re.Pattern or None
+        Used with ``fullmatch`` on one word.
+    """
+
+    anywhere: re.Pattern | None
+    whole_word: re.Pattern | None = None
+
+    def found_in(self, text: str) -> bool:
+        """Whether ``text`` holds a match."""
+        if self.anywhere is not None and self.anywhere.search(text):
+            return True
+        return self.whole_word is not None and any(map(self.whole_word.fullmatch, _words(text)))
+
+    def matches(self, text: str) -> Iterator[str]:
+        """The matched strings of ``text``, each once, in no particular order."""
+        seen: set[str] = set()
+        if self.anywhere is not None:
+            for match in self.anywhere.finditer(text):
+                found = match.group()
+                if found not in seen:
+                    seen.add(found)
+                    yield found
+        if self.whole_word is not None:
+            yield from filter(self.whole_word.fullmatch, _words(text))
+
+
+@lru_cache(maxsize=1 << 12)
+def _words(text: str) -> frozenset[str]:
+    """The distinct maximal runs of word characters of ``text``; memoised like
+    :func:`_said`, since a candidate is tested for answer types several times."""
+    return frozenset(_WORD.findall(text))
+
+
 _EXPECTED = {
     "age": (
         # "how old", "at what age", "what is Lavrov's age", "what is his age"
@@ -95,20 +149,23 @@ _EXPECTED = {
             r"^\s*what (?:is|was) the age of\b",
             re.I,
         ),
-        re.compile(r"\b\d+[- ]years?[- ]old\b|\baged? \d+|\bage of \d+|\b\d+-year-old", re.I),
+        _Cue(re.compile(r"\b\d+[- ]years?[- ]old\b|\baged? \d+|\bage of \d+|\b\d+-year-old", re.I)),
     ),
     "number": (
         re.compile(r"\bhow (?:many|much)\b", re.I),
-        re.compile(rf"\d|\b(?:{_COUNT_WORDS})\b", re.I),
+        _Cue(re.compile(r"\d"), re.compile(_COUNT_WORDS, re.I)),
     ),
     "date": (
         re.compile(r"^\s*when\b|\b(?:what|which) (?:year|date|day|month|time|century|decade)\b", re.I),
-        re.compile(
-            rf"\d|\b(?:{_MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-            r"today|yesterday|tomorrow|tonight|ago|last|next|since|until|before|after|during|"
-            r"century|decade|year|years|week|weeks|month|months|morning|evening|night|"
-            r"spring|summer|autumn|fall|winter|recently|earlier|later|now)\b",
-            re.I,
+        _Cue(
+            re.compile(r"\d"),
+            re.compile(
+                rf"{_MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+                r"today|yesterday|tomorrow|tonight|ago|last|next|since|until|before|after|during|"
+                r"century|decade|year|years|week|weeks|month|months|morning|evening|night|"
+                r"spring|summer|autumn|fall|winter|recently|earlier|later|now",
+                re.I,
+            ),
         ),
     ),
 }
@@ -222,7 +279,7 @@ def expected_answer_type(question: str) -> str | None:
 
 def has_answer_type(text: str, answer_type: str | None) -> bool:
     """Whether ``text`` contains something of ``answer_type`` (always True for None)."""
-    return answer_type is None or bool(_EXPECTED[answer_type][1].search(text))
+    return answer_type is None or _EXPECTED[answer_type][1].found_in(text)
 
 
 @dataclass(frozen=True)
@@ -292,9 +349,9 @@ _RANK_TYPES = {
             r"\b(?:what|which) (?:year|date|day|month|century|decade|era|period)\b|\bwhat time\b",
             re.I,
         ),
-        re.compile(
-            rf"\b(?:1\d{{3}}|20\d{{2}})s?\b|\b(?:{_MONTHS})\b|\bcentur(?:y|ies)\b|\b\d+(?:st|nd|rd|th)\b|\bBC\b|\bAD\b",
-            re.I,
+        _Cue(
+            None,
+            re.compile(rf"(?:1\d{{3}}|20\d{{2}})s?|{_MONTHS}|centur(?:y|ies)|\d+(?:st|nd|rd|th)|BC|AD", re.I),
         ),
     ),
     "number": (
@@ -303,7 +360,7 @@ _RANK_TYPES = {
             r"\bwhat (?:percentage|percent|number|amount|proportion|fraction|size|population)\b",
             re.I,
         ),
-        re.compile(rf"\d[\d,.]*|\b(?:{_COUNT_WORDS})\b", re.I),
+        _Cue(re.compile(r"\d[\d,.]*"), re.compile(_COUNT_WORDS, re.I)),
     ),
     "person": (
         re.compile(
@@ -326,6 +383,7 @@ _RANK_TYPES = {
 }
 # a capitalised word that does not open the sentence or a quotation
 _CAPITALISED = re.compile(r"(?<!^)(?<![.!?] )(?<![\"(] )\b[A-Z][\w'-]*")
+_NAME = _Cue(_CAPITALISED)
 
 
 def ranking_answer_type(question: str) -> str | None:
@@ -343,9 +401,8 @@ def offers_answer_type(text: str, answer_type: str, question_words: frozenset[st
     (number); a capitalised word not opening the sentence (person, place). Material
     whose every word is in ``question_words`` (lowercase) does not count: "When did
     the 1998 storm hit?" is not answered by "1998"."""
-    found = _CAPITALISED if _RANK_TYPES[answer_type][1] is None else _RANK_TYPES[answer_type][1]
-    for match in found.finditer(text):
-        words = re.findall(r"\w+", match.group().lower())
+    for found in (_RANK_TYPES[answer_type][1] or _NAME).matches(text):
+        words = re.findall(r"\w+", found.lower())
         if words and not all(w in question_words for w in words):
             return True
     return False
@@ -354,16 +411,52 @@ def offers_answer_type(text: str, answer_type: str, question_words: frozenset[st
 def proximity(sentence_terms: Sequence[str], weights: dict[str, float]) -> float:
     """Closeness of the question's terms in the sentence: each matched term's weight
     divided by its distance (in terms) to the nearest occurrence of another matched
-    question term, summed (0 with fewer than two distinct matched terms)."""
-    where: dict[str, list[int]] = {}
+    question term, summed (0 with fewer than two distinct matched terms).
+
+    Parameters
+    ----------
+    sentence_terms : sequence of str
+        The sentence's terms in order; a term's distance to another is the
+        difference of their indexes.
+    weights : dict of str to float
+        The question's terms (the keys: a sentence term is matched when it is one)
+        and their weights.
+
+    Returns
+    -------
+    float
+        The sum, over the distinct matched terms in order of first occurrence, of
+        ``weights[t] / d(t)``, ``d(t)`` the smallest ``|i - j|`` between an
+        occurrence ``i`` of ``t`` and an occurrence ``j`` of another matched term.
+
+    Notes
+    -----
+    One sweep, O(n) in the sentence's length: the nearest occurrence of another
+    matched term is always found between two *consecutive* matched occurrences whose
+    terms differ (between an occurrence of ``t`` and the nearest other term's, the
+    last ``t`` before the first other term forms such a pair, no farther apart), so
+    ``d(t)`` is the smallest gap of those pairs that involve ``t``. The values, and
+    the order of the sum, are those of the pairwise definition, which the reranker's
+    weights were fitted on (``tests/test_answer_features.py`` checks both agree).
+    """
+    nearest: dict[str, int] = {}  # matched term -> d(t) so far, in first-occurrence order
+    last_term: str | None = None
+    last_position = 0
     for i, t in enumerate(sentence_terms):
-        if t in weights:
-            where.setdefault(t, []).append(i)
-    if len(where) < 2:
+        if t not in weights:
+            continue
+        if t not in nearest:
+            nearest[t] = 0  # no gap seen yet
+        if last_term is not None and t != last_term:
+            gap = i - last_position
+            for u in (last_term, t):
+                if not nearest[u] or gap < nearest[u]:
+                    nearest[u] = gap
+        last_term, last_position = t, i
+    if len(nearest) < 2:
         return 0.0
-    total = 0.0
-    for t, mine in where.items():
-        distance = min(abs(i - j) for u, theirs in where.items() if u != t for i in mine for j in theirs)
+    total = 0.0  # added in order, not sum(): Python 3.12's sum() rounds differently
+    for t, distance in nearest.items():
         total += weights[t] / distance
     return total
 
@@ -470,13 +563,22 @@ def _surface(text: str) -> list[str]:
     return [t.lower() for t in tokenize(text)]
 
 
-@lru_cache(maxsize=1 << 12)  # about 3 KB an entry: ~12 MB at most
-def _said(text: str) -> tuple[tuple[str, ...], frozenset[str], frozenset[tuple[str, ...]]]:
-    """A sentence's words as written (:func:`_surface`), their set and the set of its
-    adjacent word pairs; memoised, since the same sentences are candidates again and
-    again."""
+@lru_cache(maxsize=1 << 12)  # about 2 KB an entry: ~8 MB at most
+def _said(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """A sentence's words as written (:func:`_surface`) and their set; memoised, since
+    the same sentences are candidates again and again."""
     words = tuple(_surface(text))
-    return words, frozenset(words), frozenset(_ngrams(words, 2))
+    return words, frozenset(words)
+
+
+def _pairs_found(pairs: set[tuple[str, str]], words: Sequence[str]) -> set[tuple[str, str]]:
+    """The word pairs of ``pairs`` that occur adjacent in ``words``.
+
+    One pass over the sentence's pairs, keeping only the question's: a set of all the
+    pairs of a long sentence costs a tuple and a hash per word (about 0.5 s for 10^6
+    words of ordinary vocabulary).
+    """
+    return set(filter(pairs.__contains__, zip(words, words[1:]))) if pairs else set()
 
 
 def _ngrams(words: Sequence[str], n: int) -> set[tuple[str, ...]]:
@@ -485,18 +587,32 @@ def _ngrams(words: Sequence[str], n: int) -> set[tuple[str, ...]]:
 
 def _longest_run(question: Sequence[str], said: tuple) -> int:
     """Length of the longest run of consecutive question words that also occurs,
-    consecutively, in the sentence (``said``: its :func:`_said` words and sets)."""
-    words, vocabulary, pairs = said
+    consecutively, in the sentence (``said``: its :func:`_said` words and their set).
+
+    Notes
+    -----
+    Grows the runs from where the sentence's adjacent pairs that the question also
+    has end: a run of ``n`` words ending there is a question n-gram whose last
+    ``n - 1`` words already ended there, so each length only re-checks the ends that
+    survived the one before. O(n) in the sentence's length for a question of fixed
+    length, where comparing every n-gram of the sentence built a set of them per
+    ``n`` (checked against a brute force by ``tests/test_rerank.py``).
+    """
+    words, vocabulary = said
     if not vocabulary.intersection(question):
         return 0
-    if not pairs.intersection(zip(question, question[1:])):
+    question_pairs = set(zip(question, question[1:]))
+    # ends[k]: index just past a pair of the sentence that the question also has
+    ends = [k for k, hit in enumerate(map(question_pairs.__contains__, zip(words, words[1:])), 2) if hit]
+    if not ends:
         return 1
     run = 2
     for n in range(3, len(question) + 1):
-        if _ngrams(question, n) & _ngrams(words, n):
-            run = n
-        else:
+        grams = _ngrams(question, n)
+        ends = [k for k in ends if k >= n and tuple(words[k - n : k]) in grams]
+        if not ends:
             break
+        run = n
     return run
 
 
@@ -623,7 +739,7 @@ def candidate_features(
                 sum(weights[t] for t in absent if len(t) >= PREFIX and t[:PREFIX] in stems) / total,
                 proximity(sentence_terms, weights) / total if len(matched) > 1 else 0.0,
                 len(content_words & said[1]) / len(content_words) if content_words else 0.0,
-                len(question_pairs & said[2]) / len(question_pairs) if question_pairs else 0.0,
+                len(_pairs_found(question_pairs, said[0])) / len(question_pairs) if question_pairs else 0.0,
                 _longest_run(question_surface, said) / max(len(question_surface), 1),
                 math.log1p(len(sentence_terms)),
                 len(names & present) / len(names) if names else 0.0,

@@ -9,6 +9,7 @@ a heading (it names the section of the sentences below it) or boilerplate
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -53,8 +54,13 @@ def read_article(path: Path) -> Article:
     Returns
     -------
     Article
-        ``doc_id`` is the file name without extension; ``text`` is the body after the
-        front matter, byte-for-byte as in the file (decoded as UTF-8, a BOM dropped).
+        ``doc_id`` is the file name without extension; ``text`` is the body: the file's
+        bytes decoded with ``"utf-8-sig"`` (a leading byte-order mark dropped; line
+        endings kept as they are, ``\\r\\n`` included), the front-matter block removed
+        through its closing ``---`` line. Citation offsets index this string, so a
+        reader must decode the same way (``open(path, encoding="utf-8-sig",
+        newline="")``); with ``"utf-8"`` a file's byte-order mark is one more
+        character.
 
     Raises
     ------
@@ -114,19 +120,41 @@ def read_article(path: Path) -> Article:
     )
 
 
+def check_corpus_dir(directory: str | Path) -> Path:
+    """``directory`` as a Path, once it is known to be a directory we can list and enter.
+
+    Checked before anything else is read (the persisted index lives inside it), so
+    that a wrong path is reported once, as what it is.
+
+    Raises
+    ------
+    CorpusError
+        ``corpus directory X does not exist``, ``corpus path X is not a directory``,
+        or ``cannot read corpus directory X: <reason>`` (no permission to list it or
+        to enter it, as with mode 000).
+    """
+    root = Path(directory)
+    try:
+        if not root.exists():
+            raise CorpusError(f"corpus directory {root} does not exist")
+        if not root.is_dir():
+            raise CorpusError(f"corpus path {root} is not a directory")
+        os.listdir(root)  # read permission
+        os.stat(os.path.join(root, "."))  # search permission: needed to open its files
+    except OSError as exc:
+        raise CorpusError(f"cannot read corpus directory {root}: {exc.strerror or exc}") from exc
+    return root
+
+
 def article_paths(directory: str | Path) -> list[Path]:
     """The article files of ``directory`` (``.txt``/``.md``, not hidden, not recursive), by name.
 
     Raises
     ------
     CorpusError
-        The directory is missing or not a directory, or holds no article file.
+        As :func:`check_corpus_dir`, or the directory holds no article file.
     """
-    root = Path(directory)
-    if not root.exists():
-        raise CorpusError(f"corpus directory {root} does not exist")
-    if not root.is_dir():
-        raise CorpusError(f"corpus path {root} is not a directory")
+    root = check_corpus_dir(directory)
     try:
         entries = sorted(root.iterdir())
     except OSError as exc:

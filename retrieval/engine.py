@@ -88,7 +88,9 @@ class Engine:
         Raises
         ------
         CorpusError
-            The directory is missing or empty, or a file cannot be read (named).
+            The directory is missing, not a directory, cannot be listed or entered
+            (checked before the persisted index inside it is looked at), or is
+            empty, or a file cannot be read (named).
         EmptyCorpusError
             No sentence has a searchable word.
         RankerWeightsError

@@ -646,6 +646,10 @@ def load_or_build(
 
     Raises
     ------
+    CorpusError
+        ``corpus_dir`` is missing, not a directory or cannot be read (checked first,
+        before the index directory inside it is looked at; see
+        :func:`retrieval.corpus.check_corpus_dir`); or as below.
     IndexDirError
         ``index_dir`` is not a place we may write (checked before anything is read
         or built; see :func:`check_target`).
@@ -653,7 +657,9 @@ def load_or_build(
         As :func:`retrieval.build.build_corpus_index`.
     """
     from .build import build_corpus_index
+    from .corpus import check_corpus_dir
 
+    check_corpus_dir(corpus_dir)
     settings = settings or Settings()
     directory = Path(index_dir) if index_dir is not None else default_index_dir(corpus_dir)
     check_target(directory, corpus_dir)

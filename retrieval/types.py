@@ -21,7 +21,8 @@ class Article:
     title : str
         From the front matter, else derived from the file name.
     text : str
-        The article body exactly as in the file, after the front matter. Citation
+        The article body: the file decoded with ``"utf-8-sig"`` (a leading byte-order
+        mark dropped, line endings kept as they are), after the front matter. Citation
         offsets index into this string.
     path : str
         The file the article was read from.
@@ -57,7 +58,9 @@ class Citation:
     sentence : int
         1-based number of the sentence within the article (citable sentences only).
     start, end : int
-        Character offsets into ``Article.text``; ``end`` is exclusive.
+        Character offsets (code points) into ``Article.text``, the body decoded with
+        ``"utf-8-sig"`` (see :func:`retrieval.corpus.read_article`); ``end`` is
+        exclusive.
     """
 
     doc_id: str

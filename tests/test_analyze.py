@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -84,3 +86,49 @@ def test_shouted_text_is_not_a_row_of_acronyms():
     assert analyze("WHAT DID THE ICC DO IN MARCH 2023?") == ["icc", "march", "2023"]
     assert analyze("PUTIN ACCOMPANIED BY WHOM") == analyze("putin accompanied by whom")
     assert analyze("The US and IT") == ["us", "it"]  # capitals inside ordinary text stay
+
+
+def reference_tokenize(text):
+    """tokenize() as it was before its matches were memoised: the reference."""
+    from retrieval.analyze import _THOUSANDS, _tokenizer, fold_accents
+
+    tokens = []
+    for token in _tokenizer().findall(fold_accents(normalize(text))):
+        if token[0].isdigit():
+            if _THOUSANDS.match(token):
+                token = token.replace(",", "")
+        elif token.endswith("'s"):
+            token = token[:-2]
+        tokens.append(token)
+    return tokens
+
+
+TOKEN_PIECES = st.sampled_from(
+    ["mayor", "Mayor's", "it's", "’s", "11", ",000", "3.5", "1,2", "Céleron", "ＦＵＬＬ", "Hong-kyun",
+     "\u0663", "_", "x", " ", " ", "'", ",", ".", "\u200b", "\u00ad", "日本"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(TOKEN_PIECES, max_size=12).map("".join))
+def test_tokenize_equals_the_unmemoised_definition(text):
+    assert tokenize(text) == reference_tokenize(text)
+    assert tokenize(text) == reference_tokenize(text)  # again, from the memo
+
+
+def test_tokenize_examples():
+    assert tokenize("The mayor's 11,000 cats, 3.5 kg, Céleron") == ["The", "mayor", "11000", "cats", "3.5", "kg", "Celeron"]
+
+
+FOLD_PIECES = st.sampled_from(
+    ["a", "É", " ", "\u2018", "\u2019", "\u201a", "\u201b", "\u2032", "\u02bc", "\u201c", "\u201d", "\u201e",
+     "\u201f", "\u00ad", "\u2060", "\ufeff", "\u200c", "\u200d", "\u200b", "ﬁ", "①", "\u212b", "e\u0301", "-", "]", "\\"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(FOLD_PIECES, max_size=12).map("".join))
+def test_normalize_equals_the_translate_definition(text):
+    from retrieval.analyze import _FOLD
+
+    assert normalize(text) == unicodedata.normalize("NFKC", text.translate(_FOLD)).translate(_FOLD)

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+
+import pytest
+from hypothesis import given, settings as hsettings, strategies as st
 
 from retrieval import Article, SentenceIndex, answer
 from retrieval.answer import (
     DEFAULT_FEATURES,
     Features,
+    _COUNT_WORDS,
+    _MONTHS,
     _Candidate,
     dominance_order,
+    has_answer_type,
     offers_answer_type,
+    proximity,
     rank,
 )
 from retrieval.corpus import split_article
@@ -134,3 +142,117 @@ def test_who_wants_a_name_the_question_does_not_use():
     assert offers_answer_type("Smith met the mayor of Leeds.", "person", frozenset({"who", "smith"}))
     assert not offers_answer_type("The mayor met Smith today.", "person", frozenset({"who", "smith"}))
     assert top("Who did Smith meet?", index, with_type) == "Smith met the mayor of Leeds."
+
+
+def pairwise_proximity(sentence_terms, weights):
+    """The definition the reranker was fitted on (every pair of occurrences compared):
+    the reference for :func:`retrieval.answer.proximity`."""
+    where: dict[str, list[int]] = {}
+    for i, t in enumerate(sentence_terms):
+        if t in weights:
+            where.setdefault(t, []).append(i)
+    if len(where) < 2:
+        return 0.0
+    total = 0.0
+    for t, mine in where.items():
+        distance = min(abs(i - j) for u, theirs in where.items() if u != t for i in mine for j in theirs)
+        total += weights[t] / distance
+    return total
+
+
+TERMS = st.lists(st.sampled_from(["bank", "rate", "rise", "year", "town", "long"]), max_size=30)
+WEIGHTS = st.dictionaries(
+    st.sampled_from(["bank", "rate", "rise", "absent"]),
+    st.floats(min_value=0.0, max_value=20.0, allow_nan=False),
+    max_size=4,
+)
+
+
+@hsettings(max_examples=500, deadline=None)
+@given(TERMS, WEIGHTS)
+def test_proximity_equals_the_pairwise_definition(sentence_terms, weights):
+    assert proximity(sentence_terms, weights) == pairwise_proximity(sentence_terms, weights)  # exact
+
+
+def test_proximity_examples():
+    weights = {"bank": 2.0, "rate": 3.0, "rise": 1.0}
+    # bank: nearest other at distance 2; rate: 1 (rise); rise: 1 (rate)
+    assert proximity(["bank", "year", "rate", "rise", "bank", "bank"], weights) == 2.0 / 1 + 3.0 / 1 + 1.0 / 1
+    assert proximity(["bank", "year", "long", "rate"], weights) == 2.0 / 3 + 3.0 / 3
+    assert proximity(["bank", "bank", "year"], weights) == 0.0  # one distinct term
+    assert proximity([], weights) == 0.0
+
+
+
+# The answer-type regular expressions as they were, each searched over the whole text:
+# the reference for the cues of retrieval.answer (which match each distinct word).
+_REFERENCE_EXPECTED = {
+    "age": re.compile(r"\b\d+[- ]years?[- ]old\b|\baged? \d+|\bage of \d+|\b\d+-year-old", re.I),
+    "number": re.compile(rf"\d|\b(?:{_COUNT_WORDS})\b", re.I),
+    "date": re.compile(
+        rf"\d|\b(?:{_MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+        r"today|yesterday|tomorrow|tonight|ago|last|next|since|until|before|after|during|"
+        r"century|decade|year|years|week|weeks|month|months|morning|evening|night|"
+        r"spring|summer|autumn|fall|winter|recently|earlier|later|now)\b",
+        re.I,
+    ),
+}
+_REFERENCE_OFFERS = {
+    "date": re.compile(
+        rf"\b(?:1\d{{3}}|20\d{{2}})s?\b|\b(?:{_MONTHS})\b|\bcentur(?:y|ies)\b|\b\d+(?:st|nd|rd|th)\b|\bBC\b|\bAD\b",
+        re.I,
+    ),
+    "number": re.compile(rf"\d[\d,.]*|\b(?:{_COUNT_WORDS})\b", re.I),
+    "person": re.compile(r"(?<!^)(?<![.!?] )(?<![\"(] )\b[A-Z][\w'-]*"),
+    "place": re.compile(r"(?<!^)(?<![.!?] )(?<![\"(] )\b[A-Z][\w'-]*"),
+}
+
+
+def reference_offers(text, answer_type, question_words):
+    for match in _REFERENCE_OFFERS[answer_type].finditer(text):
+        words = re.findall(r"\w+", match.group().lower())
+        if words and not all(w in question_words for w in words):
+            return True
+    return False
+
+
+# pieces that the patterns care about, glued together with or without separators:
+# case variants, letters that match ASCII ones only under re.I (Kelvin sign, long s,
+# dotted and dotless i), a non-ASCII digit, superscript two (a word character, no digit)
+PIECES = st.sampled_from(
+    [
+        "may", "May", "MARCH", "sept", "Monday", "ſunday", "now", "years", "centuries",
+        "twelve", "Dozens", "half", "once", "thousand", "1998", "1990s", "2024", "12th",
+        "3rd", "BC", "ad", "\u212aing", "İ", "ı", "é", "x", "7", "\u0663", "\u00b2", "_",
+        "aged", "age", "of", "year", "old", "-", "'", " ", " ", ",", ".", "(", '"', "!", "\n",
+        "Smith", "Leeds", "O'Neil",
+    ]
+)
+TEXTS = st.lists(PIECES, max_size=14).map("".join)
+ASKED = st.frozensets(st.sampled_from(["may", "1998", "twelve", "smith", "12th", "bc", "7", "x"]), max_size=4)
+
+
+@hsettings(max_examples=1500, deadline=None)
+@given(TEXTS, ASKED)
+def test_answer_type_cues_equal_the_regular_expressions_they_replace(text, asked):
+    for answer_type, pattern in _REFERENCE_EXPECTED.items():
+        assert has_answer_type(text, answer_type) == bool(pattern.search(text)), answer_type
+    for answer_type in _REFERENCE_OFFERS:
+        assert offers_answer_type(text, answer_type, asked) == reference_offers(text, answer_type, asked), answer_type
+
+
+@pytest.mark.parametrize(
+    "text, answer_type, expected",
+    [
+        ("It rained on monday.", "date", True),
+        ("It rained on Mondays.", "date", False),  # not the whole word
+        ("Twelve ships.", "number", True),
+        ("Twelveships.", "number", False),
+        ("Ships: 4.", "number", True),
+        ("Ship_4", "number", True),  # a digit anywhere
+        ("He was 40 years old.", "age", True),
+        ("He was forty.", "age", False),
+    ],
+)
+def test_has_answer_type_examples(text, answer_type, expected):
+    assert has_answer_type(text, answer_type) is expected

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -153,6 +154,47 @@ def test_sentences_json_lists_every_citable_sentence(capsys):
         "end": 782,
         "text": BELOUSOV,
     }
+
+
+# each opens with a byte-order mark: curly quotes, an accent and Windows line endings;
+# front matter (a Unix file)
+BOM_ARTICLES = {
+    "storm.txt": "\ufeffStorm hits the coast. Markets \u201crally\u201d on Friday.\r\nCaf\u00e9 owners cheered.\r\n",
+    "calm.md": "\ufeff---\ntitle: Calm\n---\nThe sea calmed. Boats left.\n",
+}
+
+
+def test_offsets_index_the_text_read_as_utf_8_sig_with_line_endings_kept(capsys, tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    for name, text in BOM_ARTICLES.items():
+        (corpus / name).write_bytes(text.encode("utf-8"))
+    code, out, _ = run(capsys, "--corpus", str(corpus), "--sentences", "--json")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert [(r["doc_id"], r["start"], r["end"], r["text"]) for r in rows] == [
+        ("calm", 0, 15, "The sea calmed."),
+        ("calm", 16, 27, "Boats left."),
+        ("storm", 0, 21, "Storm hits the coast."),
+        ("storm", 22, 48, "Markets \u201crally\u201d on Friday."),
+        ("storm", 50, 70, "Caf\u00e9 owners cheered."),
+    ]
+
+    def read(name, **how):
+        with open(corpus / name, **how) as f:
+            text = f.read()
+        return text.split("---\n", 2)[2] if name.endswith(".md") else text  # the body: no front matter
+
+    # as the README says: "utf-8-sig" (the byte-order mark dropped), line endings kept
+    exact = {Path(name).stem: read(name, encoding="utf-8-sig", newline="") for name in BOM_ARTICLES}
+    assert [exact[r["doc_id"]][r["start"] : r["end"]] for r in rows] == [r["text"] for r in rows]
+    # otherwise the offsets are off: by the mark ("utf-8") or by the \r of each line before
+    assert read("storm.txt", encoding="utf-8", newline="")[0:21] == "\ufeffStorm hits the coast"
+    assert read("storm.txt", encoding="utf-8-sig")[50:70] == "af\u00e9 owners cheered.\n"
+
+    code, out, _ = run(capsys, "--corpus", str(corpus), "--json", "Who cheered?")
+    citation = json.loads(out)["answers"][0]["citation"]
+    assert (citation["doc_id"], citation["start"], citation["end"]) == ("storm", 50, 70)
 
 
 def test_sentences_text(capsys):

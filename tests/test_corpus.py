@@ -210,3 +210,30 @@ def test_bad_front_matter_values_are_named(tmp_path, front, message):
     write_corpus(tmp_path, {"a.md": f"---\n{front}\n---\nBody text."})
     with pytest.raises(CorpusError, match=message):
         load_articles(tmp_path)
+
+
+def test_check_corpus_dir(tmp_path, monkeypatch):
+    from retrieval.corpus import check_corpus_dir
+
+    assert check_corpus_dir(str(tmp_path)) == tmp_path
+    (tmp_path / "f.txt").write_text("x")
+    with pytest.raises(CorpusError) as info:
+        check_corpus_dir(tmp_path / "f.txt")
+    assert str(info.value) == f"corpus path {tmp_path / 'f.txt'} is not a directory"
+    with pytest.raises(CorpusError) as info:
+        check_corpus_dir(tmp_path / "nope")
+    assert str(info.value) == f"corpus directory {tmp_path / 'nope'} does not exist"
+
+    import os
+
+    stat = os.stat
+
+    def denied(path, *args, **kwargs):  # "<dir>/." cannot be entered: mode r--, no search permission
+        if path == os.path.join(tmp_path, "."):
+            raise PermissionError(13, "Permission denied", path)
+        return stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", denied)
+    with pytest.raises(CorpusError) as info:
+        check_corpus_dir(tmp_path)
+    assert str(info.value) == f"cannot read corpus directory {tmp_path}: Permission denied"

@@ -436,3 +436,14 @@ def test_dev_full_in_a_real_process(tmp_path, option):
         ["sh", "-c", script, sys.executable], cwd=tmp_path, env=env, capture_output=True, timeout=60
     )
     assert (done.returncode, done.stderr) == (2, b"ask-bot: error: cannot write output: No space left on device\n")
+
+
+def test_a_corpus_path_that_is_a_file_is_one_line(env, capsys, caplog, tmp_path):
+    env.setenv("DISCORD_TOKEN", TOKEN)
+    env.delenv("ASK_INDEX_DIR", raising=False)  # the default: <corpus>/.index
+    (tmp_path / "README.md").write_text("# not a corpus\n")
+    env.setenv("ASK_CORPUS", "README.md")
+    with caplog.at_level(logging.INFO, logger="retrieval.store"):
+        assert cli.main(["--check"]) == 2
+    assert capsys.readouterr() == ("", "ask-bot: error: cannot load the corpus: corpus path README.md is not a directory\n")
+    assert caplog.records == []

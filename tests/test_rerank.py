@@ -129,7 +129,7 @@ def test_shipped_weights_cover_every_feature():
 
 from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
 
-from retrieval.answer import _longest_run, _said  # noqa: E402
+from retrieval.answer import _longest_run, _pairs_found, _said  # noqa: E402
 
 WORDS = st.lists(st.sampled_from(["the", "storm", "hit", "coast", "a"]), max_size=8)
 
@@ -151,9 +151,34 @@ def test_longest_run_equals_brute_force(question, sentence):
     assert _longest_run(question, _said(" ".join(sentence))) == longest_common_run(question, sentence)
 
 
+@hsettings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["storm", "hit", "a"]), max_size=10),
+    st.lists(st.sampled_from(["storm", "hit", "a"]), max_size=40),
+)
+def test_longest_run_equals_brute_force_on_repetitive_text(question, sentence):
+    assert _longest_run(question, _said(" ".join(sentence))) == longest_common_run(question, sentence)
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(WORDS, WORDS)
+def test_pairs_found_equals_the_set_intersection(question, sentence):
+    pairs = set(zip(question, question[1:]))
+    assert _pairs_found(pairs, sentence) == pairs & set(zip(sentence, sentence[1:]))
+
+
+def test_pairs_found_example():
+    pairs = {("the", "storm"), ("storm", "hit"), ("hit", "the")}
+    assert _pairs_found(pairs, ["the", "storm", "hit", "hard", "the", "storm"]) == {("the", "storm"), ("storm", "hit")}
+    assert _pairs_found(set(), ["the", "storm"]) == set()
+
+
 def test_longest_run_examples():
     assert _longest_run(["where", "did", "the", "storm", "hit"], _said("The storm hit hard.")) == 3
     assert _longest_run(["why"], _said("The storm.")) == 0
+    assert _longest_run(["the", "storm", "hit", "hard"], _said("Hit hard. The storm hit hard.")) == 4
+    assert _longest_run(["rain", "the", "storm"], _said("The storm.")) == 2  # at the very start
+    assert _longest_run(["storm", "hit"], _said("Storm, then a hit.")) == 1
 
 
 def test_engine_load_reports_damaged_weights_first(tmp_path, monkeypatch):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -333,3 +334,66 @@ def test_two_unusable_files(tmp_path):
     with pytest.raises(CorpusError) as info:
         Engine.load(corpus, index_dir=tmp_path / "idx")
     assert str(info.value) == expected
+
+
+# ------------------------------------------------------------------ the corpus path is checked first
+@pytest.fixture()
+def default_index_dir(monkeypatch):
+    """The product's default: the persisted index at ``<corpus>/.index``."""
+    monkeypatch.delenv("ASK_INDEX_DIR", raising=False)
+
+
+@pytest.mark.usefixtures("default_index_dir")
+@pytest.mark.parametrize("kind", ["file", "missing"])
+def test_a_corpus_path_that_is_no_directory_is_one_line(tmp_path, capsys, caplog, kind):
+    path = tmp_path / "c"
+    if kind == "file":
+        path.write_text("not a directory\n")
+        message = f"corpus path {path} is not a directory"
+    else:
+        message = f"corpus directory {path} does not exist"
+    with caplog.at_level(logging.INFO, logger="retrieval.store"):
+        code = ask_main(["--corpus", str(path), "Who inspected the bridge?"])
+    assert (code, *capsys.readouterr()) == (2, "", f"ask: error: {message}\n")
+    assert caplog.records == []  # no "damaged index ...; rebuilding" before the error
+    assert sorted(os.listdir(tmp_path)) == (["c"] if kind == "file" else [])
+
+
+ASK = "import sys; from bot.repl import main; sys.exit(main(sys.argv[1:]))"
+# root reads a mode-000 directory anyway: without these two capabilities it cannot
+NO_OVERRIDE = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
+
+
+@pytest.mark.parametrize("mode", [0o000, 0o444], ids=["000", "444"])  # not listed nor entered; not entered
+def test_an_unreadable_corpus_directory_is_one_line(corpus, mode):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("ASK_INDEX_DIR", None)  # the default: <corpus>/.index, inside the unreadable directory
+    prefix = NO_OVERRIDE if os.geteuid() == 0 else []
+    if prefix and shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: mode 000 does not apply")
+    corpus.chmod(mode)
+    try:
+        done = subprocess.run(
+            [*prefix, sys.executable, "-c", ASK, "--corpus", str(corpus), "Who inspected the bridge?"],
+            capture_output=True, text=True, env=env, timeout=120,
+        )
+    finally:
+        corpus.chmod(0o755)
+    if "Operation not permitted" in done.stderr and done.returncode != 2:
+        pytest.skip(f"cannot drop the capabilities here: {done.stderr.strip()}")
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f"ask: error: cannot read corpus directory {corpus}: Permission denied\n"
+    )
+    assert sorted(os.listdir(corpus)) == ["one.md", "two.txt"]  # no index written
+
+
+@pytest.mark.parametrize("index_dir", [None, "elsewhere"])
+def test_load_or_build_checks_the_corpus_before_the_index(tmp_path, caplog, index_dir):
+    corpus = tmp_path / "README.md"
+    corpus.write_text("# not a corpus\n")
+    with caplog.at_level(logging.INFO, logger="retrieval.store"):
+        with pytest.raises(CorpusError) as info:
+            store.load_or_build(corpus, index_dir=None if index_dir is None else tmp_path / index_dir)
+    assert str(info.value) == f"corpus path {corpus} is not a directory"
+    assert caplog.records == []
+    assert sorted(os.listdir(tmp_path)) == ["README.md"]  # no index directory made
