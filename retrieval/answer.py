@@ -510,10 +510,19 @@ class _Paragraphs:
         return self.index.locate(position)[:2] == key
 
     def sentence_terms(self, position: int) -> list[str]:
-        """``index.sentence_terms(position)``, read once per question."""
+        """The sentence's terms in text order, read once per question.
+
+        ``index.sentence_terms(position)``, except when a term repeats: the sparse
+        engine (and so a persisted index) keeps each term's occurrences together, and
+        :func:`proximity` needs the text's order, so such a sentence is analyzed again
+        (memoised by text, :func:`_text_terms`).
+        """
         terms = self._sentence_terms.get(position)
         if terms is None:
-            terms = self._sentence_terms[position] = self.index.sentence_terms(position)
+            terms = self.index.sentence_terms(position)
+            if len(set(terms)) < len(terms):
+                terms = list(_text_terms(self.index.sentence(position).text))
+            self._sentence_terms[position] = terms
         return terms
 
     def before(self, position: int) -> set[str]:
@@ -561,6 +570,12 @@ _TYPE_NAMES = ("date", "number", "person", "place")
 def _surface(text: str) -> list[str]:
     """Lowercased tokens, stopwords kept (the words as written, not terms)."""
     return [t.lower() for t in tokenize(text)]
+
+
+@lru_cache(maxsize=1 << 12)
+def _text_terms(text: str) -> tuple[str, ...]:
+    """``analyze(text)`` in text order; memoised like :func:`_said`."""
+    return tuple(analyze(text))
 
 
 @lru_cache(maxsize=1 << 12)  # about 2 KB an entry: ~8 MB at most

@@ -256,3 +256,29 @@ def test_answer_type_cues_equal_the_regular_expressions_they_replace(text, asked
 )
 def test_has_answer_type_examples(text, answer_type, expected):
     assert has_answer_type(text, answer_type) is expected
+
+
+def test_both_engines_give_the_same_features_when_terms_repeat():
+    # the sparse engine (and a persisted index) keeps a repeated term's occurrences
+    # together; proximity needs text order, so the feature rows must still be identical
+    import numpy as np
+
+    from retrieval.analyze import analyze
+    from retrieval.answer import candidate_features
+    from retrieval.sparse import SparseSentenceIndex
+
+    text = (
+        "Rain fell on the bank.\nThe bank said rates rose, and the bank said rates fell again.\n"
+        "Rates at the bank rose after a long year.\n"
+    )
+    sentences = split_article(Article("doc", "Doc", text))
+    reference, sparse = SentenceIndex.build(sentences), SparseSentenceIndex.build(sentences)
+    assert sparse.sentence_terms(1) != reference.sentence_terms(1)  # grouped, not text order
+    question = "Why did the bank say rates rose?"
+    terms = analyze(question)
+    rows = []
+    for index in (reference, sparse):
+        X, found = candidate_features(index, question, terms, index.score_terms(terms, 100))
+        rows.append((X, [c.position for c in found]))
+    assert rows[0][1] == rows[1][1]
+    np.testing.assert_array_equal(rows[0][0], rows[1][0])
