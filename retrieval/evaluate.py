@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import math
 import re
 import sys
@@ -592,15 +593,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RetrievalError as exc:  # e.g. passages with no searchable word at all
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(_table(results))
-    for question in results["ours"].get("failures", []):
-        print(f"FAILED: {question}")
+    lines = [_table(results)] + [f"FAILED: {q}" for q in results["ours"].get("failures", [])]
     if args.json:
         out = dict(results["ours"])
         if "baseline" in results:
             out["baseline"] = results["baseline"]
-        print(json.dumps(out))
+        lines.append(json.dumps(out))
+    return _write("\n".join(lines) + "\n")
+
+
+def _write(text: str) -> int:
+    """Print the report; 0, or 2 with one line on stderr when standard output cannot
+    take it (a reader leaving early, ``| head``, is no error)."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _detach_stdout()
+        return 0
+    except (OSError, AttributeError) as exc:  # a full disk; stdout closed (None)
+        _detach_stdout()
+        reason = getattr(exc, "strerror", None) or "standard output is closed"
+        print(f"error: cannot write output: {reason}", file=sys.stderr)
+        return 2
     return 0
+
+
+def _detach_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 if __name__ == "__main__":

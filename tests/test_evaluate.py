@@ -151,6 +151,33 @@ def test_cli_json_last_line(capsys):
     assert "seconds" in last
 
 
+class _Stdout:
+    """A standard output whose writes fail with ``error``."""
+
+    def __init__(self, error: OSError):
+        self.error = error
+
+    def write(self, text: str) -> int:
+        raise self.error
+
+    def flush(self) -> None:
+        pass
+
+
+def test_cli_output_that_cannot_be_written_is_one_line_exit_2(capsys, monkeypatch):
+    import errno
+
+    monkeypatch.setattr("sys.stdout", _Stdout(OSError(errno.ENOSPC, "No space left on device")))
+    assert ev.main([str(TINY), "--mode", "article", "--no-progress"]) == 2
+    assert capsys.readouterr().err == "error: cannot write output: No space left on device\n"
+
+
+def test_cli_reader_leaving_early_is_no_error(capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdout", _Stdout(BrokenPipeError(32, "Broken pipe")))
+    assert ev.main([str(TINY), "--mode", "article", "--no-progress"]) == 0
+    assert capsys.readouterr().err == ""
+
+
 @pytest.mark.parametrize("content", [None, "{not json", '{"data": 3}'])
 def test_cli_bad_file_exits_2(tmp_path, capsys, content):
     path = tmp_path / "squad.json"
