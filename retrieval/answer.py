@@ -946,4 +946,4 @@ def question_terms(question: str, index: SentenceIndex) -> list[str]:
     """What retrieval searches for: ``analyze(question)`` with each term the corpus
     never uses spelling-corrected against ``index``
     (:func:`retrieval.spell.correct_terms`); empty when the question has no terms."""
-    return correct_terms(analyze(question), index)
+    return correct_terms(analyze(question), index, question)

@@ -7,7 +7,7 @@ import pytest
 from retrieval import Engine
 from retrieval.index import SentenceIndex
 from retrieval.sparse import SparseSentenceIndex
-from retrieval.spell import correct_terms, typo_variants
+from retrieval.spell import correct_terms, is_english_word, typo_variants
 from retrieval.types import Citation, Sentence
 
 from .support import SEED_DOC
@@ -40,15 +40,25 @@ def test_each_kind_of_slip_is_undone(typed, meant):
 
 
 def test_unseen_term_becomes_the_most_frequent_variant():
-    # "ballon" is one slip from "balloon" (an "o" typed once) and "balon" (an "l" typed twice)
-    index = _index(["The balon rose.", "A balon fell.", "One balloon."])
-    assert (index.document_frequency("balon"), index.document_frequency("balloon")) == (2, 1)
-    assert correct_terms(["ballon"], index) == ["balon"]
+    # "blorrp" is one slip from "blorp" (an "r" typed twice) and "blorpr" (last two swapped)
+    index = _index(["A blorpr rose.", "The blorpr fell.", "One blorp."])
+    assert (index.document_frequency("blorpr"), index.document_frequency("blorp")) == (2, 1)
+    assert correct_terms(["blorrp"], index) == ["blorpr"]
 
 
 def test_ties_go_to_the_alphabetically_first_variant():
-    index = _index(["The balon rose.", "One balloon."])
-    assert correct_terms(["ballon"], index) == ["balloon"]
+    index = _index(["A blorpr rose.", "One blorp."])
+    assert correct_terms(["blorrp"], index) == ["blorp"]
+
+
+def test_english_words_are_never_corrected():
+    # "impossible" stems to "imposs", one letter typed twice from "impos" ("imposed")
+    index = _index(["Western-imposed sanctions were called illegal.", "An arrest was made."])
+    assert index.document_frequency("impos") == 1
+    assert correct_terms(["peac", "imposs"], index, "Why is peace impossible?") == ["peac", "imposs"]
+    assert correct_terms(["imposs"], index) == ["impos"]  # no question: the term itself is looked up
+    assert correct_terms(["rarest"], index, "the rarest thing") == ["rarest"]  # a swap from "arrest"
+    assert is_english_word("Impossible") and not is_english_word("acompanied")
 
 
 def test_short_terms_and_terms_no_slip_explains_are_left_alone():
