@@ -26,7 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from retrieval import evaluate as ev  # noqa: E402
-from retrieval.answer import DEFAULT_FEATURES, _candidates, question_terms  # noqa: E402
+from retrieval.answer import DEFAULT_FEATURES, _candidates  # noqa: E402
+from retrieval.spell import spelled  # noqa: E402
 from retrieval.index import SentenceIndex  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +49,8 @@ def main(argv=None) -> int:
     for q in questions:
         if q.article != article:
             article, index = q.article, SentenceIndex.build(dataset.articles[q.article])
-        ranked = _candidates(index, question_terms(q.text, index), DEFAULT_FEATURES, q.text)
+        text, terms = spelled(q.text, index)  # as the product searches
+        ranked = _candidates(index, terms, DEFAULT_FEATURES, text)
         gold = [c for c in ranked if index.sentence(c.position).id in q.gold]
         if not gold:
             counts["no candidate"] += 1

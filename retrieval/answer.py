@@ -5,8 +5,9 @@ Policy
 1. The question is analyzed with the same analyzer as the sentences. No terms left
    (``"?"``, ``"the"``, an emoji) -> not answered, reason ``"no_terms"``. A term the
    corpus never uses is replaced by the most frequent corpus term it becomes by
-   undoing one common typing slip (:func:`retrieval.spell.correct_terms`:
-   "acompanied" finds "accompanied", "arive" finds "arrive").
+   undoing one common typing slip, unless the word is English as typed, and the word
+   is respelt in the question the way the corpus writes it
+   (:func:`retrieval.spell.spelled`: "Who is Puttin?" is ranked as "Who is Putin?").
 2. Candidates are the sentences sharing a term with the question, best BM25Okapi
    first (at most ``Features.candidates``, default ``CANDIDATES``).
 3. Each candidate is described by the features of :func:`candidate_features` (term
@@ -64,7 +65,7 @@ from .analyze import analyze, stopwords, terms_of_tokens, tokenize
 from .index import SentenceIndex, positive_idf
 from .rerank import FEATURE_NAMES, RankerWeights, shipped_weights
 from .settings import Settings
-from .spell import correct_terms
+from .spell import spelled
 from .types import Answer, Hit, Quote, Sentence, TermContribution
 
 CANDIDATES = 100
@@ -821,7 +822,7 @@ def rank(
         the question has no terms or no sentence shares one. This is the order
         :func:`answer` quotes from (before its abstention rule).
     """
-    terms = question_terms(question, index)
+    question, terms = spelled(question, index)
     if not terms:
         return []
     ranked = _candidates(index, terms, features, question)
@@ -866,9 +867,10 @@ def answer(
         ``score`` its BM25Okapi score and ``rank`` its position in the answer.
     """
     settings = settings or index.settings
-    terms = question_terms(question, index)
+    asked = question
+    question, terms = spelled(question, index)  # misspelt words respelt the corpus's way
     if not terms:
-        return Answer(question=question, answered=False, reason="no_terms")
+        return Answer(question=asked, answered=False, reason="no_terms")
     answer_type = expected_answer_type(question)
     paragraphs = _Paragraphs(index)  # shared by the ranking and the unknown-name test
     ranked = _candidates(index, terms, features, question, paragraphs)
@@ -881,7 +883,7 @@ def answer(
     if candidates and features.unknown_names and unknown_names(question, index, _nearby(paragraphs, ranked)):
         candidates = []
     if not candidates:
-        return Answer(question=question, answered=False, reason="not_found")
+        return Answer(question=asked, answered=False, reason="not_found")
     if features.quote_ranked and ranked[0] is not candidates[0]:
         candidates = [ranked[0]] + candidates
     quotes: list[Quote] = []
@@ -904,7 +906,7 @@ def answer(
         if context is not None:
             shown.add(context.id)
         covered |= candidate.matched
-    return Answer(question=question, answered=True, quotes=tuple(quotes), reason="answered")
+    return Answer(question=asked, answered=True, quotes=tuple(quotes), reason="answered")
 
 
 def explain(question: str, index: SentenceIndex, k: int = 3) -> list[Explanation]:
@@ -916,7 +918,7 @@ def explain(question: str, index: SentenceIndex, k: int = 3) -> list[Explanation
     list of Explanation
         At most ``k``; empty when the question has no terms or nothing matches.
     """
-    terms = question_terms(question, index)
+    question, terms = spelled(question, index)
     if not terms:
         return []
     ranked = _candidates(index, terms, DEFAULT_FEATURES, question)[:k]
@@ -944,6 +946,6 @@ def explain(question: str, index: SentenceIndex, k: int = 3) -> list[Explanation
 
 def question_terms(question: str, index: SentenceIndex) -> list[str]:
     """What retrieval searches for: ``analyze(question)`` with each term the corpus
-    never uses spelling-corrected against ``index``
-    (:func:`retrieval.spell.correct_terms`); empty when the question has no terms."""
-    return correct_terms(analyze(question), index, question)
+    never uses spelling-corrected against ``index`` (:func:`retrieval.spell.spelled`);
+    empty when the question has no terms."""
+    return spelled(question, index)[1]

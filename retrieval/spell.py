@@ -32,7 +32,9 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Sequence
 
-from .analyze import terms_of_tokens, tokenize
+import re
+
+from .analyze import analyze, terms_of_tokens, tokenize
 
 MIN_LENGTH = 4  # shortest term that is corrected
 MIN_SWAP_LENGTH = 5  # shortest term in which a swap of adjacent letters is undone
@@ -129,3 +131,50 @@ def _correction(term: str, index) -> str:
         if frequency > 0 and (best is None or (-frequency, variant) < best):
             best = (-frequency, variant)
     return best[1] if best is not None else term
+
+
+def spelled(question: str, index) -> tuple[str, list[str]]:
+    """The question as searched: its misspelt words respelt the corpus's way, and its terms.
+
+    Parameters
+    ----------
+    question : str
+        As typed.
+    index : BaseIndex
+        The corpus.
+
+    Returns
+    -------
+    text : str
+        ``question`` with each word whose term :func:`correct_terms` corrects replaced by
+        the word as a sentence of the corpus writes it ("Who is Puttin?" -> "Who is
+        Putin?"), so that the features reading the question as written (its words, word
+        pairs, names) see the right spelling too; ``question`` itself when nothing is
+        corrected (or a word cannot be found in the text as typed).
+    terms : list of str
+        ``analyze(text)``, corrected by :func:`correct_terms` (the search terms).
+    """
+    terms = analyze(question)
+    fixed = correct_terms(terms, index, question)
+    if fixed == terms:
+        return question, terms
+    wrong_to_right = {t: c for t, c in zip(terms, fixed) if t != c}
+    text = question
+    for token in dict.fromkeys(tokenize(question)):
+        (term,) = terms_of_tokens([token]) or ("",)
+        if term in wrong_to_right:
+            written = _written(wrong_to_right[term], index)
+            if written is not None:
+                text = re.sub(rf"(?<!\w){re.escape(token)}(?!\w)", lambda _: written, text)
+    return text, correct_terms(analyze(text), index, text)
+
+
+def _written(term: str, index) -> str | None:
+    """How the corpus writes ``term``: the word of the best-scored sentence holding it."""
+    found = index.score_terms([term], 1)
+    if not found:
+        return None
+    for token in tokenize(index.sentence(found[0].position).text):
+        if terms_of_tokens([token]) == [term]:
+            return token
+    return None

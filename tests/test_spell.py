@@ -7,7 +7,7 @@ import pytest
 from retrieval import Engine
 from retrieval.index import SentenceIndex
 from retrieval.sparse import SparseSentenceIndex
-from retrieval.spell import correct_terms, is_english_word, typo_variants
+from retrieval.spell import correct_terms, is_english_word, spelled, typo_variants
 from retrieval.types import Citation, Sentence
 
 from .support import SEED_DOC
@@ -88,3 +88,16 @@ def test_misspelt_questions_are_answered_like_the_right_spelling(engine: Engine)
     assert [q.hit.id for q in wrong.quotes] == [q.hit.id for q in right.quotes] == [f"{SEED_DOC}:1"]
     assert [q.hit.id for q in engine.answer("Who acompanied Putin?").quotes] == [f"{SEED_DOC}:5"]
     assert [q.hit.id for q in engine.answer("Who accompanied Puttin?").quotes] == [f"{SEED_DOC}:5"]
+
+
+def test_spelled_respells_the_word_the_corpus_way():
+    index = _index(["Putin arrived in Pyongyang.", "Putin left."])
+    assert spelled("Who is Puttin?", index) == ("Who is Putin?", ["putin"])
+    assert spelled("who is puttin", index) == ("who is Putin", ["putin"])  # the corpus's spelling
+    assert spelled("When did he arive?", index) == ("When did he arrived?", ["arriv"])  # a corpus word
+    assert spelled("Who is Putin?", index) == ("Who is Putin?", ["putin"])  # nothing to correct
+
+
+def test_misspelt_name_is_answered_like_the_right_spelling(engine: Engine):
+    assert engine.answer("Who is Puttin?").quotes == engine.answer("Who is Putin?").quotes
+    assert engine.answer("Who is Puttin?").question == "Who is Puttin?"  # echoed as typed
