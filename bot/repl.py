@@ -14,10 +14,10 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from bot import config
-from bot.cli import print_error
+from bot.cli import final_output, print_error
 from bot.render import (
     answer_dict,
     no_terms_text,
@@ -353,8 +353,9 @@ def main(argv: list[str] | None = None) -> int:
         or standard input failing :data:`MAX_READ_FAILURES` times in a row in the
         session (``ask: error: cannot read input: <reason>``);
         1 an unexpected internal error; 130 Ctrl-C while loading or before the answer
-        (or the sentence list) is printed, with one blank line on stderr; in the
-        session, Ctrl-C at the prompt ends it (0) and Ctrl-C while a question is
+        (or the sentence list) is printed, with one blank line on stderr (Ctrl-C
+        while its last line is written, or after, is ignored:
+        :func:`bot.cli.final_output`); in the session, Ctrl-C at the prompt ends it (0) and Ctrl-C while a question is
         answered cancels that answer only. Each error is one line on stderr, but for
         a usage error: argparse's usage line, then the error (``SystemExit(2)``).
         ``--help`` exits 0 (shown on stderr when stdout is closed), or 2 when the help
@@ -389,6 +390,45 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+def _print_lines(lines: Iterable[str]) -> None:
+    """Print each of ``lines``, the last one through :func:`bot.cli.final_output`:
+    once the list is out, Ctrl-C can no longer make the program exit 130."""
+    held: str | None = None
+    for line in lines:
+        if held is not None:
+            _print(held)
+        held = line
+    final_output(lambda: None if held is None else _print(held))
+
+
+def _one_shot(engine, question: str, *, json_output: bool, explain: bool) -> str:
+    """The whole output of ``ask [--json] [--explain] QUESTION``, without its final
+    newline: the answer as text (:func:`bot.render.render_terminal`, then the
+    explanation after a blank line) or as one JSON object (with an ``"explain"`` list)."""
+    result = engine.answer(question)
+    if json_output:
+        payload = answer_dict(result)
+        if explain:
+            payload["explain"] = [
+                {
+                    "rank": e.hit.rank,
+                    "sentence_id": e.hit.id,
+                    "bm25": e.bm25,
+                    "coverage": e.coverage,
+                    "terms": {t.term: t.score for t in e.terms},
+                    "score": e.score,
+                    "features": dict(e.features),
+                }
+                for e in engine.explain(question)
+            ]
+        return json.dumps(payload, ensure_ascii=False)
+    articles = len(engine.sources())
+    text = render_terminal(result, articles=articles)
+    if explain and result.reason != "no_terms":  # the hint above says it all
+        text += "\n\n" + render_explanation(question, engine.explain(question), articles=articles)
+    return text
+
+
 def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
     try:
         config.load_dotenv_file()
@@ -409,33 +449,14 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
         return EXIT_USAGE
     try:
         if args.sentences:
-            for sentence in engine.sentences:
-                _print(json.dumps(sentence_dict(sentence), ensure_ascii=False) if args.json else render_sentence(sentence))
+            _print_lines(
+                json.dumps(sentence_dict(sentence), ensure_ascii=False) if args.json else render_sentence(sentence)
+                for sentence in engine.sentences
+            )
             return EXIT_OK
         if asked:
-            result = engine.answer(question)
-            if args.json:
-                payload = answer_dict(result)
-                if args.explain:
-                    payload["explain"] = [
-                        {
-                            "rank": e.hit.rank,
-                            "sentence_id": e.hit.id,
-                            "bm25": e.bm25,
-                            "coverage": e.coverage,
-                            "terms": {t.term: t.score for t in e.terms},
-                            "score": e.score,
-                            "features": dict(e.features),
-                        }
-                        for e in engine.explain(question)
-                    ]
-                _print(json.dumps(payload, ensure_ascii=False))
-            else:
-                articles = len(engine.sources())
-                _print(render_terminal(result, articles=articles))
-                if args.explain and result.reason != "no_terms":  # the hint above says it all
-                    _print("")
-                    _print(render_explanation(question, engine.explain(question), articles=articles))
+            text = _one_shot(engine, question, json_output=args.json, explain=args.explain)
+            final_output(lambda: _print(text))
             return EXIT_OK
         session = Session(engine)
         if sys.stdin is not None and sys.stdin.isatty():

@@ -409,6 +409,54 @@ def test_one_shot_ctrl_c_before_the_answer_is_exit_130(capsys, monkeypatch, argv
     assert run(capsys, "--corpus", str(CORPUS), *argv) == (130, "", "\n")
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["Who accompanied Putin?"],
+        ["--json", "Who accompanied Putin?"],
+        ["--explain", "Who accompanied Putin?"],
+        ["--json", "--explain", "Who accompanied Putin?"],
+        ["--sentences"],
+        ["--sentences", "--json"],
+    ],
+)
+def test_one_shot_ctrl_c_as_the_answer_is_out_is_exit_0(capsys, monkeypatch, argv):
+    import signal
+    import sys
+
+    import bot.repl
+
+    code, out, err = run(capsys, "--corpus", str(CORPUS), *argv)
+    assert (code, err) == (0, "")
+    real_print = bot.repl._print
+
+    def print_then_ctrl_c(text, end="\n"):
+        real_print(text, end=end)
+        if sys.stdout.getvalue() == out:  # the answer's last byte is out
+            signal.raise_signal(signal.SIGINT)  # Ctrl-C as it is written
+
+    monkeypatch.setattr("bot.repl._print", print_then_ctrl_c)
+    assert run(capsys, "--corpus", str(CORPUS), *argv) == (0, out, "")
+    signal.raise_signal(signal.SIGINT)  # Ctrl-C after it: ignored (no KeyboardInterrupt)
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+
+
+def test_repl_ctrl_c_at_the_prompt_still_leaves_with_0_and_sigint_is_kept(capsys, monkeypatch):
+    import io
+    import signal
+
+    handlers = []
+
+    def handle(self, line):
+        handlers.append(signal.getsignal(signal.SIGINT))
+        return "ok"
+
+    monkeypatch.setattr("bot.repl.Session.handle", handle)
+    monkeypatch.setattr("sys.stdin", io.StringIO("first\nsecond\n"))
+    assert run(capsys, "--corpus", str(CORPUS)) == (0, "ok\n\nok\n\n\n", "")
+    assert handlers == [signal.default_int_handler] * 2  # Ctrl-C still cancels an answer
+
+
 def test_repl_survives_a_line_that_cannot_be_read(engine):
     bad = UnicodeDecodeError("utf-8", b"caf\xe9", 3, 4, "invalid continuation byte")
     code, written = feed(Session(engine).handle, [bad, "who accompanied Putin?"])

@@ -59,6 +59,23 @@ def test_check_prints_what_would_be_served(env, capsys):
     assert err == ""
 
 
+def test_check_ctrl_c_as_the_report_is_out_is_exit_0(env, capsys, monkeypatch):
+    import signal
+
+    real_write = cli._write_lines
+
+    def write_then_ctrl_c(lines):
+        code = real_write(lines)
+        signal.raise_signal(signal.SIGINT)  # Ctrl-C as the report is written
+        return code
+
+    env.setenv("DISCORD_TOKEN", TOKEN)
+    monkeypatch.setattr(cli, "_write_lines", write_then_ctrl_c)
+    assert cli.main(["--check"]) == 0
+    signal.raise_signal(signal.SIGINT)  # Ctrl-C after it: ignored (no KeyboardInterrupt)
+    assert capsys.readouterr() == (CHECK_OUTPUT, "")
+
+
 def test_check_with_guild_and_intent(env, capsys):
     env.setenv("DISCORD_TOKEN", TOKEN)
     env.setenv("DISCORD_GUILD_ID", "123456789012345678")
