@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.repl import HELP, Session, main, repl
+from bot.repl import HELP, MAX_LINE_CHARS, LineTooLong, Session, main, read_bounded_line, repl
 from bot.render import NO_TERMS, NO_TERMS_MANY, NOT_FOUND
 
 from .support import CORPUS, SEED_DOC, write_corpus
@@ -207,6 +207,135 @@ def test_explain_flag(capsys):
     assert code == 0
     assert "Why these sentences rank first for: Who accompanied Putin?" in out
     assert "accompani        +2.222" in out
+
+
+TOO_LONG_2001 = "That question is too long (2,001 characters; the limit is 2,000). Please ask it more briefly."
+LONG_QUESTION = "Who accompanied Putin?".ljust(2001, "?")
+
+
+@pytest.mark.parametrize("argv", [[], ["--explain"]])
+def test_one_shot_question_over_the_limit_is_one_line(capsys, argv):
+    assert run(capsys, "--corpus", str(CORPUS), *argv, LONG_QUESTION) == (0, TOO_LONG_2001 + "\n", "")
+
+
+def test_json_question_over_the_limit_has_reason_too_long(capsys):
+    code, out, err = run(capsys, "--corpus", str(CORPUS), "--json", "--explain", LONG_QUESTION)
+    assert (code, err) == (0, "")
+    assert json.loads(out) == {
+        "question": LONG_QUESTION,
+        "answered": False,
+        "reason": "too_long",
+        "answers": [],
+        "explain": [],
+    }
+
+
+def test_repl_question_over_the_limit_is_one_line_and_the_session_goes_on(engine):
+    session = Session(engine)
+    code, written = feed(session.handle, [LONG_QUESTION, f":explain {LONG_QUESTION}", ":explain", "who accompanied Putin?"])
+    assert code == 0
+    assert written[:3] == [TOO_LONG_2001] * 3
+    assert written[3].startswith(f"“{BELOUSOV}” [1]")
+
+
+def test_too_long_message_counts_with_thousands_separators():
+    from bot.render import too_long_text
+
+    assert too_long_text(1_234_567) == (
+        "That question is too long (1,234,567 characters; the limit is 2,000). Please ask it more briefly."
+    )
+
+
+def test_repl_from_a_pipe_answers_each_over_long_line_once(capsys, monkeypatch):
+    import io
+
+    piped = "x" * 10**6 + "\nwho accompanied Putin?\n" + "y" * (MAX_LINE_CHARS + 1) + "\n" + "z" * 5000
+    monkeypatch.setattr("sys.stdin", io.StringIO(piped))
+    code, out, err = run(capsys, "--corpus", str(CORPUS))
+    replies = out.split("\n\n")
+    assert (code, err) == (0, "")
+    assert replies[0] == "That question is too long (1,000,000 characters; the limit is 2,000). Please ask it more briefly."
+    assert replies[1] == f"“{BELOUSOV}” [1]"
+    assert replies[3:] == [
+        "That question is too long (4,001 characters; the limit is 2,000). Please ask it more briefly.",
+        "That question is too long (5,000 characters; the limit is 2,000). Please ask it more briefly.",
+        "\n",
+    ]
+
+
+class EndlessLine:
+    """A pipe holding one line of ``length`` characters, then "next\n"; records how
+    much each read asked for."""
+
+    def __init__(self, length):
+        self.left = length
+        self.sizes = []
+        self.rest = ["next\n"]
+
+    def readline(self, size=-1):
+        self.sizes.append(size)
+        if self.left:
+            piece = min(self.left, size)
+            self.left -= piece
+            return "x" * piece + ("\n" if not self.left and piece < size else "")
+        return self.rest.pop() if self.rest else ""
+
+
+def test_an_over_long_line_is_read_in_bounded_pieces():
+    from bot.repl import DISCARD_CHARS
+
+    stream = EndlessLine(10**7)
+    with pytest.raises(LineTooLong) as info:
+        read_bounded_line(stream)
+    assert info.value.length == 10**7
+    assert stream.sizes[0] == MAX_LINE_CHARS + 1 and set(stream.sizes[1:]) == {DISCARD_CHARS}
+    assert read_bounded_line(stream) == "next"
+    with pytest.raises(EOFError):
+        read_bounded_line(stream)
+
+
+@pytest.mark.parametrize(
+    ("piped", "lines"),
+    [
+        ("a" * MAX_LINE_CHARS + "\nb\n", ["a" * MAX_LINE_CHARS, "b"]),
+        ("a" * MAX_LINE_CHARS, ["a" * MAX_LINE_CHARS]),
+        ("\n\nlast", ["", "", "last"]),
+    ],
+)
+def test_lines_up_to_the_read_limit_are_read_whole(piped, lines):
+    import io
+
+    stream = io.StringIO(piped)
+    assert [read_bounded_line(stream) for _ in lines] == lines
+    with pytest.raises(EOFError):
+        read_bounded_line(stream)
+
+
+@pytest.mark.parametrize(
+    ("piped", "length"),
+    [("a" * (MAX_LINE_CHARS + 1) + "\nb\n", MAX_LINE_CHARS + 1), ("a" * 200_000, 200_000)],
+)
+def test_lines_over_the_read_limit_are_thrown_away(piped, length):
+    import io
+
+    stream = io.StringIO(piped)
+    with pytest.raises(LineTooLong) as info:
+        read_bounded_line(stream)
+    assert info.value.length == length
+    rest = "b" if "\nb" in piped else None
+    if rest:
+        assert read_bounded_line(stream) == rest
+    with pytest.raises(EOFError):
+        read_bounded_line(stream)
+
+
+def test_repl_over_long_lines_do_not_count_as_read_failures():
+    too_long = LineTooLong(5000)
+    code, written = feed(lambda line: f"ok {line}", [too_long, too_long, too_long, too_long, "a"])
+    assert code == 0
+    assert written == [
+        "That question is too long (5,000 characters; the limit is 2,000). Please ask it more briefly."
+    ] * 4 + ["ok a", ""]
 
 
 def test_corpus_from_environment(capsys, monkeypatch, tmp_path):
@@ -473,7 +602,7 @@ def test_repl_gives_up_when_reading_keeps_failing(capsys, monkeypatch):
         def isatty(self):
             return False
 
-        def readline(self):
+        def readline(self, size=-1):
             raise OSError(5, "Input/output error")
 
     monkeypatch.setattr("sys.stdin", BrokenStdin())
