@@ -379,6 +379,18 @@ def test_corpus_file_with_no_text_is_one_line_and_exit_2(capsys, tmp_path):
     )
 
 
+@pytest.mark.parametrize("index_dir", ["off", "idx"])
+def test_corpus_file_of_headings_is_one_line_and_exit_2(capsys, monkeypatch, tmp_path, index_dir):
+    monkeypatch.setenv("ASK_INDEX_DIR", str(tmp_path / index_dir) if index_dir != "off" else "off")
+    corpus = write_corpus(tmp_path / "c", {"storm.txt": "Storm hits the coast.", "h.txt": "Just a heading\nAnother heading\n"})
+    assert run(capsys, "--corpus", str(corpus), "--sentences") == (
+        2,
+        "",
+        f"ask: error: {corpus / 'h.txt'}: no citable sentence (every line is empty, has no words, "
+        "or is a heading or boilerplate: no sentence-ending punctuation)\n",
+    )
+
+
 def test_usage_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["--json"])

@@ -220,6 +220,21 @@ def test_corpus_file_with_no_text_is_one_line_and_exit_2(env, capsys, tmp_path):
     )
 
 
+def test_corpus_file_of_headings_is_one_line_and_exit_2(env, capsys, tmp_path):
+    env.setenv("DISCORD_TOKEN", TOKEN)
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "storm.txt").write_text("Storm hits the coast.", encoding="utf-8")
+    (corpus / "h.txt").write_text("Just a heading\nAnother heading\n", encoding="utf-8")
+    env.setenv("ASK_CORPUS", str(corpus))
+    assert cli.main(["--check"]) == 2
+    assert capsys.readouterr() == (
+        "",
+        f"ask-bot: error: cannot load the corpus: {corpus / 'h.txt'}: no citable sentence (every line is "
+        "empty, has no words, or is a heading or boilerplate: no sentence-ending punctuation)\n",
+    )
+
+
 def test_run_passes_token_to_discord_and_never_prints_it(env, capsys, caplog, monkeypatch):
     env.setenv("DISCORD_TOKEN", TOKEN)
     seen = {}
