@@ -1,11 +1,12 @@
 """``python -m bot`` / ``ask-bot``: run the Discord bot, or ``--check`` the setup.
 
 Exit codes: 0 success (``--check`` passed, or the bot stopped cleanly, e.g. Ctrl-C;
-also when a reader such as ``head`` closed the pipe early); 2 configuration or corpus
-problem, Discord refused the token or the intents, or the ``--check`` / ``--help``
-output cannot be written (one line on stderr, no traceback), or a usage error
-(argparse's usage line, then the error). ``--help`` with standard output closed is
-shown on stderr (exit 0). The token is never printed or logged.
+also when a reader such as ``head`` closed the pipe early; Ctrl-C after the ``--check``
+report is ignored); 2 configuration or corpus problem, Discord refused the token or
+the intents, or the ``--check`` / ``--help`` output cannot be written (one line on
+stderr, no traceback), or a usage error (argparse's usage line, then the error).
+``--help`` with standard output closed is shown on stderr (exit 0). The token is never
+printed or logged.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 from typing import Sequence
 
 from . import config as bot_config_module
-from .cli import print_error
+from .cli import final_output, print_error
 from .config import ConfigError
 
 
@@ -135,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines.append(f"Command sync: {sync}; cooldown {cfg.cooldown_seconds:g} s per user")
         intent = "on" if cfg.message_content else "off (not needed for mentions, DMs and /ask)"
         lines.append(f"Message content intent: {intent}")
-        return _write_lines(lines)
+        return final_output(lambda: _write_lines(lines))  # Ctrl-C cannot make a shown report 130
 
     discord.utils.setup_logging()
     try:

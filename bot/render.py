@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from retrieval import Answer, Citation, Explanation, Quote, Sentence, Source
+from retrieval import MAX_QUESTION_CHARS, Answer, Citation, Explanation, Quote, Sentence, Source
+from retrieval.answer import too_long
 
 NOT_FOUND = "I couldn't find that in the article."
 NOT_FOUND_MANY = "I couldn't find that in the articles."  # more than one article loaded
@@ -44,6 +45,16 @@ def no_terms_text(*, articles: int = 1) -> str:
     return NO_TERMS_MANY if articles > 1 else NO_TERMS
 
 
+def too_long_text(length: int) -> str:
+    """The reply to a question of ``length`` characters, more than
+    :data:`retrieval.MAX_QUESTION_CHARS` (``That question is too long (2,001
+    characters; the limit is 2,000). Please ask it more briefly.``)."""
+    return (
+        f"That question is too long ({length:,} characters; the limit is "
+        f"{MAX_QUESTION_CHARS:,}). Please ask it more briefly."
+    )
+
+
 def abstention_text(result: Answer, *, articles: int = 1) -> str:
     """The one-line message for an answer that quotes nothing.
 
@@ -58,9 +69,11 @@ def abstention_text(result: Answer, *, articles: int = 1) -> str:
     Returns
     -------
     str
-        :func:`no_terms_text` for a question with no usable word, else
-        :func:`not_found_text`.
+        :func:`too_long_text` for a question that is too long, :func:`no_terms_text`
+        for one with no usable word, else :func:`not_found_text`.
     """
+    if result.reason == "too_long":
+        return too_long_text(len(result.question))
     if result.reason == "no_terms":
         return no_terms_text(articles=articles)
     return not_found_text(articles=articles)
@@ -199,12 +212,15 @@ def printable(text: str) -> str:
 def render_explanation(question: str, explanations: list[Explanation], *, articles: int = 1) -> str:
     """Per-term BM25 contributions of the top hits and their largest reranker
     features, for ``:explain`` / ``--explain``. The question is echoed through
-    :func:`printable`; a question with no searchable word gets :func:`no_terms_text`,
-    one that no sentence shares a word with ``Nothing in the article(s) matches ...``
-    (``articles``: how many articles are loaded, default 1: "the article")."""
+    :func:`printable`; a question that is too long gets :func:`too_long_text`, one
+    with no searchable word :func:`no_terms_text`, one that no sentence shares a word
+    with ``Nothing in the article(s) matches ...`` (``articles``: how many articles
+    are loaded, default 1: "the article")."""
     from retrieval.analyze import analyze
 
     if not explanations:
+        if too_long(question):  # checked first: such a question is never analyzed
+            return too_long_text(len(question))
         if not analyze(question):
             return no_terms_text(articles=articles)
         where = "the articles" if articles > 1 else "the article"

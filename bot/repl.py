@@ -14,21 +14,21 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from bot import config
-from bot.cli import print_error
+from bot.cli import final_output, print_error
 from bot.render import (
     answer_dict,
-    no_terms_text,
     render_explanation,
     render_sentence,
     render_sources,
     render_terminal,
     sentence_dict,
+    too_long_text,
 )
 
-from retrieval.analyze import analyze
+from retrieval import MAX_QUESTION_CHARS
 
 log = logging.getLogger("ask")
 
@@ -93,8 +93,6 @@ class Session:
                     self.last_question = question
                 if not question:
                     return "Ask a question first, or give one: :explain who accompanied Putin?"
-                if not analyze(question):
-                    return no_terms_text(articles=self.articles)
                 return render_explanation(
                     question, self.engine.explain(question), articles=self.articles
                 )
@@ -108,6 +106,21 @@ MAX_READ_FAILURES = 3  # reading failing this often in a row ends the REPL (no e
 
 class InputError(Exception):
     """Standard input keeps failing to be read; the message is the last reason."""
+
+
+class LineTooLong(Exception):
+    """An input line longer than :data:`MAX_LINE_CHARS` was read and thrown away.
+
+    Attributes
+    ----------
+    length : int
+        Its length in characters, line break excluded (as far as it was read: up to
+        the end of the input when it has no line break).
+    """
+
+    def __init__(self, length: int) -> None:
+        super().__init__(f"a line of {length} characters")
+        self.length = length
 
 
 def repl(
@@ -125,9 +138,10 @@ def repl(
         only: :data:`INTERRUPTED` is shown and the loop goes on.
     read_line : callable
         ``prompt -> line``; raises EOFError (Ctrl-D, end of input) or
-        KeyboardInterrupt (Ctrl-C at the prompt) to leave. Any other exception is
-        shown as one line and the loop goes on, unless reading failed
-        :data:`MAX_READ_FAILURES` times in a row.
+        KeyboardInterrupt (Ctrl-C at the prompt) to leave, or :class:`LineTooLong`
+        for a line it threw away (answered with :func:`bot.render.too_long_text`).
+        Any other exception is shown as one line and the loop goes on, unless
+        reading failed :data:`MAX_READ_FAILURES` times in a row.
     write : callable
         Prints one reply.
 
@@ -149,6 +163,10 @@ def repl(
         except (EOFError, KeyboardInterrupt):
             write("")
             return EXIT_OK
+        except LineTooLong as exc:  # read and thrown away whole: no read failure
+            failures = 0
+            write(too_long_text(exc.length))
+            continue
         except Exception as exc:  # a line that cannot be read is one bad line, not the end
             failures += 1
             reason = f"{type(exc).__name__}: {exc}"
@@ -242,8 +260,46 @@ def _history():
     return BestEffortHistory(str(directory / "history"))
 
 
+# The longest input line read whole from a pipe: room for a question of
+# MAX_QUESTION_CHARS with a command (":explain ") and spaces around it. A longer line is
+# never held in memory: it is read on and thrown away in pieces of DISCARD_CHARS.
+MAX_LINE_CHARS = 2 * MAX_QUESTION_CHARS
+DISCARD_CHARS = 1 << 16
+
+
+def read_bounded_line(stream) -> str:
+    """The next line of ``stream`` without its line break, holding at most
+    :data:`MAX_LINE_CHARS` + 1 characters of it in memory.
+
+    Raises
+    ------
+    EOFError
+        At the end of the input.
+    LineTooLong
+        The line has more than :data:`MAX_LINE_CHARS` characters: the rest of it has
+        been read, :data:`DISCARD_CHARS` at a time, and thrown away. A line that never
+        ends (``ask < /dev/zero``) is read until the end of the input or Ctrl-C.
+    """
+    line = stream.readline(MAX_LINE_CHARS + 1)
+    if not line:
+        raise EOFError
+    if line.endswith("\n"):
+        return line[:-1]
+    if len(line) <= MAX_LINE_CHARS:  # the last line, without a line break
+        return line
+    length = len(line)
+    while True:
+        piece = stream.readline(DISCARD_CHARS)
+        if piece.endswith("\n"):
+            raise LineTooLong(length + len(piece) - 1)
+        if not piece:
+            raise LineTooLong(length)
+        length += len(piece)
+
+
 def _line_reader() -> Callable[[str], str]:
-    """prompt_toolkit with history (:func:`_history`) on a terminal; plain lines from a pipe."""
+    """prompt_toolkit with history (:func:`_history`) on a terminal; plain lines from a
+    pipe (:func:`read_bounded_line`)."""
     if sys.stdin is None:  # started with stdin closed: nothing to read
 
         def closed(prompt: str) -> str:
@@ -257,10 +313,7 @@ def _line_reader() -> Callable[[str], str]:
         return session.prompt
 
     def read_plain(prompt: str) -> str:
-        line = sys.stdin.readline()
-        if not line:
-            raise EOFError
-        return line.rstrip("\n")
+        return read_bounded_line(sys.stdin)
 
     return read_plain
 
@@ -353,8 +406,9 @@ def main(argv: list[str] | None = None) -> int:
         or standard input failing :data:`MAX_READ_FAILURES` times in a row in the
         session (``ask: error: cannot read input: <reason>``);
         1 an unexpected internal error; 130 Ctrl-C while loading or before the answer
-        (or the sentence list) is printed, with one blank line on stderr; in the
-        session, Ctrl-C at the prompt ends it (0) and Ctrl-C while a question is
+        (or the sentence list) is printed, with one blank line on stderr (Ctrl-C
+        while its last line is written, or after, is ignored:
+        :func:`bot.cli.final_output`); in the session, Ctrl-C at the prompt ends it (0) and Ctrl-C while a question is
         answered cancels that answer only. Each error is one line on stderr, but for
         a usage error: argparse's usage line, then the error (``SystemExit(2)``).
         ``--help`` exits 0 (shown on stderr when stdout is closed), or 2 when the help
@@ -389,6 +443,45 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+def _print_lines(lines: Iterable[str]) -> None:
+    """Print each of ``lines``, the last one through :func:`bot.cli.final_output`:
+    once the list is out, Ctrl-C can no longer make the program exit 130."""
+    held: str | None = None
+    for line in lines:
+        if held is not None:
+            _print(held)
+        held = line
+    final_output(lambda: None if held is None else _print(held))
+
+
+def _one_shot(engine, question: str, *, json_output: bool, explain: bool) -> str:
+    """The whole output of ``ask [--json] [--explain] QUESTION``, without its final
+    newline: the answer as text (:func:`bot.render.render_terminal`, then the
+    explanation after a blank line) or as one JSON object (with an ``"explain"`` list)."""
+    result = engine.answer(question)
+    if json_output:
+        payload = answer_dict(result)
+        if explain:
+            payload["explain"] = [
+                {
+                    "rank": e.hit.rank,
+                    "sentence_id": e.hit.id,
+                    "bm25": e.bm25,
+                    "coverage": e.coverage,
+                    "terms": {t.term: t.score for t in e.terms},
+                    "score": e.score,
+                    "features": dict(e.features),
+                }
+                for e in engine.explain(question)
+            ]
+        return json.dumps(payload, ensure_ascii=False)
+    articles = len(engine.sources())
+    text = render_terminal(result, articles=articles)
+    if explain and result.reason not in ("no_terms", "too_long"):  # the line above says it all
+        text += "\n\n" + render_explanation(question, engine.explain(question), articles=articles)
+    return text
+
+
 def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
     try:
         config.load_dotenv_file()
@@ -409,33 +502,14 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
         return EXIT_USAGE
     try:
         if args.sentences:
-            for sentence in engine.sentences:
-                _print(json.dumps(sentence_dict(sentence), ensure_ascii=False) if args.json else render_sentence(sentence))
+            _print_lines(
+                json.dumps(sentence_dict(sentence), ensure_ascii=False) if args.json else render_sentence(sentence)
+                for sentence in engine.sentences
+            )
             return EXIT_OK
         if asked:
-            result = engine.answer(question)
-            if args.json:
-                payload = answer_dict(result)
-                if args.explain:
-                    payload["explain"] = [
-                        {
-                            "rank": e.hit.rank,
-                            "sentence_id": e.hit.id,
-                            "bm25": e.bm25,
-                            "coverage": e.coverage,
-                            "terms": {t.term: t.score for t in e.terms},
-                            "score": e.score,
-                            "features": dict(e.features),
-                        }
-                        for e in engine.explain(question)
-                    ]
-                _print(json.dumps(payload, ensure_ascii=False))
-            else:
-                articles = len(engine.sources())
-                _print(render_terminal(result, articles=articles))
-                if args.explain and result.reason != "no_terms":  # the hint above says it all
-                    _print("")
-                    _print(render_explanation(question, engine.explain(question), articles=articles))
+            text = _one_shot(engine, question, json_output=args.json, explain=args.explain)
+            final_output(lambda: _print(text))
             return EXIT_OK
         session = Session(engine)
         if sys.stdin is not None and sys.stdin.isatty():

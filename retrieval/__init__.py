@@ -9,7 +9,7 @@ Knows nothing of Discord, terminals or the environment. Typical use::
         print(quote.hit.text, quote.hit.citation)
 """
 
-from .answer import Explanation, answer, explain
+from .answer import MAX_QUESTION_CHARS, Explanation, answer, explain
 from .engine import Engine, Source
 from .errors import CorpusError, EmptyCorpusError, IndexDirError, IndexFileError, RetrievalError, SettingsError
 from .index import SentenceIndex, build_index
@@ -18,6 +18,7 @@ from .sparse import SparseSentenceIndex
 from .types import Answer, Article, Citation, Hit, Quote, Sentence, TermContribution
 
 __all__ = [
+    "MAX_QUESTION_CHARS",
     "Answer",
     "Article",
     "Citation",

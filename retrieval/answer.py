@@ -2,6 +2,8 @@
 
 Policy
 ------
+0. A question longer than ``MAX_QUESTION_CHARS`` (2000) characters is not analyzed at
+   all: not answered, reason ``"too_long"``.
 1. The question is analyzed with the same analyzer as the sentences. No terms left
    (``"?"``, ``"the"``, an emoji) -> not answered, reason ``"no_terms"``. A term the
    corpus never uses is replaced by the most frequent corpus term it becomes by
@@ -69,6 +71,12 @@ from .spell import spelled
 from .types import Answer, Hit, Quote, Sentence, TermContribution
 
 CANDIDATES = 100
+# The longest question answered, in characters (code points, as ``len`` counts them):
+# Discord's limit for one message (without Nitro), so a question that fits in an
+# ordinary message is never refused, and every front end has the same limit. Longer
+# text is no question: analyzing it costs time and memory in proportion (a 1 MB
+# question took about 5 s and 120 MB), so answer() and explain() turn it away unread.
+MAX_QUESTION_CHARS = 2000
 MIN_COVERAGE = 0.25
 PREFIX = 5  # shared leading letters for a morphological near-match (acquir/acquisit)
 
@@ -834,6 +842,12 @@ def rank(
     ]
 
 
+def too_long(question: str) -> bool:
+    """Whether ``question`` has more than :data:`MAX_QUESTION_CHARS` characters: then
+    :func:`answer` and :func:`explain` turn it away without analyzing it."""
+    return len(question) > MAX_QUESTION_CHARS
+
+
 def _context(index: SentenceIndex, sentence: Sentence) -> Sentence | None:
     if not _REFERS_BACK.match(sentence.text):
         return None
@@ -851,7 +865,8 @@ def answer(
     Parameters
     ----------
     question : str
-        Any text; never raises for odd input.
+        Any text; never raises for odd input. Longer than :data:`MAX_QUESTION_CHARS`,
+        it is not analyzed (reason ``"too_long"``).
     index : SentenceIndex
         The corpus to quote from.
     settings : Settings, optional
@@ -866,6 +881,8 @@ def answer(
         for the policy); otherwise 1 to ``max_quotes`` quotes, best first, each hit's
         ``score`` its BM25Okapi score and ``rank`` its position in the answer.
     """
+    if too_long(question):
+        return Answer(question=question, answered=False, reason="too_long")
     settings = settings or index.settings
     asked = question
     question, terms = spelled(question, index)  # misspelt words respelt the corpus's way
@@ -916,8 +933,11 @@ def explain(question: str, index: SentenceIndex, k: int = 3) -> list[Explanation
     Returns
     -------
     list of Explanation
-        At most ``k``; empty when the question has no terms or nothing matches.
+        At most ``k``; empty when the question is too long (:func:`too_long`: not
+        analyzed), has no terms or nothing matches.
     """
+    if too_long(question):
+        return []
     question, terms = spelled(question, index)
     if not terms:
         return []

@@ -32,10 +32,10 @@ from .corpus import (
     _dedupe_key,
     article_paths,
     check_unique_ids,
-    unusable_files,
-    nothing_citable,
+    no_citable_sentence,
     read_article,
     sentence_rows,
+    unusable_files,
 )
 from .errors import CorpusError, RetrievalError
 from .settings import Settings
@@ -111,10 +111,11 @@ def build_corpus_index(
     Raises
     ------
     CorpusError
-        As :func:`retrieval.corpus.load_articles` (every unusable file named in one
-        error, up to ten).
+        As :func:`retrieval.corpus.load_articles`, or a file has no citable sentence
+        (:func:`retrieval.corpus.no_citable_sentence`): every unusable file is named
+        in one error, up to ten.
     EmptyCorpusError
-        No citable sentence (message names the files), or none with a searchable term.
+        No sentence has a searchable term.
     """
     paths = article_paths(corpus_dir)
     check_unique_ids(paths)
@@ -142,9 +143,11 @@ def build_corpus_index(
         problems: list[str] = []
         for size, (meta, rows) in zip(sizes, results):
             bar.update(size)
-            if meta is None or problems:  # after the first bad file, only look for more
-                if meta is None:
-                    problems.append(rows)
+            if meta is None:
+                problems.append(rows)
+            elif not rows:
+                problems.append(no_citable_sentence(meta[4]))
+            if problems:  # after the first bad file, only look for more
                 continue
             doc = builder.add_document(*meta)
             for text, terms, section, paragraph, number, start, end, digest in rows:
@@ -162,8 +165,6 @@ def build_corpus_index(
             pool.terminate()
     if problems:
         raise unusable_files(problems)
-    if not seen:
-        raise nothing_citable([str(p) for p in paths])
     del seen
     return builder.finish()
 

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from .analyze import normalize
-from .errors import CorpusError, EmptyCorpusError
+from .errors import CorpusError
 from .types import Article, Citation, Sentence
 
 ARTICLE_SUFFIXES = (".txt", ".md")
@@ -320,28 +320,33 @@ def split_corpus(articles: list[Article]) -> list[Sentence]:
 
     Raises
     ------
-    EmptyCorpusError
-        No article has a single citable sentence (the message names the files).
+    CorpusError
+        An article has no citable sentence (:func:`no_citable_sentence`); every such
+        article is named, in one error (:func:`unusable_files`).
     """
     seen: set[str] = set()
     kept: list[Sentence] = []
+    problems: list[str] = []
     for article in articles:
-        for sentence in split_article(article):
+        sentences = split_article(article)
+        if not sentences:
+            problems.append(no_citable_sentence(article.path or article.doc_id))
+        for sentence in sentences:
             key = _dedupe_key(sentence.text)
             if key in seen:
                 continue
             seen.add(key)
             kept.append(sentence)
-    if not kept:
-        raise nothing_citable([a.path or a.doc_id for a in articles])
+    if problems:
+        raise unusable_files(problems)
     return kept
 
 
-def nothing_citable(names: list[str]) -> EmptyCorpusError:
-    """The error for a corpus whose files (``names``) hold no citable sentence."""
-    listed = ", ".join(names[:5])
-    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
-    return EmptyCorpusError(
-        f"no citable sentence in {listed}{more}: every line is empty, a heading "
-        "(no sentence-ending punctuation) or has no words"
+def no_citable_sentence(name: str) -> str:
+    """Why the article file ``name``, which has text, cannot be used: not one of its
+    lines holds a citable sentence. Like a file with no text at all, it is an error
+    rather than an article that can never be quoted."""
+    return (
+        f"{name}: no citable sentence (every line is empty, has no words, or is a heading "
+        "or boilerplate: no sentence-ending punctuation)"
     )

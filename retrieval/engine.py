@@ -90,7 +90,8 @@ class Engine:
         CorpusError
             The directory is missing, not a directory, cannot be listed or entered
             (checked before the persisted index inside it is looked at), or is
-            empty, or a file cannot be read (named).
+            empty, or a file cannot be read, has no text or no citable sentence
+            (every such file named, whether or not an index is persisted).
         EmptyCorpusError
             No sentence has a searchable word.
         RankerWeightsError

@@ -9,7 +9,7 @@ class RetrievalError(Exception):
 
 class CorpusError(RetrievalError):
     """The corpus cannot be loaded: missing/empty directory, unreadable or undecodable
-    file, a file with no text to index.
+    file, a file with no text to index or no citable sentence.
 
     The message names the offending path.
     """

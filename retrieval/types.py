@@ -160,8 +160,10 @@ class Answer:
     quotes : tuple of Quote
         Best first.
     reason : str
-        ``"answered"``, ``"not_found"`` (no strong enough evidence) or ``"no_terms"``
-        (the question has no usable words).
+        ``"answered"``, ``"not_found"`` (no strong enough evidence), ``"no_terms"``
+        (the question has no usable words) or ``"too_long"`` (the question has more
+        than :data:`retrieval.answer.MAX_QUESTION_CHARS` characters and was not
+        analyzed).
     """
 
     question: str

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 
 from retrieval import Engine
@@ -13,6 +15,15 @@ from .support import CORPUS
 def _no_index_in_the_repo(monkeypatch):
     """Front ends under test build in memory: nothing is written under corpus/."""
     monkeypatch.setenv("ASK_INDEX_DIR", "off")
+
+
+@pytest.fixture(autouse=True)
+def _sigint_handler_restored():
+    """A front end that has answered ignores SIGINT for the rest of the process
+    (:func:`bot.cli.ignore_interrupts`): each test gets the handler back as it was."""
+    previous = signal.getsignal(signal.SIGINT)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval import Engine, answer
+from retrieval import MAX_QUESTION_CHARS, Engine, answer
 from retrieval.answer import expected_answer_type
 
 from .support import SEED_DOC, write_corpus
@@ -78,6 +78,31 @@ def test_max_quotes_bounds_the_quotes(tmp_path):
 def test_questions_without_usable_words_ask_for_a_question(engine, question):
     result = engine.answer(question)
     assert (result.answered, result.reason, result.quotes) == (False, "no_terms", ())
+
+
+def test_question_limit_is_discords_message_limit():
+    assert MAX_QUESTION_CHARS == 2000
+
+
+def test_a_question_at_the_limit_is_answered(engine):
+    question = "who accompanied Putin?".ljust(MAX_QUESTION_CHARS)
+    result = engine.answer(question)
+    assert (result.answered, result.reason, len(result.quotes)) == (True, "answered", 1)
+    assert len(engine.explain(question)) == 3
+
+
+def test_a_longer_question_is_turned_away_unread(engine, monkeypatch):
+    def never(*args):
+        pytest.fail("a question over the limit must not be analyzed")
+
+    import sys
+
+    monkeypatch.setattr(sys.modules["retrieval.answer"], "question_terms", never)  # the module, not the function
+    question = "who accompanied Putin?".ljust(MAX_QUESTION_CHARS + 1)
+    result = engine.answer(question)
+    assert (result.question, result.answered, result.reason, result.quotes) == (question, False, "too_long", ())
+    assert engine.explain(question) == []
+    assert answer("x" * 10**6, engine.index).reason == "too_long"
 
 
 def test_stopwords_never_carry_an_answer(engine):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.repl import HELP, Session, main, repl
+from bot.repl import HELP, MAX_LINE_CHARS, LineTooLong, Session, main, read_bounded_line, repl
 from bot.render import NO_TERMS, NO_TERMS_MANY, NOT_FOUND
 
 from .support import CORPUS, SEED_DOC, write_corpus
@@ -209,6 +209,135 @@ def test_explain_flag(capsys):
     assert "accompani        +2.222" in out
 
 
+TOO_LONG_2001 = "That question is too long (2,001 characters; the limit is 2,000). Please ask it more briefly."
+LONG_QUESTION = "Who accompanied Putin?".ljust(2001, "?")
+
+
+@pytest.mark.parametrize("argv", [[], ["--explain"]])
+def test_one_shot_question_over_the_limit_is_one_line(capsys, argv):
+    assert run(capsys, "--corpus", str(CORPUS), *argv, LONG_QUESTION) == (0, TOO_LONG_2001 + "\n", "")
+
+
+def test_json_question_over_the_limit_has_reason_too_long(capsys):
+    code, out, err = run(capsys, "--corpus", str(CORPUS), "--json", "--explain", LONG_QUESTION)
+    assert (code, err) == (0, "")
+    assert json.loads(out) == {
+        "question": LONG_QUESTION,
+        "answered": False,
+        "reason": "too_long",
+        "answers": [],
+        "explain": [],
+    }
+
+
+def test_repl_question_over_the_limit_is_one_line_and_the_session_goes_on(engine):
+    session = Session(engine)
+    code, written = feed(session.handle, [LONG_QUESTION, f":explain {LONG_QUESTION}", ":explain", "who accompanied Putin?"])
+    assert code == 0
+    assert written[:3] == [TOO_LONG_2001] * 3
+    assert written[3].startswith(f"“{BELOUSOV}” [1]")
+
+
+def test_too_long_message_counts_with_thousands_separators():
+    from bot.render import too_long_text
+
+    assert too_long_text(1_234_567) == (
+        "That question is too long (1,234,567 characters; the limit is 2,000). Please ask it more briefly."
+    )
+
+
+def test_repl_from_a_pipe_answers_each_over_long_line_once(capsys, monkeypatch):
+    import io
+
+    piped = "x" * 10**6 + "\nwho accompanied Putin?\n" + "y" * (MAX_LINE_CHARS + 1) + "\n" + "z" * 5000
+    monkeypatch.setattr("sys.stdin", io.StringIO(piped))
+    code, out, err = run(capsys, "--corpus", str(CORPUS))
+    replies = out.split("\n\n")
+    assert (code, err) == (0, "")
+    assert replies[0] == "That question is too long (1,000,000 characters; the limit is 2,000). Please ask it more briefly."
+    assert replies[1] == f"“{BELOUSOV}” [1]"
+    assert replies[3:] == [
+        "That question is too long (4,001 characters; the limit is 2,000). Please ask it more briefly.",
+        "That question is too long (5,000 characters; the limit is 2,000). Please ask it more briefly.",
+        "\n",
+    ]
+
+
+class EndlessLine:
+    """A pipe holding one line of ``length`` characters, then "next\n"; records how
+    much each read asked for."""
+
+    def __init__(self, length):
+        self.left = length
+        self.sizes = []
+        self.rest = ["next\n"]
+
+    def readline(self, size=-1):
+        self.sizes.append(size)
+        if self.left:
+            piece = min(self.left, size)
+            self.left -= piece
+            return "x" * piece + ("\n" if not self.left and piece < size else "")
+        return self.rest.pop() if self.rest else ""
+
+
+def test_an_over_long_line_is_read_in_bounded_pieces():
+    from bot.repl import DISCARD_CHARS
+
+    stream = EndlessLine(10**7)
+    with pytest.raises(LineTooLong) as info:
+        read_bounded_line(stream)
+    assert info.value.length == 10**7
+    assert stream.sizes[0] == MAX_LINE_CHARS + 1 and set(stream.sizes[1:]) == {DISCARD_CHARS}
+    assert read_bounded_line(stream) == "next"
+    with pytest.raises(EOFError):
+        read_bounded_line(stream)
+
+
+@pytest.mark.parametrize(
+    ("piped", "lines"),
+    [
+        ("a" * MAX_LINE_CHARS + "\nb\n", ["a" * MAX_LINE_CHARS, "b"]),
+        ("a" * MAX_LINE_CHARS, ["a" * MAX_LINE_CHARS]),
+        ("\n\nlast", ["", "", "last"]),
+    ],
+)
+def test_lines_up_to_the_read_limit_are_read_whole(piped, lines):
+    import io
+
+    stream = io.StringIO(piped)
+    assert [read_bounded_line(stream) for _ in lines] == lines
+    with pytest.raises(EOFError):
+        read_bounded_line(stream)
+
+
+@pytest.mark.parametrize(
+    ("piped", "length"),
+    [("a" * (MAX_LINE_CHARS + 1) + "\nb\n", MAX_LINE_CHARS + 1), ("a" * 200_000, 200_000)],
+)
+def test_lines_over_the_read_limit_are_thrown_away(piped, length):
+    import io
+
+    stream = io.StringIO(piped)
+    with pytest.raises(LineTooLong) as info:
+        read_bounded_line(stream)
+    assert info.value.length == length
+    rest = "b" if "\nb" in piped else None
+    if rest:
+        assert read_bounded_line(stream) == rest
+    with pytest.raises(EOFError):
+        read_bounded_line(stream)
+
+
+def test_repl_over_long_lines_do_not_count_as_read_failures():
+    too_long = LineTooLong(5000)
+    code, written = feed(lambda line: f"ok {line}", [too_long, too_long, too_long, too_long, "a"])
+    assert code == 0
+    assert written == [
+        "That question is too long (5,000 characters; the limit is 2,000). Please ask it more briefly."
+    ] * 4 + ["ok a", ""]
+
+
 def test_corpus_from_environment(capsys, monkeypatch, tmp_path):
     write_corpus(tmp_path / "c", {"storm.txt": "Storm hits the coast. Markets rally on Friday."})
     monkeypatch.setenv("ASK_CORPUS", str(tmp_path / "c"))
@@ -247,6 +376,18 @@ def test_corpus_file_with_no_text_is_one_line_and_exit_2(capsys, tmp_path):
         2,
         "",
         f"ask: error: {corpus / 'draft.md'}: no text to index (nothing after the front matter)\n",
+    )
+
+
+@pytest.mark.parametrize("index_dir", ["off", "idx"])
+def test_corpus_file_of_headings_is_one_line_and_exit_2(capsys, monkeypatch, tmp_path, index_dir):
+    monkeypatch.setenv("ASK_INDEX_DIR", str(tmp_path / index_dir) if index_dir != "off" else "off")
+    corpus = write_corpus(tmp_path / "c", {"storm.txt": "Storm hits the coast.", "h.txt": "Just a heading\nAnother heading\n"})
+    assert run(capsys, "--corpus", str(corpus), "--sentences") == (
+        2,
+        "",
+        f"ask: error: {corpus / 'h.txt'}: no citable sentence (every line is empty, has no words, "
+        "or is a heading or boilerplate: no sentence-ending punctuation)\n",
     )
 
 
@@ -409,6 +550,54 @@ def test_one_shot_ctrl_c_before_the_answer_is_exit_130(capsys, monkeypatch, argv
     assert run(capsys, "--corpus", str(CORPUS), *argv) == (130, "", "\n")
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["Who accompanied Putin?"],
+        ["--json", "Who accompanied Putin?"],
+        ["--explain", "Who accompanied Putin?"],
+        ["--json", "--explain", "Who accompanied Putin?"],
+        ["--sentences"],
+        ["--sentences", "--json"],
+    ],
+)
+def test_one_shot_ctrl_c_as_the_answer_is_out_is_exit_0(capsys, monkeypatch, argv):
+    import signal
+    import sys
+
+    import bot.repl
+
+    code, out, err = run(capsys, "--corpus", str(CORPUS), *argv)
+    assert (code, err) == (0, "")
+    real_print = bot.repl._print
+
+    def print_then_ctrl_c(text, end="\n"):
+        real_print(text, end=end)
+        if sys.stdout.getvalue() == out:  # the answer's last byte is out
+            signal.raise_signal(signal.SIGINT)  # Ctrl-C as it is written
+
+    monkeypatch.setattr("bot.repl._print", print_then_ctrl_c)
+    assert run(capsys, "--corpus", str(CORPUS), *argv) == (0, out, "")
+    signal.raise_signal(signal.SIGINT)  # Ctrl-C after it: ignored (no KeyboardInterrupt)
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+
+
+def test_repl_ctrl_c_at_the_prompt_still_leaves_with_0_and_sigint_is_kept(capsys, monkeypatch):
+    import io
+    import signal
+
+    handlers = []
+
+    def handle(self, line):
+        handlers.append(signal.getsignal(signal.SIGINT))
+        return "ok"
+
+    monkeypatch.setattr("bot.repl.Session.handle", handle)
+    monkeypatch.setattr("sys.stdin", io.StringIO("first\nsecond\n"))
+    assert run(capsys, "--corpus", str(CORPUS)) == (0, "ok\n\nok\n\n\n", "")
+    assert handlers == [signal.default_int_handler] * 2  # Ctrl-C still cancels an answer
+
+
 def test_repl_survives_a_line_that_cannot_be_read(engine):
     bad = UnicodeDecodeError("utf-8", b"caf\xe9", 3, 4, "invalid continuation byte")
     code, written = feed(Session(engine).handle, [bad, "who accompanied Putin?"])
@@ -425,7 +614,7 @@ def test_repl_gives_up_when_reading_keeps_failing(capsys, monkeypatch):
         def isatty(self):
             return False
 
-        def readline(self):
+        def readline(self, size=-1):
             raise OSError(5, "Input/output error")
 
     monkeypatch.setattr("sys.stdin", BrokenStdin())

@@ -110,15 +110,49 @@ def test_bad_front_matter_is_named(tmp_path):
         load_articles(tmp_path)
 
 
+NO_CITABLE = (
+    "no citable sentence (every line is empty, has no words, or is a heading or boilerplate: "
+    "no sentence-ending punctuation)"
+)
+
+
 def test_corpus_with_nothing_citable_names_the_files(tmp_path):
     boilerplate = "[With inputs from agencies]\n"
     write_corpus(tmp_path, {"a.txt": "— \n…\n🙂.\n", "b.txt": boilerplate, "c.md": "Only a heading\n"})
-    with pytest.raises(EmptyCorpusError) as exc:
+    with pytest.raises(CorpusError) as exc:
         Engine.load(tmp_path)
     assert str(exc.value) == (
-        f"no citable sentence in {tmp_path / 'a.txt'}, {tmp_path / 'b.txt'}, {tmp_path / 'c.md'}: "
-        "every line is empty, a heading (no sentence-ending punctuation) or has no words"
+        f"3 corpus files cannot be used: {tmp_path / 'a.txt'}: {NO_CITABLE}; "
+        f"{tmp_path / 'b.txt'}: {NO_CITABLE}; {tmp_path / 'c.md'}: {NO_CITABLE}"
     )
+
+
+@pytest.mark.parametrize("others", [{}, {"good.txt": "Storm hits the coast.", "z.md": "Markets rally on Friday."}])
+def test_a_file_of_headings_is_an_error_naming_it_alone_or_among_articles(tmp_path, others):
+    corpus = write_corpus(tmp_path / "c", {**others, "h.txt": "Just a heading\nAnother heading\n"})
+    expected = f"{corpus / 'h.txt'}: {NO_CITABLE}"
+    for index_dir in (False, tmp_path / "idx"):
+        with pytest.raises(CorpusError) as exc:
+            Engine.load(corpus, index_dir=index_dir)
+        assert str(exc.value) == expected
+    assert not (tmp_path / "idx").exists()
+
+
+def test_a_file_of_headings_added_to_an_indexed_corpus_is_an_error(tmp_path):
+    corpus = write_corpus(tmp_path / "c", {"good.txt": "Storm hits the coast."})
+    assert Engine.load(corpus, index_dir=tmp_path / "idx").sources()[0].sentences == 1
+    (corpus / "h.txt").write_text("Just a heading\n", encoding="utf-8")
+    with pytest.raises(CorpusError) as exc:
+        Engine.load(corpus, index_dir=tmp_path / "idx")
+    assert str(exc.value) == f"{corpus / 'h.txt'}: {NO_CITABLE}"
+
+
+def test_a_syndicated_copy_is_loaded_with_no_sentences_of_its_own(tmp_path):
+    # it has citable sentences: each is quoted once, from the first article that has it
+    corpus = write_corpus(tmp_path / "c", {"a.txt": "Storm hits the coast.", "b.txt": "Storm hits  the COAST."})
+    for index_dir in (False, tmp_path / "idx"):
+        sources = Engine.load(corpus, index_dir=index_dir).sources()
+        assert [(s.doc_id, s.sentences) for s in sources] == [("a", 1), ("b", 0)]
 
 
 @pytest.mark.parametrize(

@@ -59,6 +59,23 @@ def test_check_prints_what_would_be_served(env, capsys):
     assert err == ""
 
 
+def test_check_ctrl_c_as_the_report_is_out_is_exit_0(env, capsys, monkeypatch):
+    import signal
+
+    real_write = cli._write_lines
+
+    def write_then_ctrl_c(lines):
+        code = real_write(lines)
+        signal.raise_signal(signal.SIGINT)  # Ctrl-C as the report is written
+        return code
+
+    env.setenv("DISCORD_TOKEN", TOKEN)
+    monkeypatch.setattr(cli, "_write_lines", write_then_ctrl_c)
+    assert cli.main(["--check"]) == 0
+    signal.raise_signal(signal.SIGINT)  # Ctrl-C after it: ignored (no KeyboardInterrupt)
+    assert capsys.readouterr() == (CHECK_OUTPUT, "")
+
+
 def test_check_with_guild_and_intent(env, capsys):
     env.setenv("DISCORD_TOKEN", TOKEN)
     env.setenv("DISCORD_GUILD_ID", "123456789012345678")
@@ -200,6 +217,21 @@ def test_corpus_file_with_no_text_is_one_line_and_exit_2(env, capsys, tmp_path):
     assert capsys.readouterr() == (
         "",
         f"ask-bot: error: cannot load the corpus: {corpus / 'empty.txt'}: no text to index (the file is empty)\n",
+    )
+
+
+def test_corpus_file_of_headings_is_one_line_and_exit_2(env, capsys, tmp_path):
+    env.setenv("DISCORD_TOKEN", TOKEN)
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "storm.txt").write_text("Storm hits the coast.", encoding="utf-8")
+    (corpus / "h.txt").write_text("Just a heading\nAnother heading\n", encoding="utf-8")
+    env.setenv("ASK_CORPUS", str(corpus))
+    assert cli.main(["--check"]) == 2
+    assert capsys.readouterr() == (
+        "",
+        f"ask-bot: error: cannot load the corpus: {corpus / 'h.txt'}: no citable sentence (every line is "
+        "empty, has no words, or is a heading or boilerplate: no sentence-ending punctuation)\n",
     )
 
 

@@ -72,6 +72,17 @@ async def test_wordless_question_names_the_articles_when_several_are_loaded():
     )
 
 
+async def test_ask_over_the_question_limit_is_one_line(engine):
+    bot = make_bot(engine)
+    interaction, events = fake_interaction()
+    await ask(bot, interaction, "why? " * 401)  # more than /ask accepts, should Discord let it through
+    text = events[1][1][0]
+    assert text.startswith("**Q:** why? why? ")
+    assert text.endswith(
+        "…\nThat question is too long (2,005 characters; the limit is 2,000). Please ask it more briefly."
+    )
+
+
 async def test_ask_question_echo_pings_nobody(engine):
     bot = make_bot(engine)
     interaction, events = fake_interaction()

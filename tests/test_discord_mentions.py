@@ -111,6 +111,16 @@ async def test_direct_message_is_answered(harness_for, engine):
     assert payload["message_reference"]["message_id"] == question.id
 
 
+async def test_mention_and_dm_over_the_question_limit_get_one_line(harness_for, engine):
+    h = await harness_for(engine=engine)
+    question = "Who accompanied Putin? " * 100  # a Nitro user may send up to 4000 characters
+    await h.say(f"<@{h.bot.user.id}> {question}")
+    dm = await h.user.create_dm()
+    await h.say(question, channel=dm)
+    too_long = "That question is too long (2,299 characters; the limit is 2,000). Please ask it more briefly."
+    assert h.contents() == [too_long, too_long]  # the text after the mention, stripped
+
+
 async def test_guild_message_without_mention_is_ignored(harness_for, engine):
     h = await harness_for(engine=engine)
     await h.say("Who accompanied Putin?")

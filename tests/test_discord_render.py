@@ -48,6 +48,10 @@ def test_two_quotes_numbered_in_order():
     [
         ("not_found", "**Q:** zebra?\n" + render.NOT_FOUND),
         ("no_terms", "**Q:** zebra?\n" + render.NO_TERMS),
+        (
+            "too_long",
+            "**Q:** zebra?\nThat question is too long (6 characters; the limit is 2,000). Please ask it more briefly.",
+        ),
     ],
 )
 def test_abstention_says_so_plainly(reason, expected):
@@ -81,6 +85,14 @@ def test_wordless_question_names_the_articles_when_several_are_loaded(articles, 
     wordless = Answer("?", answered=False, reason="no_terms")
     assert render.render_answer(wordless, echo_question=False, articles=articles) == expected
     assert render.render_answer(wordless, articles=articles) == "**Q:** ?\n" + expected
+
+
+def test_question_over_the_limit_from_the_engine(engine):
+    message = render.render_answer(engine.answer("x" * 2700))
+    assert message == (
+        "**Q:** " + "x" * 299 + "…\n"
+        "That question is too long (2,700 characters; the limit is 2,000). Please ask it more briefly."
+    )
 
 
 def test_engine_abstention(engine):

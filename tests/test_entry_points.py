@@ -4,6 +4,7 @@ with exit 130 and no traceback."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import tomllib
 import pytest
 
 import bot.cli as launcher
-from .support import ROOT
+from .support import CORPUS, ROOT
 
 
 def test_pyproject_scripts_use_the_guarded_launchers():
@@ -88,12 +89,95 @@ def test_without_sigint_the_handler_is_restored_and_the_front_end_runs(monkeypat
 
     def importing():
         handlers.append(signal.getsignal(signal.SIGINT))
-        return lambda argv: 0
+
+        def main(argv):
+            handlers.append(signal.getsignal(signal.SIGINT))
+            return 0
+
+        return main
 
     monkeypatch.setattr(launcher, "_load_ask", importing)
     assert launcher.ask([]) == 0
     assert handlers[0] is not signal.default_int_handler  # only recorded while importing
+    assert handlers[1] is signal.default_int_handler  # Ctrl-C while it runs: KeyboardInterrupt
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN  # the run is over
+
+
+@pytest.mark.parametrize(("entry", "module"), [(launcher.ask, "bot.repl"), (launcher.ask_bot, "bot.__main__")])
+@pytest.mark.parametrize("code", [0, 2])
+def test_sigint_after_the_front_end_returned_is_ignored(monkeypatch, capsys, entry, module, code):
+    def main(argv):
+        print("the whole answer")
+        return code
+
+    monkeypatch.setattr(f"{module}.main", main)
+    assert entry([]) == code
+    signal.raise_signal(signal.SIGINT)  # as if Ctrl-C landed in the interpreter's shutdown
+    assert capsys.readouterr() == ("the whole answer\n", "")
+
+
+def test_final_output_holds_ctrl_c_back_then_ignores_it():
+    def write():
+        signal.raise_signal(signal.SIGINT)  # Ctrl-C while the answer is written
+        return "written"
+
+    assert launcher.final_output(write) == "written"
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+
+
+def test_final_output_that_fails_gives_ctrl_c_back():
+    def write():
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        launcher.final_output(write)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.parametrize("handler", [signal.SIG_IGN, "custom"])
+def test_final_output_leaves_a_sigint_handler_that_is_not_the_default_alone(handler):
+    if handler == "custom":
+        handler = lambda signum, frame: None  # noqa: E731
+    seen = []
+    signal.signal(signal.SIGINT, handler)  # put back by the conftest fixture
+    assert launcher.final_output(lambda: seen.append(signal.getsignal(signal.SIGINT))) is None
+    assert seen == [handler] and signal.getsignal(signal.SIGINT) is handler
+
+
+def test_ctrl_c_after_the_answer_in_a_real_process_is_exit_0(tmp_path, capsys, monkeypatch):
+    # SIGINT sent at the last moment Python code runs (atexit), after sys.exit(0):
+    # were it not ignored, the process would print a traceback (or die of it).
+    code = (
+        "import atexit, os, signal, sys; from bot.cli import ask; "
+        "atexit.register(lambda: os.kill(os.getpid(), signal.SIGINT)); "
+        "sys.exit(ask(sys.argv[1:]))"
+    )
+    env = {**os.environ, "ASK_INDEX_DIR": "off", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", code, "--corpus", str(CORPUS), "Who accompanied Putin?"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120,
+    )
+    monkeypatch.chdir(tmp_path)
+    assert launcher.ask(["--corpus", str(CORPUS), "Who accompanied Putin?"]) == 0
+    assert (done.returncode, done.stdout, done.stderr) == (0, capsys.readouterr().out, "")
+
+
+def test_ctrl_c_after_the_check_report_in_a_real_process_is_exit_0(tmp_path):
+    code = (
+        "import atexit, os, signal, sys; from bot.cli import ask_bot; "
+        "atexit.register(lambda: os.kill(os.getpid(), signal.SIGINT)); "
+        "sys.exit(ask_bot(['--check']))"
+    )
+    env = {
+        **os.environ,
+        "ASK_INDEX_DIR": "off",
+        "PYTHONPATH": str(ROOT),
+        "ASK_CORPUS": str(CORPUS),
+        "DISCORD_TOKEN": "MTk4NjIyNDgzNDcx.G1x_2z.s3cr3t-v4lue_tok3n",
+    }
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith(f"Config OK: token set (not shown), corpus {CORPUS}\n")
 
 
 def test_a_failing_import_still_restores_the_handler(monkeypatch):
