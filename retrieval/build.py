@@ -25,6 +25,7 @@ import os
 import signal
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from .analyze import analyze
@@ -129,13 +130,14 @@ def build_corpus_index(
     bar = tqdm(
         total=total, unit="B", unit_scale=True, desc="indexing", disable=None if progress is None else not progress
     )
-    pool = None
+    pools: list = []  # the worker pool, once started
     try:
         if workers > 1 and len(paths) > 1:
             import multiprocessing
 
-            pool = multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_sigint)
-            results = pool.imap(analyze_article, [str(p) for p in paths], chunksize=1)
+            with _sigint_held():  # the pool is in `pools` before any Ctrl-C can land
+                pools.append(multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_sigint))
+            results = pools[0].imap(analyze_article, [str(p) for p in paths], chunksize=1)
         else:
             results = (analyze_article(str(p)) for p in paths)
         # made after the fork, so that no worker inherits the spilled text's file buffer
@@ -155,18 +157,34 @@ def build_corpus_index(
                     continue
                 seen.add(digest)
                 builder.add(text, terms, doc, section, paragraph, number, start, end)
-        if pool is not None:
+        for pool in pools:
             pool.close()
             pool.join()
-            pool = None
+        pools.clear()
     finally:
-        bar.close()
-        if pool is not None:
-            pool.terminate()
+        with _sigint_held():  # a second Ctrl-C (one per worker) must not cut this short
+            for pool in pools:  # stopped early (an error, Ctrl-C): stop the workers
+                pool.terminate()
+            bar.close()
     if problems:
         raise unusable_files(problems)
     del seen
     return builder.finish()
+
+
+@contextmanager
+def _sigint_held():
+    """Hold Ctrl-C back (SIGINT blocked in this thread) for the block; one that arrived
+    meanwhile is delivered when the block ends. Used where an interrupt would leave
+    worker processes that nobody stops ("Exception ignored in Pool.__del__")."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not on Linux
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -222,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"build: error: {store.reason(exc)}" + (f": {exc.filename}" if exc.filename else ""), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
+        # the workers are stopped; the garbage collector may still find a pool whose
+        # pipes the interrupt left half-closed and print "Exception ignored in
+        # Pool.__del__": nothing the user can act on, so not shown
+        sys.unraisablehook = lambda unraisable: None
         print("build: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     print(
