@@ -196,18 +196,24 @@ def tokenize(text: str) -> list[str]:
     cache = _TOKENS
     text = fold_accents(normalize(text))
     matches = (_ASCII_TOKEN if text.isascii() else _tokenizer()).findall(text)
-    tokens = list(map(cache.get, matches))
-    if None in tokens:
-        for i, token in enumerate(tokens):
-            if token is None:
+    return _memoised(matches, cache, _token_of_match)
+
+
+def _memoised(matches: list[str], cache: dict[str, str], make) -> list[str]:
+    """``[make(m) for m in matches]``, each value looked up in ``cache`` first and stored
+    there when new (the cache is cleared when it reaches ``_TERMS_MAX`` entries)."""
+    values = list(map(cache.get, matches))
+    if None in values:
+        for i, value in enumerate(values):
+            if value is None:
                 match = matches[i]
-                token = cache.get(match)  # a repeat of a match filled in just before
-                if token is None:
+                value = cache.get(match)  # a repeat of a match filled in just before
+                if value is None:
                     if len(cache) >= _TERMS_MAX:
                         cache.clear()
-                    token = cache[match] = _token_of_match(match)
-                tokens[i] = token
-    return tokens
+                    value = cache[match] = make(match)
+                values[i] = value
+    return values
 
 
 def _token_of_match(match: str) -> str:
@@ -275,15 +281,4 @@ def analyze(text: str) -> list[str]:
     # On ASCII text the stdlib engine finds exactly what ``regex`` finds (\d, \w and
     # \W agree on ASCII; same leftmost-first alternation), and faster.
     matches = (_ASCII_TOKEN if text.isascii() else _tokenizer()).findall(text)
-    terms = list(map(cache.get, matches))
-    if None in terms:
-        for i, term in enumerate(terms):
-            if term is None:
-                match = matches[i]
-                term = cache.get(match)  # a repeat of a match filled in just before
-                if term is None:
-                    if len(cache) >= _TERMS_MAX:
-                        cache.clear()
-                    term = cache[match] = _term_of_match(match)
-                terms[i] = term
-    return list(filter(None, terms))  # "" = a dropped match
+    return list(filter(None, _memoised(matches, cache, _term_of_match)))  # "" = a dropped match
