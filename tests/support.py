@@ -15,3 +15,33 @@ def write_corpus(directory: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         (directory / name).write_text(text, encoding="utf-8")
     return directory
+
+
+class UnwritableStdout:
+    """A standard output whose every write fails with ``error`` (``BrokenPipeError``
+    for a reader that has left, ``OSError(ENOSPC)`` for a full disk)."""
+
+    def __init__(self, error: OSError):
+        self.error = error
+
+    def write(self, text: str) -> int:
+        raise self.error
+
+    def flush(self) -> None:
+        pass
+
+
+class FullStdout:
+    """A standard output like ``> /dev/full``: writes are buffered, every flush fails."""
+
+    def __init__(self):
+        self.buffered = ""
+
+    def write(self, text: str) -> int:
+        self.buffered += text
+        return len(text)
+
+    def flush(self) -> None:
+        import errno
+
+        raise OSError(errno.ENOSPC, "No space left on device")

@@ -10,7 +10,7 @@ import pytest
 from bot.repl import HELP, MAX_LINE_CHARS, LineTooLong, Session, main, read_bounded_line, repl
 from bot.render import NO_TERMS, NO_TERMS_MANY, NOT_FOUND
 
-from .support import CORPUS, SEED_DOC, write_corpus
+from .support import CORPUS, SEED_DOC, FullStdout, UnwritableStdout, write_corpus
 
 BELOUSOV = (
     "Accompanying Putin on this trip are several key officials, including Defence Minister "
@@ -830,19 +830,6 @@ def test_bare_explain_uses_the_question_last_explained(engine):
 # ------------------------------------------------------------ output that cannot be written
 
 
-class UnwritableStdout:
-    """A standard output whose every write fails with ``error``."""
-
-    def __init__(self, error: OSError):
-        self.error = error
-
-    def write(self, text: str) -> int:
-        raise self.error
-
-    def flush(self) -> None:
-        pass
-
-
 def test_full_disk_is_one_line_exit_2(capsys, monkeypatch):
     import errno
 
@@ -904,22 +891,6 @@ def test_a_reader_leaving_early_is_no_error(capsys, monkeypatch):
     monkeypatch.setattr("sys.stdout", UnwritableStdout(BrokenPipeError(32, "Broken pipe")))
     code, _, err = run(capsys, "--corpus", str(CORPUS), "Who accompanied Putin?")
     assert (code, err) == (0, "")
-
-
-class FullStdout:
-    """A standard output like ``> /dev/full``: writes are buffered, every flush fails."""
-
-    def __init__(self):
-        self.buffered = ""
-
-    def write(self, text: str) -> int:
-        self.buffered += text
-        return len(text)
-
-    def flush(self) -> None:
-        import errno
-
-        raise OSError(errno.ENOSPC, "No space left on device")
 
 
 @pytest.mark.parametrize("option", ["--help", "-h"])

@@ -14,7 +14,7 @@ import bot.__main__ as cli
 from bot.config import ConfigError, bot_config
 from bot.discord_app import AskBot
 from .support import CORPUS as BUNDLED_CORPUS
-from .support import ROOT
+from .support import ROOT, FullStdout, UnwritableStdout
 
 TOKEN = "MTk4NjIyNDgzNDcx.G1x_2z.s3cr3t-v4lue_tok3n"  # the shape of a bot token, not a real one
 KEYS = (
@@ -388,32 +388,10 @@ def test_no_network_is_one_line_and_exit_2(env, capsys, monkeypatch):
     assert TOKEN not in err
 
 
-class _FullStdout:
-    """A standard output like ``> /dev/full``: writes are buffered, every flush fails."""
-
-    def write(self, text: str) -> int:
-        return len(text)
-
-    def flush(self) -> None:
-        import errno
-
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-
-class _BrokenPipeStdout:
-    """A standard output whose reader has left (``ask-bot --check | head -1``)."""
-
-    def write(self, text: str) -> int:
-        raise BrokenPipeError(32, "Broken pipe")
-
-    def flush(self) -> None:
-        pass
-
-
 @pytest.mark.parametrize("argv", [["--check"], ["--help"]])
 def test_output_that_cannot_be_written_is_one_line_exit_2(env, capsys, monkeypatch, argv):
     env.setenv("DISCORD_TOKEN", TOKEN)
-    monkeypatch.setattr("sys.stdout", _FullStdout())
+    monkeypatch.setattr("sys.stdout", FullStdout())
     assert cli.main(argv) == 2
     assert capsys.readouterr().err == "ask-bot: error: cannot write output: No space left on device\n"
 
@@ -421,7 +399,7 @@ def test_output_that_cannot_be_written_is_one_line_exit_2(env, capsys, monkeypat
 @pytest.mark.parametrize("argv", [["--check"], ["--help"]])
 def test_output_to_a_reader_leaving_early_is_no_error(env, capsys, monkeypatch, argv):
     env.setenv("DISCORD_TOKEN", TOKEN)
-    monkeypatch.setattr("sys.stdout", _BrokenPipeStdout())
+    monkeypatch.setattr("sys.stdout", UnwritableStdout(BrokenPipeError(32, "Broken pipe")))
     assert cli.main(argv) == 0
     assert capsys.readouterr().err == ""
 
@@ -433,7 +411,7 @@ def test_help_with_stdout_closed_goes_to_stderr_and_exits_0(env, capsys, monkeyp
     assert (exc.value.code, capsys.readouterr().err) == (0, cli._parser().format_help())
 
 
-@pytest.mark.parametrize("stderr", [None, _FullStdout()])
+@pytest.mark.parametrize("stderr", [None, FullStdout()])
 def test_an_unwritable_stderr_does_not_change_the_exit_code(env, capsys, monkeypatch, stderr):
     monkeypatch.setattr("sys.stderr", stderr)
     assert cli.main(["--check"]) == 2  # DISCORD_TOKEN is not set

@@ -11,6 +11,8 @@ import pytest
 from retrieval import evaluate as ev
 from retrieval.answer import Features
 
+from .support import UnwritableStdout
+
 TINY = Path(__file__).parent / "data" / "squad_tiny.json"
 
 
@@ -151,29 +153,16 @@ def test_cli_json_last_line(capsys):
     assert "seconds" in last
 
 
-class _Stdout:
-    """A standard output whose writes fail with ``error``."""
-
-    def __init__(self, error: OSError):
-        self.error = error
-
-    def write(self, text: str) -> int:
-        raise self.error
-
-    def flush(self) -> None:
-        pass
-
-
 def test_cli_output_that_cannot_be_written_is_one_line_exit_2(capsys, monkeypatch):
     import errno
 
-    monkeypatch.setattr("sys.stdout", _Stdout(OSError(errno.ENOSPC, "No space left on device")))
+    monkeypatch.setattr("sys.stdout", UnwritableStdout(OSError(errno.ENOSPC, "No space left on device")))
     assert ev.main([str(TINY), "--mode", "article", "--no-progress"]) == 2
     assert capsys.readouterr().err == "error: cannot write output: No space left on device\n"
 
 
 def test_cli_reader_leaving_early_is_no_error(capsys, monkeypatch):
-    monkeypatch.setattr("sys.stdout", _Stdout(BrokenPipeError(32, "Broken pipe")))
+    monkeypatch.setattr("sys.stdout", UnwritableStdout(BrokenPipeError(32, "Broken pipe")))
     assert ev.main([str(TINY), "--mode", "article", "--no-progress"]) == 0
     assert capsys.readouterr().err == ""
 
