@@ -65,6 +65,7 @@ from rapidfuzz.distance import OSA
 
 from .analyze import analyze, stopwords, terms_of_tokens, tokenize
 from .index import SentenceIndex, positive_idf
+from .related import hypernym_terms, related_terms, two_step_terms
 from .rerank import FEATURE_NAMES, RankerWeights, shipped_weights
 from .settings import Settings
 from .spell import spelled
@@ -699,7 +700,16 @@ def candidate_features(
           / does not offer one the question does not contain
           (:func:`offers_answer_type`);
         * ``expected_type``: 1 unless the question asks for an age, number or date that
-          the sentence lacks (:func:`has_answer_type`, the abstention test).
+          the sentence lacks (:func:`has_answer_type`, the abstention test);
+        * ``related``: weight of the absent question terms for which the sentence has a
+          WordNet synonym, derived form or irregular inflection
+          (:func:`~retrieval.related.related_terms`: "purchase" / "bought");
+        * ``hypernym``: weight of the absent question terms for which the sentence has a
+          term one WordNet hypernym or hyponym step away
+          (:func:`~retrieval.related.hypernym_terms`: "monarch" / "king");
+        * ``related_two_steps``: weight of the absent question terms with no related term
+          in the sentence but one two steps away
+          (:func:`~retrieval.related.two_step_terms`).
     candidates : list of _Candidate
         Per row: position, BM25, coverage and matched terms (``score`` left 0).
     """
@@ -740,6 +750,7 @@ def candidate_features(
         matched = frozenset(t for t in distinct if t in present)
         absent = [t for t in distinct if t not in present]
         coverage = sum(weights[t] for t in matched) / total
+        related_absent = {t for t in absent if not present.isdisjoint(related_terms(t))}
         before = paragraphs.before(position)
         stems = {u[:PREFIX] for u in present if len(u) >= PREFIX}
         said = _said(sentence.text)
@@ -774,6 +785,11 @@ def candidate_features(
                 *offers,
                 *lacks,
                 1.0 if has_answer_type(sentence.text, expected) else 0.0,
+                sum(weights[t] for t in related_absent) / total,
+                sum(weights[t] for t in absent if not present.isdisjoint(hypernym_terms(t))) / total,
+                sum(
+                    weights[t] for t in absent if t not in related_absent and not present.isdisjoint(two_step_terms(t))
+                ) / total,
             ]
         )
         out.append(_Candidate(position, s.score, coverage, matched))

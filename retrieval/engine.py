@@ -98,10 +98,15 @@ class Engine:
             The reranker's shipped weights (``retrieval/data/ranker.json``) are
             missing or damaged (checked first, so that a broken install fails at
             start-up, not at the first question).
+        RetrievalError
+            The shipped WordNet table (``retrieval/data/wordnet_terms.json.gz``) is
+            missing or damaged (also checked first).
         """
+        from .related import load_table
         from .rerank import shipped_weights
 
         shipped_weights()
+        load_table()
         settings = settings or Settings()
         if index_dir is False:
             articles = load_articles(corpus_dir)

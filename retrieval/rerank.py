@@ -50,6 +50,9 @@ FEATURE_NAMES: tuple[str, ...] = (
     "lacks_person",
     "lacks_place",
     "expected_type",
+    "related",
+    "hypernym",
+    "related_two_steps",
 )
 
 WEIGHTS_PATH = Path(__file__).with_name("data") / "ranker.json"

@@ -1,0 +1,111 @@
+"""Terms related in meaning, from WordNet, as evidence for the reranker.
+
+A question term the sentence lacks may still be answered by a term it has: a synonym
+("purchase" / "buy"), a derived form ("inventor" / "invented", "death" / "died"), an
+irregular inflection ("won" / "win") or a word one step more or less general ("monarch"
+/ "king"). The relations come from Princeton WordNet 3.0 (Miller 1995, "WordNet: a
+lexical database for English"; licence in ``retrieval/data/WORDNET-LICENSE``), reduced
+to the product's terms by ``benchmarks/build_wordnet_terms.py`` and shipped in
+``retrieval/data/wordnet_terms.json.gz`` (about 1.6 MB; read once, on first use, in
+about 0.2 s). Nothing is downloaded.
+
+All functions take and return *terms*, i.e. the output of
+:func:`retrieval.analyze.analyze` (lowercased Snowball stems), and return an empty set
+for a term WordNet does not know. The relations are symmetric.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import RetrievalError
+
+TABLE_PATH = Path(__file__).parent / "data" / "wordnet_terms.json.gz"
+_EMPTY: frozenset[str] = frozenset()
+
+
+@lru_cache(maxsize=1)
+def load_table() -> dict[str, dict[str, list[str]]]:
+    """Read the shipped table once (later calls return the same object).
+
+    Returns
+    -------
+    dict
+        ``{"related": {term: [terms]}, "hypernym": {term: [terms]}}``, sorted lists.
+
+    Raises
+    ------
+    RetrievalError
+        The file is missing, unreadable or not the expected JSON (names the file).
+    """
+    try:
+        data = json.loads(gzip.decompress(TABLE_PATH.read_bytes()))
+        tables = {"related": data["related"], "hypernym": data["hypernym"]}
+        if not all(isinstance(t, dict) for t in tables.values()):
+            raise TypeError("tables are not JSON objects")
+        return tables
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise RetrievalError(f"cannot read the related-term table {TABLE_PATH}: {exc}") from exc
+
+
+@lru_cache(maxsize=1 << 16)
+def related_terms(term: str) -> frozenset[str]:
+    """Synonyms, derived forms and irregular inflections of ``term``.
+
+    Parameters
+    ----------
+    term : str
+        One term (a stem from :func:`~retrieval.analyze.analyze`).
+
+    Returns
+    -------
+    frozenset of str
+        The terms of the words that share one of the two most frequent WordNet senses
+        (per part of speech) of a word with this term, the derivationally related forms
+        and pertainyms in those senses, and the irregular forms of WordNet's exception
+        lists; never ``term`` itself. Empty when WordNet does not know the term.
+
+    Raises
+    ------
+    RetrievalError
+        The shipped table is missing or unreadable (a broken install).
+    """
+    return frozenset(load_table()["related"].get(term, ())) or _EMPTY
+
+
+@lru_cache(maxsize=1 << 16)
+def hypernym_terms(term: str) -> frozenset[str]:
+    """Terms one WordNet hypernym or hyponym step away from any sense of ``term``.
+
+    "king" gives "monarch" (more general) and the names of kings (instances); "city"
+    gives "municipality" and city names. Never ``term`` itself; empty when unknown.
+
+    Raises
+    ------
+    RetrievalError
+        The shipped table is missing or unreadable.
+    """
+    return frozenset(load_table()["hypernym"].get(term, ())) or _EMPTY
+
+
+@lru_cache(maxsize=1 << 16)
+def two_step_terms(term: str) -> frozenset[str]:
+    """Terms related to a related term of ``term`` (:func:`related_terms` applied twice).
+
+    Excludes ``term`` and its own :func:`related_terms`, so the two sets are disjoint
+    ("purchase" reaches "bought" through "buy").
+
+    Raises
+    ------
+    RetrievalError
+        The shipped table is missing or unreadable.
+    """
+    first = related_terms(term)
+    out: set[str] = set()
+    for other in first:
+        out |= related_terms(other)
+    out.discard(term)
+    return frozenset(out - first) or _EMPTY

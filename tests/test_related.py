@@ -1,0 +1,122 @@
+"""WordNet-related terms (retrieval/related.py) and the three reranker features built on them."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+from retrieval import Article, RetrievalError, SentenceIndex, related
+from retrieval.analyze import analyze
+from retrieval.answer import candidate_features
+from retrieval.corpus import split_article
+from retrieval.index import positive_idf
+from retrieval.related import hypernym_terms, related_terms, two_step_terms
+from retrieval.rerank import FEATURE_NAMES
+
+
+def term(word: str) -> str:
+    (t,) = analyze(word)
+    return t
+
+
+def test_synonyms_derived_and_irregular_forms_are_related():
+    assert term("purchase") in related_terms(term("buy"))  # synonym
+    assert term("inventor") in related_terms(term("invent"))  # derived form
+    assert term("death") in related_terms(term("die"))
+    assert term("win") in related_terms(term("won"))  # irregular inflection
+    assert term("child") in related_terms(term("children"))
+
+
+def test_relations_are_symmetric_and_never_contain_the_term():
+    for word in ("buy", "invent", "king", "city", "die"):
+        t = term(word)
+        assert t not in related_terms(t) and t not in hypernym_terms(t) and t not in two_step_terms(t)
+        assert all(t in related_terms(r) for r in related_terms(t))
+        assert all(t in hypernym_terms(h) for h in hypernym_terms(t))
+
+
+def test_one_hypernym_step_both_ways_with_instances():
+    assert term("monarch") in hypernym_terms(term("king"))
+    assert term("king") in hypernym_terms(term("monarch"))
+    assert term("Aberdeen") in hypernym_terms(term("city"))  # an instance of a city
+
+
+def test_two_steps_reach_further_and_exclude_the_first_step():
+    # purchase -> buy (synonym) -> bought (irregular form)
+    assert term("bought") not in related_terms(term("purchase"))
+    assert term("bought") in two_step_terms(term("purchase"))
+    assert two_step_terms(term("purchase")).isdisjoint(related_terms(term("purchase")))
+
+
+def test_unknown_terms_have_no_relations():
+    for t in ("zzqx", "2024", "belousov"):
+        assert related_terms(t) == frozenset() == hypernym_terms(t) == two_step_terms(t)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [(None, "No such file"), (b"not gzip", "Not a gzipped file"), (gzip.compress(b'{"related": {}}'), "hypernym")],
+)
+def test_damaged_table_is_named(tmp_path, monkeypatch, content, message):
+    path = tmp_path / "wordnet_terms.json.gz"
+    if content is not None:
+        path.write_bytes(content)
+    monkeypatch.setattr(related, "TABLE_PATH", path)
+    related.load_table.cache_clear()
+    try:
+        with pytest.raises(RetrievalError, match=f"cannot read the related-term table {path}.*{message}"):
+            related.load_table()
+    finally:
+        related.load_table.cache_clear()
+
+
+def test_engine_load_reports_a_damaged_table_first(tmp_path, monkeypatch):
+    from retrieval import Engine
+
+    monkeypatch.setattr(related, "TABLE_PATH", tmp_path / "missing.json.gz")
+    related.load_table.cache_clear()
+    try:
+        with pytest.raises(RetrievalError, match="related-term table"):
+            Engine.load(tmp_path / "no-corpus-needed", index_dir=False)
+    finally:
+        related.load_table.cache_clear()
+
+
+def features(text: str, question: str) -> tuple[list[dict[str, float]], dict[str, float]]:
+    index = SentenceIndex.build(split_article(Article("doc", "Doc", text)))
+    terms = analyze(question)
+    X, found = candidate_features(index, question, terms, index.score_terms(terms, 100))
+    rows = {index.sentence(c.position).text: dict(zip(FEATURE_NAMES, r)) for c, r in zip(found, X.tolist())}
+    weights = {t: positive_idf(index, t) for t in dict.fromkeys(terms)}
+    total = sum(weights.values())
+    return rows, {t: w / total for t, w in weights.items()}
+
+
+def test_related_features_weigh_the_absent_terms_they_explain():
+    rows, share = features(
+        "The company bought the mill in 1990.\nThe company purchased land.\nThe king of the company ruled.\n"
+        "The company sold the mill.\n",
+        "When did the company buy the mill?",
+    )
+    bought = rows["The company bought the mill in 1990."]
+    # "buy" is absent, but "bought" is its irregular form: related, not two steps
+    assert bought["related"] == pytest.approx(share["buy"])
+    assert bought["related_two_steps"] == 0.0
+    assert rows["The company purchased land."]["related"] == pytest.approx(share["buy"] + 0.0)
+    assert rows["The company sold the mill."]["related"] == 0.0
+    assert rows["The company sold the mill."]["hypernym"] == 0.0
+
+
+def test_hypernym_feature():
+    rows, share = features("The monarch visited the town.\nA town was visited.\n", "Which king visited the town?")
+    assert rows["The monarch visited the town."]["hypernym"] == pytest.approx(share["king"])
+    assert rows["A town was visited."]["hypernym"] == 0.0
+
+
+def test_two_step_feature():
+    rows, share = features("The company bought land.\nLand is cheap.\n", "Who purchased land?")
+    # purchase -> buy -> bought: two steps, and not one
+    assert rows["The company bought land."]["related_two_steps"] == pytest.approx(share[term("purchase")])
+    assert rows["The company bought land."]["related"] == 0.0
+    assert rows["Land is cheap."]["related_two_steps"] == 0.0
