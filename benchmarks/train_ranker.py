@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from retrieval import evaluate as ev  # noqa: E402
 from retrieval.analyze import analyze  # noqa: E402
-from retrieval.answer import DEFAULT_FEATURES, candidate_features  # noqa: E402
+from retrieval.answer import DEFAULT_FEATURES, candidate_features, candidate_positions  # noqa: E402
 from retrieval.spell import spelled  # noqa: E402
 from retrieval.errors import RetrievalError  # noqa: E402
 from retrieval.index import SentenceIndex  # noqa: E402
@@ -71,7 +71,7 @@ class Lists:
 def _list(index: SentenceIndex, q: ev.Question, spelling: bool = True) -> tuple[np.ndarray, np.ndarray]:
     # as the product searches (misspelt words respelt), or the question as typed
     text, terms = spelled(q.text, index) if spelling else (q.text, analyze(q.text))
-    scored = index.score_terms(terms, DEFAULT_FEATURES.candidates) if terms else []
+    scored = candidate_positions(index, terms, DEFAULT_FEATURES) if terms else []
     if not scored:
         return np.zeros((0, len(FEATURE_NAMES))), np.zeros(0, dtype=bool)
     X, found = candidate_features(index, text, terms, scored, DEFAULT_FEATURES)

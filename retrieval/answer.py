@@ -64,6 +64,7 @@ import numpy as np
 from rapidfuzz.distance import OSA
 
 from .analyze import analyze, stopwords, terms_of_tokens, tokenize
+from .base import ScoredPosition
 from .index import SentenceIndex, positive_idf
 from .related import hypernym_terms, related_terms, two_step_terms
 from .rerank import FEATURE_NAMES, RankerWeights, shipped_weights
@@ -331,6 +332,10 @@ class Features:
         A quote after the first is shown only when its reranker score is at most this
         much below the first quote's (a log-odds difference); ``math.inf`` quotes every
         candidate that adds evidence.
+    paragraph_neighbours : int
+        The other sentences of the paragraphs of this many best BM25 candidates are
+        reranked too (:func:`candidate_positions`), so that an answer sharing no word
+        with the question ("He died in 1259.") can still be found; 0 turns it off.
     """
 
     candidates: int = CANDIDATES
@@ -343,6 +348,7 @@ class Features:
     paragraph_b: float = 0.75
     unknown_names: bool = True
     quote_gap: float = 4.0
+    paragraph_neighbours: int = 3
 
     def weight_vector(self) -> np.ndarray:
         """The model's weights, shape ``(len(FEATURE_NAMES),)``."""
@@ -797,6 +803,39 @@ def candidate_features(
     return X, out
 
 
+def candidate_positions(
+    index: SentenceIndex,
+    terms: Sequence[str],
+    features: Features = DEFAULT_FEATURES,
+    paragraphs: _Paragraphs | None = None,
+) -> list[ScoredPosition]:
+    """The sentences the reranker scores for a question's ``terms``.
+
+    The ``features.candidates`` best sentences by BM25 (``index.score_terms``), then,
+    in corpus order, the other sentences of the paragraphs of the
+    ``features.paragraph_neighbours`` best of them, each with BM25 0.0 (added for their
+    paragraph, not scored). On SQuAD half A (cross-validated, 3 paragraphs): ReQA MRR
+    +0.0045, accuracy@1 unchanged (``docs/quality.md``).
+
+    Returns
+    -------
+    list of ScoredPosition
+        No position twice; empty when no sentence matches a term.
+    """
+    scored = list(index.score_terms(terms, features.candidates))
+    if not scored or features.paragraph_neighbours <= 0:
+        return scored
+    paragraphs = paragraphs or _Paragraphs(index)
+    seen = {s.position for s in scored}
+    for best in scored[: features.paragraph_neighbours]:
+        first, last = paragraphs.span[paragraphs.key(best.position)]
+        for position in range(first, last + 1):
+            if position not in seen:
+                seen.add(position)
+                scored.append(ScoredPosition(position, 0.0))
+    return scored
+
+
 def _candidates(
     index: SentenceIndex,
     terms: list[str],
@@ -804,7 +843,8 @@ def _candidates(
     question: str = "",
     paragraphs: _Paragraphs | None = None,
 ) -> list[_Candidate]:
-    scored = index.score_terms(terms, features.candidates)
+    paragraphs = paragraphs or _Paragraphs(index)
+    scored = candidate_positions(index, terms, features, paragraphs)
     if not scored:
         return []
     X, found = candidate_features(index, question, terms, scored, features, paragraphs)
@@ -957,9 +997,10 @@ def explain(question: str, index: SentenceIndex, k: int = 3) -> list[Explanation
     question, terms = spelled(question, index)
     if not terms:
         return []
-    ranked = _candidates(index, terms, DEFAULT_FEATURES, question)[:k]
-    scored = index.score_terms(terms, DEFAULT_FEATURES.candidates)
-    X, found = candidate_features(index, question, terms, scored, DEFAULT_FEATURES)
+    paragraphs = _Paragraphs(index)
+    ranked = _candidates(index, terms, DEFAULT_FEATURES, question, paragraphs)[:k]
+    scored = candidate_positions(index, terms, DEFAULT_FEATURES, paragraphs)
+    X, found = candidate_features(index, question, terms, scored, DEFAULT_FEATURES, paragraphs)
     rows = {c.position: row for c, row in zip(found, X)}
     weights = DEFAULT_FEATURES.weight_vector()
     out = []

@@ -21,6 +21,7 @@ from retrieval.answer import (
     proximity,
     rank,
 )
+from retrieval.analyze import analyze
 from retrieval.corpus import split_article
 from retrieval.rerank import RankerWeights
 
@@ -282,3 +283,24 @@ def test_both_engines_give_the_same_features_when_terms_repeat():
         rows.append((X, [c.position for c in found]))
     assert rows[0][1] == rows[1][1]
     np.testing.assert_array_equal(rows[0][0], rows[1][0])
+
+
+def test_candidate_positions_add_the_best_paragraphs_other_sentences():
+    from retrieval.answer import candidate_positions
+
+    index = build("Mongke Khan ruled the empire. The ruler died in 1259.\nRain fell. Khan rode. Snow fell.\n")
+    terms = analyze("Mongke Khan")
+    text = lambda positions: [(index.sentence(s.position).text, s.score > 0) for s in positions]  # noqa: E731
+    by_bm25 = index.score_terms(terms, 100)
+    assert text(by_bm25) == [("Mongke Khan ruled the empire.", True), ("Khan rode.", True)]
+    # then, in corpus order and with BM25 0, the other sentences of the best one's paragraph
+    assert text(candidate_positions(index, terms, Features(paragraph_neighbours=1))) == text(by_bm25) + [
+        ("The ruler died in 1259.", False)
+    ]
+    assert text(candidate_positions(index, terms, Features(paragraph_neighbours=2))) == text(by_bm25) + [
+        ("The ruler died in 1259.", False),
+        ("Rain fell.", False),
+        ("Snow fell.", False),
+    ]
+    assert candidate_positions(index, terms, Features(paragraph_neighbours=0)) == by_bm25
+    assert candidate_positions(index, ["zzz"]) == []
