@@ -74,8 +74,10 @@ def _term(word: str) -> str | None:
     return terms[0] if len(terms) == 1 else None
 
 
-def build(reader) -> dict[str, dict[str, list[str]]]:
-    """The ``related`` and ``hypernym`` tables from an nltk ``WordNetCorpusReader``."""
+def build(reader) -> dict[str, dict[str, str]]:
+    """The ``related`` and ``hypernym`` tables from an nltk ``WordNetCorpusReader``:
+    ``{term: "term term ..."}``, the related terms sorted and joined by single spaces (one
+    string per term keeps the loaded table small)."""
     related: dict[str, set[str]] = {}
     hypernym: dict[str, set[str]] = {}
 
@@ -104,7 +106,7 @@ def build(reader) -> dict[str, dict[str, list[str]]]:
             for base in bases:
                 link(related, _term(form), _term(base))
     return {
-        name: {k: sorted(v) for k, v in sorted(table.items())}
+        name: {k: " ".join(sorted(v)) for k, v in sorted(table.items())}
         for name, table in (("related", related), ("hypernym", hypernym))
     }
 
@@ -142,7 +144,7 @@ def main(argv=None) -> int:
     text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
     Path(args.out).write_bytes(gzip.compress(text.encode("utf-8"), 9, mtime=0))
     (Path(args.out).parent / "WORDNET-LICENSE").write_text(license_text, encoding="utf-8")
-    sizes = {name: sum(map(len, table.values())) for name, table in tables.items()}
+    sizes = {name: sum(len(v.split()) for v in table.values()) for name, table in tables.items()}
     print(f"wrote {args.out}: {sizes}")
     return 0
 

@@ -56,7 +56,12 @@ def test_unknown_terms_have_no_relations():
 
 @pytest.mark.parametrize(
     "content, message",
-    [(None, "No such file"), (b"not gzip", "Not a gzipped file"), (gzip.compress(b'{"related": {}}'), "hypernym")],
+    [
+        (None, "No such file"),
+        (b"not gzip", "Not a gzipped file"),
+        (gzip.compress(b'{"related": {}}'), "hypernym"),
+        (gzip.compress(b'{"related": {"buy": ["purchas"]}, "hypernym": {}}'), "objects of strings"),
+    ],
 )
 def test_damaged_table_is_named(tmp_path, monkeypatch, content, message):
     path = tmp_path / "wordnet_terms.json.gz"
