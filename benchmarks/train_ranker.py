@@ -16,9 +16,10 @@ articles); a fit on all of half A scored on half A is in-sample. Reported per he
 half: ranking accuracy@1 within the article (the model's best candidate is gold,
 before any abstention) and ReQA MRR over the candidates (0 when no candidate is gold).
 
-``--ablate`` refits without each feature (its column zeroed), and once more on lists
-built without spelling correction of the question terms, and prints the table of gains
-that the README carries. ``--write`` stores the weights fitted on the whole file.
+``--ablate`` refits without each feature (its column zeroed), once more on lists built
+without spelling correction of the question terms, and once on lists of the BM25
+candidates alone (no paragraph neighbours, :func:`retrieval.answer.candidate_positions`),
+and prints the table of gains that the README carries. ``--write`` stores the weights fitted on the whole file.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from retrieval import evaluate as ev  # noqa: E402
 from retrieval.analyze import analyze  # noqa: E402
-from retrieval.answer import DEFAULT_FEATURES, candidate_features, candidate_positions  # noqa: E402
+from retrieval.answer import DEFAULT_FEATURES, Features, candidate_features, candidate_positions  # noqa: E402
 from retrieval.spell import spelled  # noqa: E402
 from retrieval.errors import RetrievalError  # noqa: E402
 from retrieval.index import SentenceIndex  # noqa: E402
@@ -46,13 +48,16 @@ DEFAULT_SQUAD = ROOT.parent / "shared" / "data" / "squad-v1.1-dev-A.json"
 GROUPS = {
     "answer type (offers / lacks, 8 columns)": [n for n in FEATURE_NAMES if n.startswith(("offers_", "lacks_"))],
     "surface words (words, word_pairs, longest_run)": ["words", "word_pairs", "longest_run"],
+    "WordNet (related, hypernym, related_two_steps)": ["related", "hypernym", "related_two_steps"],
 }
 
 
 class Lists:
     """Per-question candidate lists: ``(article number, X, gold)`` for each mode."""
 
-    def __init__(self, dataset: ev.Dataset, progress: bool = True, spelling: bool = True):
+    def __init__(
+        self, dataset: ev.Dataset, progress: bool = True, spelling: bool = True, features: Features = DEFAULT_FEATURES
+    ):
         from tqdm import tqdm
 
         questions = [q for q in dataset.questions if not q.impossible]
@@ -62,19 +67,21 @@ class Lists:
         for q in tqdm(questions, desc="article lists", file=sys.stderr, disable=not progress, leave=False):
             if q.article != current:
                 current, index = q.article, SentenceIndex.build(dataset.articles[q.article])
-            self.article.append((q.article, *_list(index, q, spelling)))
+            self.article.append((q.article, *_list(index, q, spelling, features)))
         whole = SentenceIndex.build(dataset.sentences)
         for q in tqdm(questions, desc="reqa lists", file=sys.stderr, disable=not progress, leave=False):
-            self.reqa.append((q.article, *_list(whole, q, spelling)))
+            self.reqa.append((q.article, *_list(whole, q, spelling, features)))
 
 
-def _list(index: SentenceIndex, q: ev.Question, spelling: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def _list(
+    index: SentenceIndex, q: ev.Question, spelling: bool = True, features: Features = DEFAULT_FEATURES
+) -> tuple[np.ndarray, np.ndarray]:
     # as the product searches (misspelt words respelt), or the question as typed
     text, terms = spelled(q.text, index) if spelling else (q.text, analyze(q.text))
-    scored = candidate_positions(index, terms, DEFAULT_FEATURES) if terms else []
+    scored = candidate_positions(index, terms, features) if terms else []
     if not scored:
         return np.zeros((0, len(FEATURE_NAMES))), np.zeros(0, dtype=bool)
-    X, found = candidate_features(index, text, terms, scored, DEFAULT_FEATURES)
+    X, found = candidate_features(index, text, terms, scored, features)
     gold = np.array([index.sentence(c.position).id in q.gold for c in found], dtype=bool)
     return X, gold
 
@@ -179,6 +186,9 @@ def main(argv=None) -> int:
             print(_row(label, cross_validate(lists, args.l2, off), base), flush=True)
         unspelt = Lists(dataset, progress=not args.no_progress, spelling=False)
         print(_row("- spelling correction (question terms as analyzed)", cross_validate(unspelt, args.l2), base), flush=True)
+        alone = Lists(dataset, progress=not args.no_progress, features=replace(DEFAULT_FEATURES, paragraph_neighbours=0))
+        label = "- paragraph neighbours (the BM25 candidates only)"
+        print(_row(label, cross_validate(alone, args.l2), base), flush=True)
     if args.write:
         weights = fit_listwise([(X, g) for _, X, g in lists.article + lists.reqa], args.l2)
         about = {

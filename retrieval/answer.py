@@ -700,7 +700,7 @@ def candidate_features(
           first) the sentence contains (0 when there are none);
         * ``title``: weight of the question terms in the article's title;
         * ``matched_share``: distinct question terms matched over distinct terms;
-        * ``coverage_squared``, ``paragraph_x_coverage``: products of the above;
+        * ``paragraph_x_coverage``: ``paragraph`` times ``coverage``;
         * ``offers_<type>`` / ``lacks_<type>``: 1 when the question asks for a date,
           number, person or place (:func:`ranking_answer_type`) and the sentence offers
           / does not offer one the question does not contain
@@ -786,7 +786,6 @@ def candidate_features(
                 len(names & present) / len(names) if names else 0.0,
                 sum(weights[t] for t in distinct if t in titles[doc_id]) / total,
                 len(matched) / len(distinct),
-                coverage * coverage,
                 para * coverage,
                 *offers,
                 *lacks,

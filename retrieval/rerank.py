@@ -39,7 +39,6 @@ FEATURE_NAMES: tuple[str, ...] = (
     "names",
     "title",
     "matched_share",
-    "coverage_squared",
     "paragraph_x_coverage",
     "offers_date",
     "offers_number",

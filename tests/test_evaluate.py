@@ -73,10 +73,12 @@ def test_load_squad_rejects_other_json():
 
 # ----------------------------------------------------------------- modes
 # q8 "Who watched the eruption?" ties on terms ("erupt" / "watch", both df 1): the
-# baseline ranks the shorter "Mount Etna erupted in 2021." first (BM25), gold at rank 2;
-# the product's reranker prefers "Tourists watched from a safe distance." (the
-# question's word "watched" as written). Every other question is rank 1 for both.
-@pytest.mark.parametrize("make, q8_rank", [(ev.BaselineRanker, 2), (ev.ProductRanker, 1)])
+# baseline ranks the shorter "Mount Etna erupted in 2021." first (BM25), gold at rank 2.
+# The product's reranker weighs "watched" as written (for the gold "Tourists watched
+# from a safe distance.") against a capitalised name offered to a "who" question
+# ("Mount Etna", for the other) and, with the round-6 weights, puts the gold second by
+# 0.16. Every other question is rank 1 for both.
+@pytest.mark.parametrize("make, q8_rank", [(ev.BaselineRanker, 2), (ev.ProductRanker, 2)])
 def test_reqa_exact(tiny, make, q8_rank):
     out = ev.run_reqa(tiny, make)
     assert out["mrr"] == pytest.approx((6 + 1 / q8_rank) / 7)
@@ -85,14 +87,14 @@ def test_reqa_exact(tiny, make, q8_rank):
     assert (out["questions"], out["sentences"]) == (7, 8)
 
 
-@pytest.mark.parametrize("make, correct", [(ev.BaselineRanker, 6), (ev.ProductRanker, 7)])
+@pytest.mark.parametrize("make, correct", [(ev.BaselineRanker, 6), (ev.ProductRanker, 6)])
 def test_article_exact(tiny, make, correct):
     assert ev.run_article(tiny, make)["accuracy@1"] == pytest.approx(correct / 7)
 
 
 # Quotes after the first (each adds a question term the first lacks): q3 adds "Amazon"
-# (a0:1, 4.11 below the first in reranker score), q4 "Nile" (a0:4, 6.39 below), q5
-# "Egypt" (a0:4, 1.44 below), q8 "eruption" (a1:1, 0.25 below); the product's
+# (a0:1, 4.46 below the first in reranker score), q4 "Nile" (a0:4, 6.81 below), q5
+# "Egypt" (a0:4, 1.36 below), q8 "watched" (the gold a1:3, 0.16 below); the product's
 # quote_gap of 4 keeps the last two. The baseline quotes one sentence; it misses q8.
 @pytest.mark.parametrize(
     "make, gold_quoted, quotes",
@@ -109,12 +111,13 @@ def test_article_quotes_exact(tiny, make, gold_quoted, quotes):
 
 
 def test_abstain_exact(tiny):
-    # q9 (capital of France) shares no term: abstained; q5 looks answerable: answered
+    # q9 (capital of France) shares no term: abstained; q5 looks answerable: answered;
+    # q8 is answered with its second-ranked sentence (see test_reqa_exact)
     out = ev.run_abstain(tiny, ev.ProductRanker)
     assert out["abstained"] == 1
     assert (out["abstain_precision"], out["abstain_recall"]) == (1.0, 0.5)
     assert out["abstain_f1"] == pytest.approx(2 / 3)
-    assert out["answerable_accuracy@1"] == out["never_abstain_accuracy@1"] == 1.0
+    assert out["answerable_accuracy@1"] == out["never_abstain_accuracy@1"] == pytest.approx(6 / 7)
 
 
 # ----------------------------------------------------------------- regression YAML
