@@ -12,7 +12,8 @@ questions whose
 * best-ranked sentence lies in a gold sentence's paragraph;
 * gold sentence would be first if the ranking kept only the gold paragraph's
   candidates (an oracle paragraph: the ceiling of perfect paragraph identification);
-* gold sentences share no term with the question (never candidates);
+* gold sentences are not candidates at all (they share no term with the question and
+  are not in the paragraph of one of the best BM25 candidates);
 * gold sentence is outranked by a candidate matching a strict superset of its
   question terms (the superset guarantee, measured and not kept, would keep it below).
 """
