@@ -11,11 +11,14 @@ Policy
    is respelt in the question the way the corpus writes it
    (:func:`retrieval.spell.spelled`: "Who is Puttin?" is ranked as "Who is Putin?").
 2. Candidates are the sentences sharing a term with the question, best BM25Okapi
-   first (at most ``Features.candidates``, default ``CANDIDATES``).
+   first (at most ``Features.candidates``, default ``CANDIDATES``), then the other
+   sentences of the best ``Features.paragraph_neighbours`` (3) candidates' paragraphs
+   (:func:`candidate_positions`).
 3. Each candidate is described by the features of :func:`candidate_features` (term
    coverage weighted by positive IDF, the sentence before, the paragraph's BM25 as a
    wider field, near-matches, proximity, the question's words and word pairs as
-   written, names, the article's title, answer-type cues, ...) and scored by a linear
+   written, names, the article's title, answer-type cues, WordNet-related words for
+   the question terms it lacks, ...) and scored by a linear
    model over them (:mod:`retrieval.rerank`): weights fitted listwise on SQuAD v1.1
    dev half A by ``benchmarks/train_ranker.py`` and shipped in
    ``retrieval/data/ranker.json``. Candidates are ordered by that score, then BM25,
@@ -26,7 +29,10 @@ Policy
    restores the original coverage-first order. Work per question is proportional to
    the candidates and their paragraphs, never to the corpus size.
 4. Abstain (reason ``"not_found"``) when no candidate covers ``MIN_COVERAGE`` (0.25)
-   of the question's total term weight (terms the corpus never uses weigh most), or
+   of the question's total term weight (terms the corpus never uses weigh most; a
+   term counts as covered when the sentence holds it or a WordNet-related word,
+   :func:`retrieval.related.related_terms`: "Who escorted Putin?" is answered by
+   "Accompanying Putin ..."), or
    when the question asks for an age, a number or a date and no candidate that
    covers enough contains one (a count word, not "several" or "many"), or when the
    question names something the corpus never mentions (:func:`unknown_names`: a
@@ -356,6 +362,7 @@ class Features:
 
 
 DEFAULT_FEATURES = Features()
+_RELATED = FEATURE_NAMES.index("related")
 
 
 _RANK_TYPES = {
@@ -484,6 +491,7 @@ class _Candidate:
     coverage: float  # fraction of the question's term weight the sentence contains
     matched: frozenset[str]
     score: float = 0.0  # the reranker's score (retrieval.rerank)
+    related: float = 0.0  # fraction held only as a WordNet-related word (the feature)
 
 
 class _Paragraphs:
@@ -717,7 +725,8 @@ def candidate_features(
           in the sentence but one two steps away
           (:func:`~retrieval.related.two_step_terms`).
     candidates : list of _Candidate
-        Per row: position, BM25, coverage and matched terms (``score`` left 0).
+        Per row: position, BM25, coverage, matched terms and the ``related`` feature
+        (``score`` left 0).
     """
     distinct = list(dict.fromkeys(terms))
     weights = {t: positive_idf(index, t) for t in distinct}
@@ -797,7 +806,7 @@ def candidate_features(
                 ) / total,
             ]
         )
-        out.append(_Candidate(position, s.score, coverage, matched))
+        out.append(_Candidate(position, s.score, coverage, matched, related=rows[-1][_RELATED]))
     X = np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURE_NAMES))
     return X, out
 
@@ -949,7 +958,7 @@ def answer(
     candidates = [
         c
         for c in ranked
-        if c.coverage >= MIN_COVERAGE
+        if c.coverage + c.related >= MIN_COVERAGE
         and has_answer_type(index.sentence(c.position).text, answer_type)
     ]
     if candidates and features.unknown_names and unknown_names(question, index, _nearby(paragraphs, ranked)):

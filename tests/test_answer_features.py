@@ -22,6 +22,7 @@ from retrieval.answer import (
     rank,
 )
 from retrieval.analyze import analyze
+from retrieval.index import positive_idf
 from retrieval.corpus import split_article
 from retrieval.rerank import RankerWeights
 
@@ -304,3 +305,16 @@ def test_candidate_positions_add_the_best_paragraphs_other_sentences():
     ]
     assert candidate_positions(index, terms, Features(paragraph_neighbours=0)) == by_bm25
     assert candidate_positions(index, ["zzz"]) == []
+
+
+def test_a_related_word_covers_a_question_term_for_abstention():
+    from retrieval.answer import MIN_COVERAGE
+
+    index = build("Officials accompanied the president.\nThe president slept.\nRain fell.\nSnow fell.\n")
+    # "escort" is in no sentence (it weighs most); "president" alone covers 0.23 of the weight
+    weights = {t: positive_idf(index, t) for t in ("escort", "presid")}
+    assert weights["presid"] / sum(weights.values()) < MIN_COVERAGE
+    got = answer("Who escorted the president?", index)
+    assert got.answered and got.quotes[0].hit.text == "Officials accompanied the president."
+    # no related word: the same coverage abstains
+    assert not answer("Who greeted the president?", index).answered
