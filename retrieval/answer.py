@@ -342,6 +342,10 @@ class Features:
         The other sentences of the paragraphs of this many best BM25 candidates are
         reranked too (:func:`candidate_positions`), so that an answer sharing no word
         with the question ("He died in 1259.") can still be found; 0 turns it off.
+    neighbour_window : int
+        Only the paragraph's sentences at most this many places before or after the
+        candidate are added (15: every sentence of every SQuAD paragraph, which have at
+        most 16; a one-line article of thousands of sentences adds at most 30 each).
     """
 
     candidates: int = CANDIDATES
@@ -355,6 +359,7 @@ class Features:
     unknown_names: bool = True
     quote_gap: float = 4.0
     paragraph_neighbours: int = 3
+    neighbour_window: int = 15
 
     def weight_vector(self) -> np.ndarray:
         """The model's weights, shape ``(len(FEATURE_NAMES),)``."""
@@ -821,7 +826,8 @@ def candidate_positions(
 
     The ``features.candidates`` best sentences by BM25 (``index.score_terms``), then,
     in corpus order, the other sentences of the paragraphs of the
-    ``features.paragraph_neighbours`` best of them, each with BM25 0.0 (added for their
+    ``features.paragraph_neighbours`` best of them (those at most
+    ``features.neighbour_window`` places away), each with BM25 0.0 (added for their
     paragraph, not scored). On SQuAD half A (cross-validated, 3 paragraphs): ReQA MRR
     +0.0045, accuracy@1 unchanged (``docs/quality.md``).
 
@@ -835,9 +841,10 @@ def candidate_positions(
         return scored
     paragraphs = paragraphs or _Paragraphs(index)
     seen = {s.position for s in scored}
+    window = features.neighbour_window
     for best in scored[: features.paragraph_neighbours]:
         first, last = paragraphs.span[paragraphs.key(best.position)]
-        for position in range(first, last + 1):
+        for position in range(max(first, best.position - window), min(last, best.position + window) + 1):
             if position not in seen:
                 seen.add(position)
                 scored.append(ScoredPosition(position, 0.0))
