@@ -79,12 +79,21 @@ def abstention_text(result: Answer, *, articles: int = 1) -> str:
     return not_found_text(articles=articles)
 
 
+def terminal_text(text: str) -> str:
+    """``text`` with every non-printable character (controls such as ESC, bidi
+    overrides, tabs, no-break spaces) replaced by a plain space, one for one, so that
+    text from an article can never move the cursor, recolour or reorder the terminal.
+    Printable text, spacing included, is unchanged."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else " " for c in text)
+
+
 def source_line(number: int, quote: Quote) -> str:
-    """``[n] Title — section “…”, paragraph P, sentence S`` (plus the context's sentence)."""
+    """``[n] Title — section “…”, paragraph P, sentence S`` (plus the context's sentence);
+    title and section through :func:`terminal_text`."""
     c: Citation = quote.hit.citation
     parts = []
     if c.section:
-        parts.append(f"section “{c.section}”")
+        parts.append(f"section “{terminal_text(c.section)}”")
     parts.append(f"paragraph {c.paragraph}")
     if quote.context is not None:
         before = quote.context.citation
@@ -94,7 +103,7 @@ def source_line(number: int, quote: Quote) -> str:
             parts.append(f"sentences {before.sentence}–{c.sentence}")
     else:
         parts.append(f"sentence {c.sentence}")
-    return f"[{number}] {c.title} — {', '.join(parts)}"
+    return f"[{number}] {terminal_text(c.title)} — {', '.join(parts)}"
 
 
 def render_terminal(result: Answer, *, articles: int = 1) -> str:
@@ -102,8 +111,8 @@ def render_terminal(result: Answer, *, articles: int = 1) -> str:
 
     Each quote on its own line(s), ``“…” [n]``, a context sentence (if any) just
     before its quote marked ``(context)``; then a ``Sources:`` block with one
-    :func:`source_line` per quote. An abstention is one line
-    (:func:`abstention_text`).
+    :func:`source_line` per quote. Article text goes through :func:`terminal_text`.
+    An abstention is one line (:func:`abstention_text`).
 
     Parameters
     ----------
@@ -122,8 +131,8 @@ def render_terminal(result: Answer, *, articles: int = 1) -> str:
     lines: list[str] = []
     for number, quote in enumerate(result.quotes, start=1):
         if quote.context is not None:
-            lines.append(f"  (context) “{quote.context.text}”")
-        lines.append(f"“{quote.hit.text}” [{number}]")
+            lines.append(f"  (context) “{terminal_text(quote.context.text)}”")
+        lines.append(f"“{terminal_text(quote.hit.text)}” [{number}]")
         lines.append("")
     lines.append("Sources:")
     lines.extend(source_line(n, q) for n, q in enumerate(result.quotes, start=1))
@@ -186,7 +195,7 @@ def sentence_dict(sentence: Sentence) -> dict:
 
 def render_sentence(sentence: Sentence) -> str:
     """``doc_id ¶P sS  text`` for ``ask --sentences``."""
-    return f"{sentence.citation.label}\t{sentence.text}"
+    return f"{terminal_text(sentence.citation.label)}\t{terminal_text(sentence.text)}"
 
 
 def render_sources(sources: Iterable[Source]) -> str:
@@ -195,7 +204,7 @@ def render_sources(sources: Iterable[Source]) -> str:
     for s in sources:
         date = f", {s.date}" if s.date else ""
         noun = "sentence" if s.sentences == 1 else "sentences"
-        lines.append(f"- {s.title}{date} — {s.sentences} {noun} ({s.doc_id})")
+        lines.append(f"- {terminal_text(s.title)}{terminal_text(date)} — {s.sentences} {noun} ({terminal_text(s.doc_id)})")
     return "\n".join(lines) if lines else "No articles are loaded."
 
 
@@ -229,10 +238,10 @@ def render_explanation(question: str, explanations: list[Explanation], *, articl
     for e in explanations:
         c = e.hit.citation
         lines.append(
-            f"#{e.hit.rank} {c.label}  BM25 {e.bm25:.3f}, term coverage {e.coverage:.0%}, "
+            f"#{e.hit.rank} {terminal_text(c.label)}  BM25 {e.bm25:.3f}, term coverage {e.coverage:.0%}, "
             f"reranker score {e.score:.3f}"
         )
-        lines.append(f"   “{e.hit.text}”")
+        lines.append(f"   “{terminal_text(e.hit.text)}”")
         for t in e.terms:
             lines.append(f"   {t.term:<16} {t.score:+.3f}")
         if e.features:

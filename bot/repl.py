@@ -20,6 +20,7 @@ from bot import config
 from bot.cli import final_output, print_error
 from bot.render import (
     answer_dict,
+    printable,
     render_explanation,
     render_sentence,
     render_sources,
@@ -96,7 +97,7 @@ class Session:
                 return render_explanation(
                     question, self.engine.explain(question), articles=self.articles
                 )
-            return f"Unknown command :{command}. Type :help for the commands."
+            return f"Unknown command :{printable(command)}. Type :help for the commands."
         self.last_question = text
         return render_terminal(self.engine.answer(text), articles=self.articles)
 

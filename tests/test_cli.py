@@ -1101,3 +1101,19 @@ def test_repl_history_file_that_cannot_be_used_is_skipped(monkeypatch, tmp_path,
     assert list(history.load_history_strings()) == []
     history.store_string("Who accompanied Putin?")  # no OSError
     assert (tmp_path / ".local" / "state" / "ask" / "history").is_dir()
+
+
+def test_article_text_cannot_drive_the_terminal(capsys, tmp_path):
+    # an escape sequence (recolour) and a bidi override inside an article's sentence
+    write_corpus(tmp_path / "c", {"storm.txt": "Storm hits the coast \x1b[31m(red)\x1b[0m \u202etoday.\n"})
+    code, out, _ = run(capsys, "--corpus", str(tmp_path / "c"), "What hit the coast?")
+    assert code == 0
+    assert out.startswith("“Storm hits the coast  [31m(red) [0m  today.” [1]")
+    assert "\x1b" not in out and "\u202e" not in out
+    code, out, _ = run(capsys, "--corpus", str(tmp_path / "c"), "--sentences")
+    assert out == "storm ¶1 s1\tStorm hits the coast  [31m(red) [0m  today.\n"
+
+
+def test_repl_unknown_command_is_echoed_printable(engine):
+    code, written = feed(Session(engine).handle, [":\x1b[2Jbogus"])
+    assert written[0] == "Unknown command :[2jbogus. Type :help for the commands."
