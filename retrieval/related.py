@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -44,11 +45,13 @@ def load_table() -> dict[str, dict[str, str]]:
     """
     try:
         data = json.loads(gzip.decompress(TABLE_PATH.read_bytes()))
+        if not isinstance(data, dict) or not all(name in data for name in ("related", "hypernym")):
+            raise ValueError('not an object with "related" and "hypernym" tables')
         tables = {"related": data["related"], "hypernym": data["hypernym"]}
         if not all(isinstance(t, dict) and all(isinstance(v, str) for v in t.values()) for t in tables.values()):
-            raise TypeError("tables are not objects of strings")
+            raise ValueError("the tables are not objects of strings")
         return tables
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, EOFError, zlib.error, ValueError) as exc:  # truncated or damaged gzip too
         raise RetrievalError(f"cannot read the related-term table {TABLE_PATH}: {exc}") from exc
 
 

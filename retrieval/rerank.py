@@ -17,6 +17,7 @@ few dozen numbers in the repository.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -104,8 +105,9 @@ def read_weights(path: str | Path = WEIGHTS_PATH) -> RankerWeights:
     Raises
     ------
     RankerWeightsError
-        Unreadable or invalid JSON, another format, or feature names that differ from
-        :data:`FEATURE_NAMES` (missing or extra).
+        Unreadable or invalid JSON, another format, feature names that differ from
+        :data:`FEATURE_NAMES` (missing or extra), or a weight that is not a finite
+        number (``NaN``, ``true``, ``"1"``).
     """
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -116,6 +118,15 @@ def read_weights(path: str | Path = WEIGHTS_PATH) -> RankerWeights:
             missing = sorted(set(FEATURE_NAMES) - set(weights))
             extra = sorted(set(weights) - set(FEATURE_NAMES))
             raise RankerWeightsError(f"{path}: feature names differ (missing {missing}, unknown {extra})")
+        bad = [
+            name
+            for name in FEATURE_NAMES
+            if isinstance(weights[name], bool)
+            or not isinstance(weights[name], (int, float))
+            or not math.isfinite(weights[name])
+        ]
+        if bad:
+            raise RankerWeightsError(f"{path}: weights must be finite numbers ({', '.join(bad)} are not)")
         return RankerWeights(tuple(float(weights[name]) for name in FEATURE_NAMES))
     except RankerWeightsError:
         raise

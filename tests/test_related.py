@@ -54,13 +54,26 @@ def test_unknown_terms_have_no_relations():
         assert related_terms(t) == frozenset() == hypernym_terms(t) == two_step_terms(t)
 
 
+def _gzip_with_flipped_middle() -> bytes:
+    data = bytearray(gzip.compress(b'{"related": {"a": "b c d e f g h"}, "hypernym": {}}' * 50, mtime=0))
+    for i in range(20, 40):
+        data[i] ^= 0xFF
+    return bytes(data)
+
+
+_corrupted_middle = _gzip_with_flipped_middle()
+
+
 @pytest.mark.parametrize(
     "content, message",
     [
         (None, "No such file"),
         (b"not gzip", "Not a gzipped file"),
-        (gzip.compress(b'{"related": {}}'), "hypernym"),
-        (gzip.compress(b'{"related": {"buy": ["purchas"]}, "hypernym": {}}'), "objects of strings"),
+        (gzip.compress(b'{"related": {}}'), 'not an object with "related" and "hypernym" tables'),
+        (gzip.compress(b"[1, 2]"), 'not an object with "related" and "hypernym" tables'),
+        (gzip.compress(b'{"related": {"buy": ["purchas"]}, "hypernym": {}}'), "not objects of strings"),
+        (gzip.compress(b'{"related": {}, "hypernym": {}}')[:-6], "end-of-stream marker"),  # truncated
+        (_corrupted_middle, "Error -3"),  # zlib.error
     ],
 )
 def test_damaged_table_is_named(tmp_path, monkeypatch, content, message):

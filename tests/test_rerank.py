@@ -104,17 +104,26 @@ def test_unknown_feature_name_is_refused():
         RankerWeights.from_mapping({"colour": 1.0})
 
 
+def _weights_with(**raw: str) -> str:
+    """A weights file with every feature 1.0 except the given raw JSON values."""
+    values = {name: raw.get(name, "1.0") for name in FEATURE_NAMES}
+    return '{"format": 1, "weights": {' + ", ".join(f'"{k}": {v}' for k, v in values.items()) + "}}"
+
+
 @pytest.mark.parametrize(
     "content, message",
     [
         ("{", "cannot read the ranker weights"),
         ('{"format": 2, "weights": {}}', "format 2, expected 1"),
         ('{"format": 1, "weights": {"coverage": 1}}', "feature names differ"),
+        (lambda: _weights_with(coverage="NaN"), r"finite numbers \(coverage are not\)"),
+        (lambda: _weights_with(title="true"), r"finite numbers \(title are not\)"),
+        (lambda: _weights_with(names='"1"'), r"finite numbers \(names are not\)"),
     ],
 )
 def test_bad_weights_file_is_named(tmp_path, content, message):
     path = tmp_path / "ranker.json"
-    path.write_text(content, encoding="utf-8")
+    path.write_text(content() if callable(content) else content, encoding="utf-8")
     with pytest.raises(RankerWeightsError, match=message) as caught:
         read_weights(path)
     assert str(path) in str(caught.value)
