@@ -219,8 +219,9 @@ def printable(text: str) -> str:
 
 
 def render_explanation(question: str, explanations: list[Explanation], *, articles: int = 1) -> str:
-    """Per-term BM25 contributions of the top hits and their largest reranker
-    features, for ``:explain`` / ``--explain``. The question is echoed through
+    """Per-term BM25 contributions of the top hits, their largest reranker features
+    and the WordNet-related words that stood in for question terms, for ``:explain`` /
+    ``--explain``. The question is echoed through
     :func:`printable`; a question that is too long gets :func:`too_long_text`, one
     with no searchable word :func:`no_terms_text`, one that no sentence shares a word
     with ``Nothing in the article(s) matches ...`` (``articles``: how many articles
@@ -247,4 +248,7 @@ def render_explanation(question: str, explanations: list[Explanation], *, articl
         if e.features:
             shown = ", ".join(f"{name} {value:+.2f}" for name, value in e.features[:EXPLAIN_FEATURES])
             lines.append(f"   largest reranker features: {shown}")
+        if e.related_words:
+            shown = ", ".join(f"{asked} ~ {held} ({relation})" for asked, held, relation in e.related_words)
+            lines.append(f"   related words (question ~ sentence): {shown}")
     return "\n".join(lines)

@@ -472,6 +472,7 @@ def _one_shot(engine, question: str, *, json_output: bool, explain: bool) -> str
                     "terms": {t.term: t.score for t in e.terms},
                     "score": e.score,
                     "features": dict(e.features),
+                    "related_words": [list(match) for match in e.related_words],
                 }
                 for e in engine.explain(question)
             ]

@@ -72,7 +72,7 @@ from rapidfuzz.distance import OSA
 from .analyze import analyze, stopwords, terms_of_tokens, tokenize
 from .base import ScoredPosition
 from .index import SentenceIndex, positive_idf
-from .related import hypernym_terms, related_terms, two_step_terms
+from .related import hypernym_terms, related_matches, related_terms, two_step_terms
 from .rerank import FEATURE_NAMES, RankerWeights, shipped_weights
 from .settings import Settings
 from .spell import spelled
@@ -208,6 +208,10 @@ class Explanation:
     features : tuple of (str, float)
         Each non-zero feature's contribution to ``score`` (value times weight), largest
         in absolute value first.
+    related_words : tuple of (str, str, str)
+        ``(question term, sentence term, relation)`` for each question term the
+        sentence lacks but holds a WordNet-related term for
+        (:func:`retrieval.related.related_matches`), in question order.
     """
 
     hit: Hit
@@ -216,6 +220,7 @@ class Explanation:
     bm25: float
     score: float = 0.0
     features: tuple[tuple[str, float], ...] = ()
+    related_words: tuple[tuple[str, str, str], ...] = ()
 
 
 NAME_PREFIX = 4
@@ -1031,6 +1036,12 @@ def explain(question: str, index: SentenceIndex, k: int = 3) -> list[Explanation
                 bm25=candidate.bm25,
                 score=candidate.score,
                 features=tuple(parts),
+                related_words=tuple(
+                    related_matches(
+                        [t for t in dict.fromkeys(terms) if t not in candidate.matched],
+                        paragraphs.sentence_terms(candidate.position),
+                    )
+                ),
             )
         )
     return out

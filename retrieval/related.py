@@ -20,6 +20,7 @@ import json
 import zlib
 from functools import lru_cache
 from pathlib import Path
+from typing import Collection, Iterable
 
 from .errors import RetrievalError
 
@@ -82,10 +83,12 @@ def related_terms(term: str) -> frozenset[str]:
 
 @lru_cache(maxsize=1 << 16)
 def hypernym_terms(term: str) -> frozenset[str]:
-    """Terms one WordNet hypernym or hyponym step away from any sense of ``term``.
+    """Terms one WordNet hypernym or hyponym step away from ``term``.
 
-    "king" gives "monarch" (more general) and the names of kings (instances); "city"
-    gives "municipality" and city names. Never ``term`` itself; empty when unknown.
+    Hypernyms of the two most frequent senses (per part of speech) of a word with this
+    term, and the words that have this term's word among theirs: "king" gives
+    "monarch" (more general) and the names of kings (instances); "city" gives
+    "municipality" and city names. Never ``term`` itself; empty when unknown.
 
     Raises
     ------
@@ -113,3 +116,34 @@ def two_step_terms(term: str) -> frozenset[str]:
         out |= related_terms(other)
     out.discard(term)
     return frozenset(out - first) or _EMPTY
+
+
+RELATIONS = (("related", related_terms), ("hypernym", hypernym_terms), ("two steps", two_step_terms))
+
+
+def related_matches(absent: Iterable[str], present: Collection[str]) -> list[tuple[str, str, str]]:
+    """Which sentence term explains each absent question term, for explanations.
+
+    Parameters
+    ----------
+    absent : iterable of str
+        Question terms the sentence lacks, in question order.
+    present : collection of str
+        The sentence's terms.
+
+    Returns
+    -------
+    list of (question term, sentence term, relation)
+        At most one per absent term, the first relation that applies in the order
+        ``"related"``, ``"hypernym"``, ``"two steps"`` (as the reranker's features
+        count them), and within it the alphabetically first sentence term.
+    """
+    present = set(present)
+    out = []
+    for term in absent:
+        for name, relation in RELATIONS:
+            shared = present & relation(term)
+            if shared:
+                out.append((term, min(shared), name))
+                break
+    return out

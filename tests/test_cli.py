@@ -1117,3 +1117,11 @@ def test_article_text_cannot_drive_the_terminal(capsys, tmp_path):
 def test_repl_unknown_command_is_echoed_printable(engine):
     code, written = feed(Session(engine).handle, [":\x1b[2Jbogus"])
     assert written[0] == "Unknown command :[2jbogus. Type :help for the commands."
+
+
+def test_explain_json_names_the_related_words(capsys):
+    code, out, _ = run(capsys, "--corpus", str(CORPUS), "--json", "--explain", "Who escorted Putin?")
+    assert code == 0
+    first = json.loads(out)["explain"][0]
+    assert first["sentence_id"] == f"{SEED_DOC}:5"
+    assert first["related_words"] == [["escort", "accompani", "related"]]

@@ -39,7 +39,7 @@ def test_relations_are_symmetric_and_never_contain_the_term():
 def test_one_hypernym_step_both_ways_with_instances():
     assert term("monarch") in hypernym_terms(term("king"))
     assert term("king") in hypernym_terms(term("monarch"))
-    assert term("Aberdeen") in hypernym_terms(term("city"))  # an instance of a city
+    assert term("Chicago") in hypernym_terms(term("city"))  # an instance of a city
 
 
 def test_two_steps_reach_further_and_exclude_the_first_step():
@@ -138,3 +138,27 @@ def test_two_step_feature():
     assert rows["The company bought land."]["related_two_steps"] == pytest.approx(share[term("purchase")])
     assert rows["The company bought land."]["related"] == 0.0
     assert rows["Land is cheap."]["related_two_steps"] == 0.0
+
+
+def test_related_matches_name_the_word_and_relation():
+    from retrieval.related import related_matches
+
+    present = [term("monarch"), term("bought"), term("accompanied"), term("land")]
+    absent = [term("escort"), term("king"), term("purchase"), term("zzqx")]
+    assert related_matches(absent, present) == [
+        (term("escort"), term("accompanied"), "related"),
+        (term("king"), term("monarch"), "hypernym"),
+        (term("purchase"), term("bought"), "two steps"),
+    ]
+    assert related_matches([], present) == []
+
+
+def test_explain_shows_the_related_words():
+    from bot.render import render_explanation
+    from retrieval.answer import explain
+
+    index = SentenceIndex.build(split_article(Article("doc", "Doc", "Officials accompanied the president.\nRain fell.\n")))
+    (first, *_) = explain("Who escorted the president?", index)
+    assert first.related_words == ((term("escort"), term("accompanied"), "related"),)
+    text = render_explanation("Who escorted the president?", [first])
+    assert "   related words (question ~ sentence): escort ~ accompani (related)" in text.splitlines()
