@@ -4,9 +4,15 @@ A question term the sentence lacks may still be answered by a term it has: a syn
 ("purchase" / "buy"), a derived form ("inventor" / "invented", "death" / "died"), an
 irregular inflection ("won" / "win") or a word one step more or less general ("monarch"
 / "king"). The relations come from Princeton WordNet 3.0 (Miller 1995, "WordNet: a
-lexical database for English"; licence in ``retrieval/data/WORDNET-LICENSE``), reduced
-to the product's terms by ``benchmarks/build_wordnet_terms.py`` and shipped in
-``retrieval/data/wordnet_terms.json.gz`` (about 1.6 MB; read once, on first use). Nothing is downloaded.
+lexical database for English"; licence in ``retrieval/data/WORDNET-LICENSE``), taken
+from each word's two most frequent senses, reduced to the product's terms by
+``benchmarks/build_wordnet_terms.py`` and shipped in
+``retrieval/data/wordnet_terms.json.gz`` (about 1.6 MB; read once, in about 0.06 s and
+18 MiB, by :class:`retrieval.Engine` at load or on first use). Nothing is downloaded.
+
+Without word-sense disambiguation a relation can come from a sense the text does not
+use ("start" / "jump"); the reranker weighs these features by what they were worth on
+SQuAD, below a term the sentence holds itself.
 
 All functions take and return *terms*, i.e. the output of
 :func:`retrieval.analyze.analyze` (lowercased Snowball stems), and return an empty set
@@ -36,8 +42,8 @@ def load_table() -> dict[str, dict[str, str]]:
     -------
     dict
         ``{"related": {term: "term term ..."}, "hypernym": {...}}``: each term's related
-        terms sorted and joined by single spaces (one string per term: about 20 MB
-        loaded, rather than 50 MB as lists).
+        terms sorted and joined by single spaces (one string per term: about 18 MiB
+        loaded, rather than 49 MiB as lists).
 
     Raises
     ------
