@@ -110,8 +110,12 @@ def print_error(text: str) -> None:
 
     Every error message of ``ask`` and ``ask-bot`` goes through here: a stderr that is
     closed, full (``2>/dev/full``) or gone is skipped silently, so that failing to
-    report an error never changes the exit code.
+    report an error never changes the exit code. Non-printable characters (an escape
+    sequence in a corpus file's name, say) are replaced by spaces, one for one, so an
+    error line cannot drive the terminal.
     """
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else " " for c in text)
     try:
         if sys.stderr is not None:  # print(file=None) would write to stdout
             print(text, file=sys.stderr, flush=True)

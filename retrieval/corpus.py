@@ -275,16 +275,23 @@ def split_article(article: Article) -> list[Sentence]:
     ]
 
 
+# A line and its end: only "\n", "\r\n" and "\r" end one. A form feed, vertical tab,
+# U+2028 and the like (which str.splitlines() would break on) stay inside the line as
+# whitespace, so a stray one never cuts a paragraph in two.
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+")
+
+
 def sentence_rows(article: Article) -> list[tuple[str, str | None, int, int, int, int]]:
     """:func:`split_article` without the objects: ``(text, section, paragraph, number,
-    start, end)`` per citable sentence, in article order (what the index build needs)."""
+    start, end)`` per citable sentence, in article order (what the index build needs).
+    Paragraphs are the lines ended by ``\n``, ``\r\n`` or ``\r``."""
     from .segment import split_sentences
 
     rows: list[tuple[str, str | None, int, int, int, int]] = []
     section: str | None = None
     paragraph = 0
     offset = 0
-    for line in article.text.splitlines(keepends=True):
+    for line in _LINES.findall(article.text):
         start_of_line = offset
         offset += len(line)
         content = line.rstrip("\r\n")

@@ -58,7 +58,7 @@ def load_table() -> dict[str, dict[str, str]]:
         if not all(isinstance(t, dict) and all(isinstance(v, str) for v in t.values()) for t in tables.values()):
             raise ValueError("the tables are not objects of strings")
         return tables
-    except (OSError, EOFError, zlib.error, ValueError) as exc:  # truncated or damaged gzip too
+    except (OSError, EOFError, zlib.error, ValueError, RecursionError) as exc:  # truncated gzip, deep JSON too
         raise RetrievalError(f"cannot read the related-term table {TABLE_PATH}: {exc}") from exc
 
 

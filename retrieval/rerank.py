@@ -126,11 +126,14 @@ def read_weights(path: str | Path = WEIGHTS_PATH) -> RankerWeights:
             or not math.isfinite(weights[name])
         ]
         if bad:
-            raise RankerWeightsError(f"{path}: weights must be finite numbers ({', '.join(bad)} are not)")
+            verb = "is" if len(bad) == 1 else "are"
+            raise RankerWeightsError(f"{path}: weights must be finite numbers ({', '.join(bad)} {verb} not)")
         return RankerWeights(tuple(float(weights[name]) for name in FEATURE_NAMES))
     except RankerWeightsError:
         raise
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError, KeyError, TypeError, ValueError) as exc:
+    except (
+        OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError, KeyError, TypeError, ValueError, RecursionError
+    ) as exc:
         raise RankerWeightsError(f"{path}: cannot read the ranker weights ({type(exc).__name__}: {exc})") from exc
 
 

@@ -27,15 +27,16 @@ try:  # the installed nltk, read without importing it (pinned to 3.10.4 in pypro
     NLTK_VERSION = version("nltk")
 except PackageNotFoundError:  # pragma: no cover - nltk is a hard dependency
     NLTK_VERSION = "unknown"
-RULES_VERSION = "1"  # bump whenever a join rule changes
+RULES_VERSION = "2"  # bump whenever a join rule or the line rule changes
 
 _PARAMS_BYTES = PARAMS_PATH.read_bytes()
 SEGMENTER_VERSION = (
     f"punkt-{NLTK_VERSION}+rules{RULES_VERSION}+{hashlib.sha256(_PARAMS_BYTES).hexdigest()[:12]}"
 )
 
-# A line is a maximal run of characters that str.splitlines() would not break on.
-_LINE = re.compile(r"[^\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]+")
+# A line is a maximal run of characters other than "\n" and "\r" (as the corpus reader
+# cuts paragraphs: a form feed or U+2028 inside a line is whitespace, not a break).
+_LINE = re.compile(r"[^\n\r]+")
 # Closing marks that may trail a sentence: quotes, brackets, dots, other terminal punctuation.
 _CLOSERS = "\"'”’»)]}.!?…"
 _ONLY_CLOSERS = re.compile(rf"[{re.escape(_CLOSERS)}\s]+")

@@ -1125,3 +1125,12 @@ def test_explain_json_names_the_related_words(capsys):
     first = json.loads(out)["explain"][0]
     assert first["sentence_id"] == f"{SEED_DOC}:5"
     assert first["related_words"] == [["escort", "accompani", "related"]]
+
+
+def test_error_line_cannot_drive_the_terminal(capsys, tmp_path):
+    corpus = tmp_path / "c"
+    write_corpus(corpus, {"good.txt": "Storm hits the coast.", "bad\x1b[31mname.txt": "Heading only"})
+    code, out, err = run(capsys, "--corpus", str(corpus), "What hit the coast?")
+    assert (code, out) == (2, "")
+    assert "\x1b" not in err
+    assert err == f"ask: error: {corpus}/bad [31mname.txt: no citable sentence (every line is empty, has no words, or is a heading or boilerplate: no sentence-ending punctuation)\n"

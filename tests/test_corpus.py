@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval import CorpusError, EmptyCorpusError, Engine
-from retrieval.corpus import load_articles, split_article, split_corpus
+from retrieval.corpus import load_articles, sentence_rows, split_article, split_corpus
 from retrieval.types import Article
 
 from .support import CORPUS, SEED_DOC, write_corpus
@@ -271,3 +271,15 @@ def test_check_corpus_dir(tmp_path, monkeypatch):
     with pytest.raises(CorpusError) as info:
         check_corpus_dir(tmp_path)
     assert str(info.value) == f"cannot read corpus directory {tmp_path}: Permission denied"
+
+
+def test_only_newlines_end_a_paragraph():
+    # a form feed, vertical tab or U+2028 inside a line is whitespace: nothing is lost
+    text = "Rain hits the town today and \f more rain falls later.\nA \u2028 second \v line here.\rThird one.\r\n"
+    rows = sentence_rows(Article("rain", "Rain", text))
+    assert [(r[0], r[2]) for r in rows] == [
+        ("Rain hits the town today and \f more rain falls later.", 1),
+        ("A \u2028 second \v line here.", 2),
+        ("Third one.", 3),
+    ]
+    assert [text[r[4] : r[5]] for r in rows] == [r[0] for r in rows]

@@ -74,6 +74,7 @@ _corrupted_middle = _gzip_with_flipped_middle()
         (gzip.compress(b'{"related": {"buy": ["purchas"]}, "hypernym": {}}'), "not objects of strings"),
         (gzip.compress(b'{"related": {}, "hypernym": {}}')[:-6], "end-of-stream marker"),  # truncated
         (_corrupted_middle, "Error -3"),  # zlib.error
+        (gzip.compress(b"[" * 100000 + b"]" * 100000), "maximum recursion depth"),
     ],
 )
 def test_damaged_table_is_named(tmp_path, monkeypatch, content, message):

@@ -116,9 +116,9 @@ def _weights_with(**raw: str) -> str:
         ("{", "cannot read the ranker weights"),
         ('{"format": 2, "weights": {}}', "format 2, expected 1"),
         ('{"format": 1, "weights": {"coverage": 1}}', "feature names differ"),
-        (lambda: _weights_with(coverage="NaN"), r"finite numbers \(coverage are not\)"),
-        (lambda: _weights_with(title="true"), r"finite numbers \(title are not\)"),
-        (lambda: _weights_with(names='"1"'), r"finite numbers \(names are not\)"),
+        (lambda: _weights_with(coverage="NaN"), r"finite numbers \(coverage is not\)"),
+        (lambda: _weights_with(title="true", names='"1"'), r"finite numbers \(names, title are not\)"),
+        (lambda: "[" * 100000 + "]" * 100000, "cannot read the ranker weights .*RecursionError"),
     ],
 )
 def test_bad_weights_file_is_named(tmp_path, content, message):
