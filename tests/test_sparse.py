@@ -118,7 +118,12 @@ def test_answers_identical_with_either_engine():
     a = Engine.load(CORPUS, Settings(engine="rank_bm25"), index_dir=False)
     b = Engine.load(CORPUS, Settings(engine="sparse"), index_dir=False)
     assert a.index.engine_name == "rank_bm25" and b.index.engine_name == "sparse"
-    for q in ("Who accompanied Putin?", "How many containers of munitions?", "asdf"):
+    questions = ["Who accompanied Putin?", "How many containers of munitions?", "asdf"]
+    import yaml
+
+    cases = yaml.safe_load((CORPUS.parent / "tests" / "qa_regression.yaml").read_text("utf-8"))
+    questions += [case["question"] for case in cases]  # paraphrases: WordNet and paragraph neighbours
+    for q in questions:
         assert a.answer(q) == b.answer(q)
         assert a.explain(q) == b.explain(q)
     assert a.sources() == b.sources()
