@@ -1,4 +1,4 @@
-"""Regenerate ``retrieval/data/wordnet_terms.json.gz``, the related-term table of the reranker.
+"""Regenerate ``retrieval/data/wordnet_terms.json.xz``, the related-term table of the reranker.
 
 Usage (from the project root)::
 
@@ -36,7 +36,7 @@ deterministic (sorted keys and values) and about 1.4 MB compressed.
 from __future__ import annotations
 
 import argparse
-import gzip
+import lzma
 import json
 import sys
 import tarfile
@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 
 from retrieval.analyze import analyze  # noqa: E402
 
-DEFAULT_OUT = ROOT / "retrieval" / "data" / "wordnet_terms.json.gz"
+DEFAULT_OUT = ROOT / "retrieval" / "data" / "wordnet_terms.json.xz"
 SENSES = 2  # senses per part of speech whose synonyms, derivations and hypernyms are kept
 FILES = [
     f"{kind}.{pos}" for kind in ("data", "index") for pos in ("noun", "verb", "adj", "adv")
@@ -154,7 +154,7 @@ def _build(source: Path, out: Path) -> int:
         **tables,
     }
     text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
-    out.write_bytes(gzip.compress(text.encode("utf-8"), 9, mtime=0))
+    out.write_bytes(lzma.compress(text.encode("utf-8"), preset=9 | lzma.PRESET_EXTREME))
     (out.parent / "WORDNET-LICENSE").write_text(license_text, encoding="utf-8")
     sizes = {name: sum(len(v.split()) for v in table.values()) for name, table in tables.items()}
     print(f"wrote {out}: {sizes}")

@@ -99,7 +99,7 @@ class Engine:
             missing or damaged (checked first, so that a broken install fails at
             start-up, not at the first question).
         RetrievalError
-            The shipped WordNet table (``retrieval/data/wordnet_terms.json.gz``) is
+            The shipped WordNet table (``retrieval/data/wordnet_terms.json.xz``) is
             missing or damaged (also checked first).
         """
         from .related import load_table

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import gzip
+import lzma
 
 import pytest
 
@@ -54,31 +54,31 @@ def test_unknown_terms_have_no_relations():
         assert related_terms(t) == frozenset() == hypernym_terms(t) == two_step_terms(t)
 
 
-def _gzip_with_flipped_middle() -> bytes:
-    data = bytearray(gzip.compress(b'{"related": {"a": "b c d e f g h"}, "hypernym": {}}' * 50, mtime=0))
+def _xz_with_flipped_middle() -> bytes:
+    data = bytearray(lzma.compress(b'{"related": {"a": "b c d e f g h"}, "hypernym": {}}' * 50))
     for i in range(20, 40):
         data[i] ^= 0xFF
     return bytes(data)
 
 
-_corrupted_middle = _gzip_with_flipped_middle()
+_corrupted_middle = _xz_with_flipped_middle()
 
 
 @pytest.mark.parametrize(
     "content, message",
     [
         (None, "No such file"),
-        (b"not gzip", "Not a gzipped file"),
-        (gzip.compress(b'{"related": {}}'), 'not an object with "related" and "hypernym" tables'),
-        (gzip.compress(b"[1, 2]"), 'not an object with "related" and "hypernym" tables'),
-        (gzip.compress(b'{"related": {"buy": ["purchas"]}, "hypernym": {}}'), "not objects of strings"),
-        (gzip.compress(b'{"related": {}, "hypernym": {}}')[:-6], "end-of-stream marker"),  # truncated
-        (_corrupted_middle, "Error -3"),  # zlib.error
-        (gzip.compress(b"[" * 100000 + b"]" * 100000), "maximum recursion depth"),
+        (b"not xz", "Input format not supported"),
+        (lzma.compress(b'{"related": {}}'), 'not an object with "related" and "hypernym" tables'),
+        (lzma.compress(b"[1, 2]"), 'not an object with "related" and "hypernym" tables'),
+        (lzma.compress(b'{"related": {"buy": ["purchas"]}, "hypernym": {}}'), "not objects of strings"),
+        (lzma.compress(b'{"related": {}, "hypernym": {}}')[:-6], "Compressed data ended before the end-of-stream marker"),  # truncated
+        (_corrupted_middle, "Corrupt input data"),  # lzma.LZMAError
+        (lzma.compress(b"[" * 100000 + b"]" * 100000), "maximum recursion depth"),
     ],
 )
 def test_damaged_table_is_named(tmp_path, monkeypatch, content, message):
-    path = tmp_path / "wordnet_terms.json.gz"
+    path = tmp_path / "wordnet_terms.json.xz"
     if content is not None:
         path.write_bytes(content)
     monkeypatch.setattr(related, "TABLE_PATH", path)
@@ -93,7 +93,7 @@ def test_damaged_table_is_named(tmp_path, monkeypatch, content, message):
 def test_engine_load_reports_a_damaged_table_first(tmp_path, monkeypatch):
     from retrieval import Engine
 
-    monkeypatch.setattr(related, "TABLE_PATH", tmp_path / "missing.json.gz")
+    monkeypatch.setattr(related, "TABLE_PATH", tmp_path / "missing.json.xz")
     related.load_table.cache_clear()
     try:
         with pytest.raises(RetrievalError, match="related-term table"):
