@@ -43,7 +43,9 @@ Policy
    answerable SQuAD 2.0 questions under 3 points (see ``docs/quality.md``).
 5. Quote the ranking's best sentence (``Features.quote_ranked``); quote another
    candidate only when it passes the test of step 4, adds evidence (it contains a
-   question term the quotes so far lack) and the reranker scores it within
+   question term the quotes so far lack, or a WordNet-related word for one: on SQuAD
+   half A the share of answers with a gold quote 0.7916 -> 0.7943, quotes per answer
+   1.390 -> 1.403) and the reranker scores it within
    ``Features.quote_gap`` (4.0) of the first quote: the score is a log-odds under the
    reranker's softmax, so a further quote is at least e^-4 (about 2%) as likely as the
    first to hold the answer. On SQuAD half A (within-article) this leaves out about a
@@ -502,6 +504,7 @@ class _Candidate:
     matched: frozenset[str]
     score: float = 0.0  # the reranker's score (retrieval.rerank)
     related: float = 0.0  # fraction held only as a WordNet-related word (the feature)
+    stood_in: frozenset[str] = frozenset()  # the absent terms a related word stands in for
 
 
 class _Paragraphs:
@@ -816,7 +819,9 @@ def candidate_features(
                 ) / total,
             ]
         )
-        out.append(_Candidate(position, s.score, coverage, matched, related=rows[-1][_RELATED]))
+        out.append(
+            _Candidate(position, s.score, coverage, matched, related=rows[-1][_RELATED], stood_in=frozenset(related_absent))
+        )
     X = np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURE_NAMES))
     return X, out
 
@@ -986,7 +991,8 @@ def answer(
         if len(quotes) >= settings.max_quotes:
             break
         sentence = index.sentence(candidate.position)
-        if quotes and (sentence.id in shown or not candidate.matched - covered):
+        evidence = candidate.matched | candidate.stood_in  # its terms, or related words for them
+        if quotes and (sentence.id in shown or not evidence - covered):
             continue
         if quotes and candidates[0].score - candidate.score > features.quote_gap:
             continue  # far less likely than the first quote: noise, not a second answer
@@ -998,7 +1004,7 @@ def answer(
         shown.add(sentence.id)
         if context is not None:
             shown.add(context.id)
-        covered |= candidate.matched
+        covered |= evidence
     return Answer(question=asked, answered=True, quotes=tuple(quotes), reason="answered")
 
 

@@ -324,3 +324,10 @@ def test_a_related_word_covers_a_question_term_for_abstention():
     assert got.answered and got.quotes[0].hit.text == "Officials accompanied the president."
     # no related word: the same coverage abstains
     assert not answer("Who greeted the president?", index).answered
+
+
+def test_a_related_word_is_evidence_for_a_further_quote():
+    # "pass away" is a WordNet synonym of "die": the neighbour holding the date is quoted too
+    index = build("Mongke Khan ruled the empire. He died in 1259.\n")
+    got = answer("When did Mongke Khan pass away?", index)
+    assert [q.hit.text for q in got.quotes] == ["Mongke Khan ruled the empire.", "He died in 1259."]
