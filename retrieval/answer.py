@@ -30,9 +30,10 @@ Policy
    the candidates and their paragraphs, never to the corpus size.
 4. Abstain (reason ``"not_found"``) when no candidate covers ``MIN_COVERAGE`` (0.25)
    of the question's total term weight (terms the corpus never uses weigh most; a
-   term counts as covered when the sentence holds it or a WordNet-related word,
-   :func:`retrieval.related.related_terms`: "Who escorted Putin?" is answered by
-   "Accompanying Putin ..."), or
+   term counts as covered when the sentence holds it or a WordNet-related word, one
+   or two steps away, :func:`retrieval.related.related_terms`: "Who escorted Putin?"
+   is answered by "Accompanying Putin ...", "Who bought the chain?" by "... agreed to
+   purchase the chain"), or
    when the question asks for an age, a number or a date and no candidate that
    covers enough contains one (a count word, not "several" or "many"), or when the
    question names something the corpus never mentions (:func:`unknown_names`: a
@@ -375,6 +376,7 @@ class Features:
 
 DEFAULT_FEATURES = Features()
 _RELATED = FEATURE_NAMES.index("related")
+_TWO_STEPS = FEATURE_NAMES.index("related_two_steps")
 
 
 _RANK_TYPES = {
@@ -503,7 +505,7 @@ class _Candidate:
     coverage: float  # fraction of the question's term weight the sentence contains
     matched: frozenset[str]
     score: float = 0.0  # the reranker's score (retrieval.rerank)
-    related: float = 0.0  # fraction held only as a WordNet-related word (the feature)
+    related: float = 0.0  # fraction held only as a WordNet-related word, one or two steps away
     stood_in: frozenset[str] = frozenset()  # the absent terms a related word stands in for
 
 
@@ -738,7 +740,8 @@ def candidate_features(
           in the sentence but one two steps away
           (:func:`~retrieval.related.two_step_terms`).
     candidates : list of _Candidate
-        Per row: position, BM25, coverage, matched terms and the ``related`` feature
+        Per row: position, BM25, coverage, matched terms, the ``related`` plus
+        ``related_two_steps`` features and the terms ``related`` stands in for
         (``score`` left 0).
     """
     distinct = list(dict.fromkeys(terms))
@@ -820,7 +823,7 @@ def candidate_features(
             ]
         )
         out.append(
-            _Candidate(position, s.score, coverage, matched, related=rows[-1][_RELATED], stood_in=frozenset(related_absent))
+            _Candidate(position, s.score, coverage, matched, related=rows[-1][_RELATED] + rows[-1][_TWO_STEPS], stood_in=frozenset(related_absent))
         )
     X = np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURE_NAMES))
     return X, out

@@ -331,3 +331,14 @@ def test_a_related_word_is_evidence_for_a_further_quote():
     index = build("Mongke Khan ruled the empire. He died in 1259.\n")
     got = answer("When did Mongke Khan pass away?", index)
     assert [q.hit.text for q in got.quotes] == ["Mongke Khan ruled the empire.", "He died in 1259."]
+
+
+def test_a_word_two_related_steps_away_covers_a_question_term_too():
+    index = build("Hillcrest agreed to purchase the chain.\nThe chain has stores.\nRain fell.\nSnow fell.\n")
+    # "bought" is in no sentence: "chain" alone covers 0.23 of the weight
+    weights = {t: positive_idf(index, t) for t in ("bought", "chain")}
+    assert weights["chain"] / sum(weights.values()) < 0.25
+    # bought -> buy (irregular form) -> purchase (synonym): two steps
+    got = answer("Who bought the chain?", index)
+    assert got.answered and got.quotes[0].hit.text == "Hillcrest agreed to purchase the chain."
+    assert not answer("Who painted the chain?", index).answered
