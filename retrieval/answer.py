@@ -871,21 +871,33 @@ def _candidates(
     question: str = "",
     paragraphs: _Paragraphs | None = None,
 ) -> list[_Candidate]:
+    return _ranked_with_rows(index, terms, features, question, paragraphs)[0]
+
+
+def _ranked_with_rows(
+    index: SentenceIndex,
+    terms: list[str],
+    features: Features,
+    question: str,
+    paragraphs: _Paragraphs | None,
+) -> tuple[list[_Candidate], dict[int, np.ndarray]]:
+    """The candidates in answer order, and each one's feature row by position."""
     paragraphs = paragraphs or _Paragraphs(index)
     scored = candidate_positions(index, terms, features, paragraphs)
     if not scored:
-        return []
+        return [], {}
     X, found = candidate_features(index, question, terms, scored, features, paragraphs)
+    rows = {c.position: row for c, row in zip(found, X)}
     scores = X @ features.weight_vector()
     out = [replace(c, score=float(v)) for c, v in zip(found, scores)]
     if features.coverage_first:
         out.sort(key=lambda c: (-c.coverage,) + _key(c))
-        return out
+        return out, rows
     out = dominance_order(out) if features.superset_first else sorted(out, key=_key)
     if features.complete_first:
         everything = frozenset().union(*(c.matched for c in out))
         out = [c for c in out if c.matched == everything] + [c for c in out if c.matched != everything]
-    return out
+    return out, rows
 
 
 def rank(
@@ -1027,10 +1039,8 @@ def explain(question: str, index: SentenceIndex, k: int = 3) -> list[Explanation
     if not terms:
         return []
     paragraphs = _Paragraphs(index)
-    ranked = _candidates(index, terms, DEFAULT_FEATURES, question, paragraphs)[:k]
-    scored = candidate_positions(index, terms, DEFAULT_FEATURES, paragraphs)
-    X, found = candidate_features(index, question, terms, scored, DEFAULT_FEATURES, paragraphs)
-    rows = {c.position: row for c, row in zip(found, X)}
+    ranked, rows = _ranked_with_rows(index, terms, DEFAULT_FEATURES, question, paragraphs)
+    ranked = ranked[:k]
     weights = DEFAULT_FEATURES.weight_vector()
     out = []
     for position, candidate in enumerate(ranked, start=1):
