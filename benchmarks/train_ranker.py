@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from retrieval import evaluate as ev  # noqa: E402
 from retrieval.analyze import analyze  # noqa: E402
 from retrieval.answer import DEFAULT_FEATURES, Features, candidate_features, candidate_positions  # noqa: E402
+from retrieval.query import query_of  # noqa: E402
 from retrieval.spell import spelled  # noqa: E402
 from retrieval.errors import RetrievalError  # noqa: E402
 from retrieval.index import SentenceIndex  # noqa: E402
@@ -81,7 +82,7 @@ def _list(
     scored = candidate_positions(index, terms, features) if terms else []
     if not scored:
         return np.zeros((0, len(FEATURE_NAMES))), np.zeros(0, dtype=bool)
-    X, found = candidate_features(index, text, terms, scored, features)
+    X, found = candidate_features(index, query_of(text, terms), scored, features)
     gold = np.array([index.sentence(c.position).id in q.gold for c in found], dtype=bool)
     return X, gold
 

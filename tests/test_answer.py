@@ -205,13 +205,19 @@ def test_paraphrases_and_misspelt_names_still_answer(engine, question, expect):
 
 
 def test_unknown_names(engine):
-    from retrieval.answer import unknown_names
+    from retrieval.analyze import analyze
+    from retrieval.decide import unknown_names
+    from retrieval.query import query_of
 
-    assert unknown_names("Who is the president of France?", engine.index) == ["France"]
-    assert unknown_names("France and Putin?", engine.index) == []  # the first word may be any word
-    assert unknown_names("Who met Putin in Pyongyang?", engine.index) == []
-    assert unknown_names("Who met Puttin?", engine.index, ["putin"]) == []
-    assert unknown_names("Who met Puttin?", engine.index) == ["Puttin"]
+    def unknown(question, nearby=()):
+        return unknown_names(query_of(question, analyze(question)), engine.index, nearby)
+
+    assert unknown("Who is the president of France?") == ["France"]
+    assert unknown("France and Putin?") == []  # the first word may be any word
+    assert unknown("Who met Putin in Pyongyang?") == []
+    assert unknown("Who met Puttin?", ["putin"]) == []
+    assert unknown("Who met Puttin?") == ["Puttin"]
+    assert unknown("WHO MET PUTTIN?") == []  # shouted: capitals name nothing
 
 
 def test_a_shouted_question_gets_the_same_answer(engine):

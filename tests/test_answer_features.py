@@ -12,9 +12,6 @@ from retrieval import Article, SentenceIndex, answer
 from retrieval.answer import (
     DEFAULT_FEATURES,
     Features,
-    _COUNT_WORDS,
-    _MONTHS,
-    _Candidate,
     dominance_order,
     has_answer_type,
     offers_answer_type,
@@ -22,6 +19,8 @@ from retrieval.answer import (
     rank,
 )
 from retrieval.analyze import analyze
+from retrieval.answer_types import _COUNT_WORDS, _MONTHS
+from retrieval.candidates import Candidate as _Candidate
 from retrieval.index import positive_idf
 from retrieval.corpus import split_article
 from retrieval.rerank import RankerWeights
@@ -266,7 +265,8 @@ def test_both_engines_give_the_same_features_when_terms_repeat():
     import numpy as np
 
     from retrieval.analyze import analyze
-    from retrieval.answer import candidate_features
+    from retrieval.features import candidate_features
+    from retrieval.query import query_of
     from retrieval.sparse import SparseSentenceIndex
 
     text = (
@@ -280,7 +280,7 @@ def test_both_engines_give_the_same_features_when_terms_repeat():
     terms = analyze(question)
     rows = []
     for index in (reference, sparse):
-        X, found = candidate_features(index, question, terms, index.score_terms(terms, 100))
+        X, found = candidate_features(index, query_of(question, terms), index.score_terms(terms, 100))
         rows.append((X, [c.position for c in found]))
     assert rows[0][1] == rows[1][1]
     np.testing.assert_array_equal(rows[0][0], rows[1][0])
