@@ -63,6 +63,7 @@ def main(argv=None) -> int:
         counts["top in gold paragraph"] += paragraph(top) in {paragraph(g) for g in gold}
         counts["oracle paragraph"] += [c for c in ranked if paragraph(c) == paragraph(gold[0])][0] is gold[0]
         counts["dominated"] += any(gold[0].matched < c.matched for c in ranked)
+    print(f"{len(questions)} answerable questions ({dataset.dropped} dropped: no gold sentence)")
     for name, n in counts.items():
         print(f"{name:24} {n / len(questions):.4f}")
     return 0

@@ -172,7 +172,10 @@ def main(argv=None) -> int:
     except RetrievalError as exc:  # e.g. passages with no searchable word at all
         print(f"{Path(__file__).name}: error: {exc}", file=sys.stderr)
         return 2
-    print(f"{args.squad}: {len(lists.article)} questions; lists built in {time.perf_counter() - began:.0f} s")
+    print(
+        f"{args.squad}: {len(lists.article)} questions ({dataset.dropped} dropped: no gold sentence); "
+        f"lists built in {time.perf_counter() - began:.0f} s"
+    )
     base = cross_validate(lists, args.l2)
     print("Cross-validated by article parity (fit on one half, scored on the other):")
     print("| configuration | MRR | accuracy@1 | MRR gain | accuracy@1 gain | MRR even / odd | accuracy@1 even / odd |")
