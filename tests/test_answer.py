@@ -196,12 +196,17 @@ def test_testers_off_topic_and_answer_type_questions_abstain(engine, question):
     [
         ("What did Kim Jong Un drink with Putin?", "Russian wine"),
         ("Who accompanied Puttin?", "Andrei Belousov"),  # a misspelt name is a variant, not unknown
-        ("Who did Lavrov travel with?", "Lavrov"),
+        ("Who did Lavrov travel with?", "Accompanying Putin on this trip"),  # the list of officials
     ],
 )
 def test_paraphrases_and_misspelt_names_still_answer(engine, question, expect):
     result = engine.answer(question)
     assert result.answered and expect in result.quotes[0].hit.text
+
+
+def test_a_question_naming_lavrov_quotes_the_sentence_listing_the_officials(engine):
+    result = engine.answer("Who did Lavrov travel with?")
+    assert [q.hit.id for q in result.quotes] == [f"{SEED_DOC}:5", f"{SEED_DOC}:6"]
 
 
 def test_unknown_names(engine):
