@@ -165,6 +165,9 @@ def candidate_features(
 ) -> Candidates:
     """The feature rows of the candidates ``scored`` for ``query``.
 
+    Long only for this docstring, the one definition of every column; the work is in
+    :func:`_paragraph_scores` and :func:`_row`.
+
     Parameters
     ----------
     index : SentenceIndex
