@@ -6,7 +6,7 @@ Usage::
         [--l2 1e-4] [--write retrieval/data/ranker.json] [--ablate]
 
 Each answerable question gives two candidate lists with their feature matrices
-(:func:`retrieval.answer.candidate_features`): one with its article indexed alone (the
+(:func:`retrieval.features.candidate_features`): one with its article indexed alone (the
 product's use) and one with every sentence of the file as one corpus (ReQA). The
 weights are fitted with :func:`retrieval.rerank.fit_listwise` on both kinds.
 
@@ -18,7 +18,7 @@ before any abstention) and ReQA MRR over the candidates (0 when no candidate is 
 
 ``--ablate`` refits without each feature (its column zeroed), once more on lists built
 without spelling correction of the question terms, and once on lists of the BM25
-candidates alone (no paragraph neighbours, :func:`retrieval.answer.candidate_positions`),
+candidates alone (no paragraph neighbours, :func:`retrieval.candidates.candidate_positions`),
 and prints the table of gains that the README carries. ``--write`` stores the weights fitted on the whole file.
 """
 

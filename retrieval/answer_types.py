@@ -79,7 +79,7 @@ class _Cue:
 @lru_cache(maxsize=1 << 12)
 def _words(text: str) -> frozenset[str]:
     """The distinct maximal runs of word characters of ``text``; memoised like
-    :func:`_said`, since a candidate is tested for answer types several times."""
+    :func:`retrieval.features._said`, since a candidate is tested for answer types several times."""
     return frozenset(_WORD.findall(text))
 
 

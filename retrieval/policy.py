@@ -34,7 +34,7 @@ class Features:
         How many sentences (best sentence BM25 first) are reranked per question.
     weights : RankerWeights or None
         The linear model over :data:`~retrieval.rerank.FEATURE_NAMES` (see
-        :func:`candidate_features`); None means the shipped, fitted weights
+        :func:`retrieval.features.candidate_features`); None means the shipped, fitted weights
         (:func:`~retrieval.rerank.shipped_weights`).
     coverage_first : bool
         Rank by IDF-weighted term coverage before the model's score (the original
