@@ -72,6 +72,8 @@ def read_article(path: Path) -> Article:
     try:
         raw = path.read_bytes()
     except OSError as exc:
+        if path.is_symlink() and not path.exists():
+            raise CorpusError(f"{path} is a broken or looping symbolic link") from exc
         raise CorpusError(f"cannot read {path}: {exc.strerror or exc}") from exc
     try:
         text = raw.decode("utf-8-sig")
@@ -149,6 +151,10 @@ def check_corpus_dir(directory: str | Path) -> Path:
 def article_paths(directory: str | Path) -> list[Path]:
     """The article files of ``directory`` (``.txt``/``.md``, not hidden, not recursive), by name.
 
+    A broken or looping symbolic link with an article name is listed too: reading it
+    fails (:func:`read_article`), so that it is named in the same error as every other
+    unusable file.
+
     Raises
     ------
     CorpusError
@@ -163,9 +169,7 @@ def article_paths(directory: str | Path) -> list[Path]:
     for p in entries:
         if p.suffix.lower() not in ARTICLE_SUFFIXES or p.name.startswith("."):
             continue
-        if p.is_symlink() and not p.exists():
-            raise CorpusError(f"{p} is a broken or looping symbolic link")
-        if p.is_file():
+        if p.is_file() or (p.is_symlink() and not p.exists()):  # a broken link: reported when read
             paths.append(p)
     if not paths:
         raise CorpusError(

@@ -18,6 +18,13 @@ def _no_index_in_the_repo(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _user_cache_in_tmp(monkeypatch, tmp_path_factory):
+    """The user cache directory (build locks, the index of a read-only corpus) is a
+    temporary one (platformdirs reads XDG_CACHE_HOME): tests never write to ~/.cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
+
+
+@pytest.fixture(autouse=True)
 def _sigint_handler_restored():
     """A front end that has answered ignores SIGINT for the rest of the process
     (:func:`bot.cli.ignore_interrupts`): each test gets the handler back as it was."""

@@ -3,6 +3,7 @@ rebuilt; Ctrl-C and killed saves leave nothing behind; bad corpus files in one e
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -20,6 +21,9 @@ from bot.repl import main as ask_main
 from retrieval import Engine, Settings, store
 from retrieval.build import build_corpus_index, main as build_main
 from retrieval.corpus import load_articles
+from retrieval.persist import load_or_build
+from retrieval.store_fingerprint import RACY_NS
+from retrieval.store_manifest import manifest_checksum
 from retrieval.errors import CorpusError, IndexDirError, IndexFileError, StaleIndexError
 
 from .support import ROOT, write_corpus
@@ -142,7 +146,10 @@ def test_unwritable_index_dir_names_only_the_users_path(corpus, caplog):
         pytest.skip("needs /proc")
     with caplog.at_level(logging.WARNING, logger="retrieval.store"):
         engine = Engine.load(corpus, index_dir="/proc/x")
-    assert caplog.messages == ["could not write the index to /proc/x: No such file or directory"]
+    assert caplog.messages == [
+        "could not write the index to /proc/x: No such file or directory; it is rebuilt on every start "
+        "(choose a writable index directory)"
+    ]
     assert engine.answer("Who inspected the bridge?").answered
 
 
@@ -160,29 +167,53 @@ def test_same_size_edit_with_the_old_mtime_is_stale(corpus, tmp_path):
     assert "Belouzov" in Engine.load(corpus, index_dir=index_dir).answer("Who met the envoy?").quotes[0].hit.text
 
 
-def test_digests_are_cached_by_full_stat_including_ctime(corpus, tmp_path, monkeypatch):
-    monkeypatch.setattr(store, "_RACY_NS", -1)  # cache even files written just now
-    hashed = []
-    real = store._file_digest
-    monkeypatch.setattr(store, "_file_digest", lambda p: hashed.append(p.name) or real(p))
-    index_dir = tmp_path / "idx"
-    Engine.load(corpus, index_dir=index_dir)
-    assert sorted(hashed) == ["one.md", "two.txt"]
-    hashed.clear()
-    Engine.load(corpus, index_dir=index_dir)
-    assert hashed == []  # size, mtime, ctime, inode, device all match: not read again
+def _stat_row(path: Path) -> list:
+    st = path.stat()
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return [path.name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev, digest]
+
+
+def _newest_change(corpus: Path) -> int:
+    return max(max(p.stat().st_mtime_ns, p.stat().st_ctime_ns) for p in corpus.iterdir())
+
+
+def test_digests_are_cached_by_full_stat_including_ctime(corpus):
+    later = _newest_change(corpus) + RACY_NS + 1  # a clock past the racy window
+    stats: list = []
+    first = store.fingerprint(corpus, Settings(), stats=stats, clock=lambda: later)
+    assert stats == [_stat_row(corpus / "one.md"), _stat_row(corpus / "two.txt")]
+    # a cached digest is used as is: a wrong one shows that the file was not read again
+    cached = [row[:6] + ["0" * 64] for row in stats]
+    again = store.fingerprint(corpus, Settings(), cache=cached, clock=lambda: later)
+    assert again["files"] == [["one.md", stats[0][1], "0" * 64], ["two.txt", stats[1][1], "0" * 64]]
     path = corpus / "one.md"
     before = path.stat()
     path.write_text(path.read_text().replace("Belousov", "Belouzov"))
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # cannot restore the ctime
-    assert "Belouzov" in Engine.load(corpus, index_dir=index_dir).answer("Who met the envoy?").quotes[0].hit.text
-    assert hashed == ["one.md"]
+    assert path.stat().st_ctime_ns != before.st_ctime_ns
+    edited = store.fingerprint(corpus, Settings(), cache=cached, clock=lambda: later)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert edited["files"] == [["one.md", before.st_size, digest], ["two.txt", stats[1][1], "0" * 64]]
+    assert edited != first
 
 
 def test_recently_changed_files_are_not_cached(corpus):
+    oldest = min(max(p.stat().st_mtime_ns, p.stat().st_ctime_ns) for p in corpus.iterdir())
     stats: list = []
-    store.fingerprint(corpus, Settings(), stats=stats)
-    assert stats == []  # written within the last two seconds: "racily clean"
+    store.fingerprint(corpus, Settings(), stats=stats, clock=lambda: oldest + RACY_NS)
+    assert stats == []  # each changed within the racy window: "racily clean", not cached
+    store.fingerprint(corpus, Settings(), stats=stats, clock=lambda: _newest_change(corpus) + RACY_NS + 1)
+    assert [row[0] for row in stats] == ["one.md", "two.txt"]
+
+
+def test_the_racy_window_is_measured_from_the_ctime_too(corpus):
+    path = corpus / "one.md"
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - 10 * RACY_NS))  # an old mtime, a new ctime
+    ctime = path.stat().st_ctime_ns
+    stats: list = []
+    store.fingerprint(corpus, Settings(), stats=stats, clock=lambda: ctime + RACY_NS)
+    assert "one.md" not in [row[0] for row in stats]
 
 
 # ------------------------------------------------------------------ 3, 7: damage
@@ -196,7 +227,7 @@ def _edit_header(path: Path) -> None:
 def _rewrite_manifest(index_dir: Path, change) -> None:
     manifest = json.loads((index_dir / "manifest.json").read_text("utf-8"))
     change(manifest)
-    manifest["manifest_sha256"] = store._manifest_checksum(manifest)
+    manifest["manifest_sha256"] = manifest_checksum(manifest)
     (index_dir / "manifest.json").write_text(json.dumps(manifest), "utf-8")
 
 
@@ -393,7 +424,7 @@ def test_load_or_build_checks_the_corpus_before_the_index(tmp_path, caplog, inde
     corpus.write_text("# not a corpus\n")
     with caplog.at_level(logging.INFO, logger="retrieval.store"):
         with pytest.raises(CorpusError) as info:
-            store.load_or_build(corpus, index_dir=None if index_dir is None else tmp_path / index_dir)
+            load_or_build(corpus, index_dir=None if index_dir is None else tmp_path / index_dir)
     assert str(info.value) == f"corpus path {corpus} is not a directory"
     assert caplog.records == []
     assert sorted(os.listdir(tmp_path)) == ["README.md"]  # no index directory made
