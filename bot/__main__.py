@@ -113,10 +113,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         cfg = bot_config_module.bot_config()
     except ConfigError as exc:
         return _fail(str(exc))
+    bot_config_module.show_engine_notices("ask-bot")
     try:
         engine = Engine.load(cfg.corpus, cfg.settings, index_dir=bot_config_module.index_dir())
     except RetrievalError as exc:
-        return _fail(f"cannot load the corpus: {exc}")
+        return _fail(f"cannot load the corpus: {exc}{bot_config_module.corpus_hint(cfg.corpus, option=False)}")
     except OSError as exc:  # e.g. permission problems the engine did not wrap
         return _fail(f"cannot load the corpus {cfg.corpus}: {exc}")
 

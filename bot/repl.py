@@ -494,10 +494,11 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
     except config.ConfigError as exc:
         print_error(f"ask: error: {exc}")
         return EXIT_USAGE
+    config.show_engine_notices("ask")
     try:
         engine = Engine.load(corpus, settings, index_dir=index_dir)
     except RetrievalError as exc:
-        print_error(f"ask: error: {exc}")
+        print_error(f"ask: error: {exc}{config.corpus_hint(corpus, option=True)}")
         return EXIT_USAGE
     except OSError as exc:  # anything the engine did not wrap, e.g. a vanished directory
         print_error(f"ask: error: cannot load the corpus {corpus}: {exc.strerror or exc}")
