@@ -428,3 +428,123 @@ def test_load_or_build_checks_the_corpus_before_the_index(tmp_path, caplog, inde
     assert str(info.value) == f"corpus path {corpus} is not a directory"
     assert caplog.records == []
     assert sorted(os.listdir(tmp_path)) == ["README.md"]  # no index directory made
+
+
+# ------------------------------------------------------------------ issue 14, items 2, 4, 7, 8
+def test_a_file_name_that_is_not_utf8_is_indexed_and_reloaded(corpus, tmp_path, caplog):
+    name = os.fsdecode(b"caf\xe9.txt")  # a Latin-1 name from a Windows zip: a surrogate
+    (corpus / name).write_text("The cafe opened in Lisbon on Monday.\n")
+    index_dir = tmp_path / "idx"
+    first = Engine.load(corpus, index_dir=index_dir)
+    assert first.answer("Where did the cafe open?").quotes[0].hit.citation.doc_id == "caf\udce9"
+    manifest = (index_dir / "manifest.json").read_bytes()
+    assert manifest.isascii() and b'"caf\\udce9.txt"' in manifest
+    with caplog.at_level(logging.INFO, logger="retrieval.store"):
+        again = Engine.load(corpus, index_dir=index_dir)
+    assert caplog.records == []  # loaded, not rebuilt
+    assert [s.doc_id for s in again.sources()] == ["caf\udce9", "one", "two"]
+
+
+TERMINATE = """
+import os, signal, sys
+import retrieval.build as build
+real = build.analyze_article
+def terminating(path):
+    os.kill(os.getppid(), signal.SIGTERM)  # `kill PID` of the parent, during the build
+    return real(path)
+build.analyze_article = terminating
+build.PARALLEL_MIN_BYTES = 1
+if sys.argv[1] == "build":
+    sys.exit(build.main([sys.argv[2], "--workers", "2"]))
+from bot.repl import main
+sys.exit(main(["--corpus", sys.argv[2], "question"]))
+"""
+
+
+@pytest.mark.parametrize("command", ["build", "ask"])
+def test_sigterm_during_a_parallel_build_is_clean(corpus, command):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("ASK_INDEX_DIR", None)
+    done = subprocess.run(
+        [sys.executable, "-c", TERMINATE, command, str(corpus)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 143, done.stderr
+    assert "Traceback" not in done.stderr and "ForkPoolWorker" not in done.stderr
+    lines = [line for line in done.stderr.replace("\r", "\n").split("\n") if line and not line.startswith("indexing")]
+    assert lines == (["build: terminated"] if command == "build" else [])
+    assert done.stdout == ""
+    assert sorted(os.listdir(corpus)) == ["one.md", "two.txt"]  # no index, no temporary directory
+
+
+def test_sigterm_is_restored_after_a_build(corpus):
+    before = signal.getsignal(signal.SIGTERM)
+    build_corpus_index(corpus)
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_a_read_only_corpus_keeps_its_index_in_the_user_cache(corpus, tmp_path):
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: a read-only directory does not apply")
+    prefix = NO_OVERRIDE if os.geteuid() == 0 else []
+    cache = tmp_path / "cache"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(cache)}
+    env.pop("ASK_INDEX_DIR", None)
+    corpus.chmod(0o555)
+    try:
+        runs = [
+            subprocess.run(
+                [*prefix, sys.executable, "-c", ASK, "--corpus", str(corpus), "Who inspected the bridge?"],
+                capture_output=True, text=True, env=env, timeout=120,
+            )
+            for _ in range(2)
+        ]
+    finally:
+        corpus.chmod(0o755)
+    if "Operation not permitted" in runs[0].stderr and runs[0].returncode != 0:
+        pytest.skip(f"cannot drop the capabilities here: {runs[0].stderr.strip()}")
+    (kept,) = (cache / "newsqa" / "indexes").iterdir()
+    assert kept.name.startswith("corpus-")
+    assert runs[0].returncode == runs[1].returncode == 0
+    assert "Engineers inspected the bridge on Monday." in runs[0].stdout
+    assert runs[0].stdout == runs[1].stdout
+    assert runs[0].stderr == (
+        f"ask: cannot write the index to {corpus}/.index (Permission denied); keeping it in {kept} instead\n"
+    )
+    assert runs[1].stderr == ""  # said once; the second run loads it from the cache
+    assert sorted(os.listdir(corpus)) == ["one.md", "two.txt"]
+
+
+def test_the_cache_index_is_used_and_the_default_still_wins(corpus, tmp_path, caplog):
+    kept = store.cache_index_dir(corpus)
+    assert kept.parent == Path(os.environ["XDG_CACHE_HOME"]) / "newsqa" / "indexes"
+    store.save(build_corpus_index(corpus), kept, store.fingerprint(corpus, Settings()))
+    with caplog.at_level(logging.INFO, logger="retrieval.store"):
+        load_or_build(corpus)
+    assert caplog.records == [] and not (corpus / ".index").exists()  # served from the cache
+    (corpus / "two.txt").write_text("Engineers repaired the bridge on Monday.\n")
+    with caplog.at_level(logging.INFO, logger="retrieval.store"):
+        index = load_or_build(corpus)  # stale everywhere: rebuilt where it belongs
+    assert (corpus / ".index" / "manifest.json").is_file()
+    assert caplog.messages == [f"index in {kept} is stale (files changed); rebuilding"]
+    assert index.sentence(index.size - 1).text == "Engineers repaired the bridge on Monday."
+
+
+def test_a_second_process_waits_for_the_first_ones_build(corpus, tmp_path):
+    from filelock import FileLock
+
+    index_dir = corpus / ".index"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("ASK_INDEX_DIR", None)
+    with FileLock(store.lock_path(index_dir)):  # "another process" is building
+        waiting = subprocess.Popen(
+            [sys.executable, "-c", ASK, "--corpus", str(corpus), "Who inspected the bridge?"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        notice = waiting.stderr.readline()  # blocks until the waiter says it waits
+        store.save(build_corpus_index(corpus), index_dir, store.fingerprint(corpus, Settings()))
+        inode = (index_dir / "manifest.json").stat().st_ino
+    out, err = waiting.communicate(timeout=120)
+    assert notice == f"ask: another process is building the index of {corpus}; waiting for it\n"
+    assert (waiting.returncode, err) == (0, "")
+    assert "Engineers inspected the bridge on Monday." in out
+    assert (index_dir / "manifest.json").stat().st_ino == inode  # loaded, not built again
