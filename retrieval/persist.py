@@ -79,16 +79,22 @@ def load_or_build(
         return index
     fallback = store.cache_index_dir(corpus_dir) if index_dir is None else None
     if fallback is not None and os.path.isdir(fallback):  # an earlier run kept it there
-        index, _, _ = _current(fallback, corpus_dir, settings)
+        index, kept_current, kept_stats = _current(fallback, corpus_dir, settings)
         if index is not None:
             return index
+        if current is None:
+            current, stats = kept_current, kept_stats
     with _build_lock(directory, corpus_dir) as waited:
         if waited:  # another process built it meanwhile: use it
             for place in (directory, fallback):
                 if place is not None:
-                    index, current, stats = _current(place, corpus_dir, settings, quiet=True)
+                    index, now_current, now_stats = _current(place, corpus_dir, settings, quiet=True)
                     if index is not None:
                         return index
+                    current, stats = (now_current, now_stats) if now_current is not None else (current, stats)
+        if current is None:  # no index anywhere: the fingerprint is taken before the build
+            stats = []
+            current = store.fingerprint(corpus_dir, settings, stats=stats)
         with terminate_as_exit():
             index = build_corpus_index(corpus_dir, settings, progress=progress)
             _save(index, directory, fallback, corpus_dir, current, stats)
@@ -98,13 +104,14 @@ def load_or_build(
 def _current(directory: Path, corpus_dir, settings: Settings, *, quiet: bool = False):
     """``(index, fingerprint, stats)``: the index in ``directory`` if it is current
     (else None, the reason logged unless ``quiet``), the corpus's current fingerprint
-    and the stat cache to save with a new index."""
+    and the stat cache to save with a new index (both None when ``directory`` holds no
+    index: the corpus is not hashed for nothing)."""
     manifest = None
     report = (lambda *args: None) if quiet else None
     try:
         manifest = store.read_manifest(directory)
     except MissingIndexError:
-        pass
+        return None, None, None
     except Exception as exc:  # noqa: BLE001 - stale, damaged, or whatever a damaged manifest causes
         _log_unusable(directory, exc, report)
     stats: list = []

@@ -86,30 +86,6 @@ class FileBytes:
         self.shape = (length,)
         self.nbytes = length
 
-    @classmethod
-    def open(cls, path) -> "FileBytes":
-        """Open a ``.npy`` file of a 1-D uint8 array (header checked, no pickle).
-
-        Raises
-        ------
-        ValueError
-            Not such a file, or shorter than its header says (truncated).
-        """
-        with open(path, "rb") as f:
-            fmt = np.lib.format
-            version = fmt.read_magic(f)
-            if version not in ((1, 0), (2, 0)):
-                raise ValueError(f"{path}: unsupported .npy version {version}")
-            read = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
-            shape, fortran, dtype = read(f)
-            offset = f.tell()
-            size = os.fstat(f.fileno()).st_size
-        if dtype != np.uint8 or len(shape) != 1:
-            raise ValueError(f"{path}: expected a 1-D uint8 array, found {dtype} {shape}")
-        if size != offset + shape[0]:
-            raise ValueError(f"{path}: {size - offset} data bytes, header says {shape[0]}")
-        return cls(str(path), offset, shape[0])
-
     def __len__(self) -> int:
         return self._length
 
