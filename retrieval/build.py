@@ -235,13 +235,8 @@ def _signals_held():
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m retrieval.build``: build and persist a corpus index; returns the exit code.
-
-    Errors are one line on stderr, exit 2; Ctrl-C stops the workers and exits 130,
-    SIGTERM exits 143 (``build: terminated``), each with no traceback and no temporary
-    directory left behind.
-    """
+def _parser() -> argparse.ArgumentParser:
+    """The command line of ``python -m retrieval.build``."""
     parser = argparse.ArgumentParser(
         prog="python -m retrieval.build",
         description="Segment, analyze and index a corpus directory; write the index to disk.",
@@ -253,6 +248,17 @@ def main(argv: list[str] | None = None) -> int:
         help="where to write (default CORPUS_DIR/.index); an existing DIR must be empty or an index",
     )
     parser.add_argument("--workers", type=int, default=None, help="processes (default: all cores for large corpora)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m retrieval.build``: build and persist a corpus index; returns the exit code.
+
+    Errors are one line on stderr, exit 2; Ctrl-C stops the workers and exits 130,
+    SIGTERM exits 143 (``build: terminated``), each with no traceback and no temporary
+    directory left behind.
+    """
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.index_dir is not None:
         problem = None

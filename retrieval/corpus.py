@@ -44,7 +44,8 @@ def _why_empty(text: str, front_matter: bool) -> str:
 
 
 def read_article(path: Path) -> Article:
-    """Read one article file.
+    """Read one article file. (Long because each way a file can be unusable gets its
+    own one-line message here, in the order the file is read.)
 
     Parameters
     ----------

@@ -150,7 +150,9 @@ def _bracket_depth(piece: str) -> int:
 
 
 def _join_pieces(line: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Join adjacent Punkt pieces of one line; never split one.
+    """Join adjacent Punkt pieces of one line; never split one. (One function of three
+    passes, dot runs -> joins with the previous piece -> joins with the next, because
+    each pass needs the previous pass's pieces and the rules read best side by side.)
 
     Rules, in order of application:
 

@@ -168,40 +168,7 @@ def save(
     tmp = parent / f".{target.name}.tmp-{os.getpid()}-{time.monotonic_ns()}"
     tmp.mkdir()
     try:
-        (tmp / MARKER).write_text(INDEX_FORMAT + "\n", "utf-8")
-        arrays = {}
-        for name in ARRAY_NAMES:
-            array = index.arrays[name]
-            if isinstance(array, FileBytes):  # text left on disk: copied in pieces
-                chunks = array.chunks()
-            else:
-                array = np.ascontiguousarray(array)
-                chunks = [memoryview(array).cast("B")] if array.size else []
-            digest, size = _write_npy(tmp / f"{name}.npy", array.dtype, array.shape, chunks)
-            arrays[name] = {
-                "file": f"{name}.npy",
-                "dtype": array.dtype.str,
-                "shape": list(array.shape),
-                "bytes": size,
-                "sha256": digest,
-            }
-        vocabulary = "\n".join(index.vocabulary).encode("utf-8")
-        (tmp / VOCABULARY).write_bytes(vocabulary)
-        manifest = {
-            "format": INDEX_FORMAT,
-            "engine": index.engine_name,
-            "fingerprint": fingerprint,
-            "file_stats": list(stats or []),
-            "size": index.size,
-            "terms": len(index.vocabulary),
-            "average_length": index.average_length,
-            "documents": index.documents.to_json(),
-            "sections": index.section_names,
-            "arrays": arrays,
-            "vocabulary": {"file": VOCABULARY, "bytes": len(vocabulary), "sha256": _sha256(vocabulary)},
-        }
-        manifest["manifest_sha256"] = manifest_checksum(manifest)
-        (tmp / MANIFEST).write_text(manifest_json(manifest), "ascii")
+        _write_files(index, tmp, fingerprint, stats)
         old = None
         if os.path.lexists(target):
             check_target(directory, corpus_dir)  # still ours (it may have changed meanwhile)
@@ -215,6 +182,45 @@ def save(
         raise
     return target
 
+
+def _write_files(index: SparseSentenceIndex, tmp: Path, fingerprint: dict, stats: list | None) -> None:
+    """Write every file of the index directory into ``tmp``: the marker, one ``.npy``
+    per array (the spilled sentence text copied in pieces), the vocabulary, and last
+    the manifest with every file's size and SHA-256."""
+    (tmp / MARKER).write_text(INDEX_FORMAT + "\n", "utf-8")
+    arrays = {}
+    for name in ARRAY_NAMES:
+        array = index.arrays[name]
+        if isinstance(array, FileBytes):  # text left on disk: copied in pieces
+            chunks = array.chunks()
+        else:
+            array = np.ascontiguousarray(array)
+            chunks = [memoryview(array).cast("B")] if array.size else []
+        digest, size = _write_npy(tmp / f"{name}.npy", array.dtype, array.shape, chunks)
+        arrays[name] = {
+            "file": f"{name}.npy",
+            "dtype": array.dtype.str,
+            "shape": list(array.shape),
+            "bytes": size,
+            "sha256": digest,
+        }
+    vocabulary = "\n".join(index.vocabulary).encode("utf-8")
+    (tmp / VOCABULARY).write_bytes(vocabulary)
+    manifest = {
+        "format": INDEX_FORMAT,
+        "engine": index.engine_name,
+        "fingerprint": fingerprint,
+        "file_stats": list(stats or []),
+        "size": index.size,
+        "terms": len(index.vocabulary),
+        "average_length": index.average_length,
+        "documents": index.documents.to_json(),
+        "sections": index.section_names,
+        "arrays": arrays,
+        "vocabulary": {"file": VOCABULARY, "bytes": len(vocabulary), "sha256": _sha256(vocabulary)},
+    }
+    manifest["manifest_sha256"] = manifest_checksum(manifest)
+    (tmp / MANIFEST).write_text(manifest_json(manifest), "ascii")
 
 
 def _read_array(path: Path, info: dict, mapped: bool):
@@ -252,6 +258,29 @@ def _read_array(path: Path, info: dict, mapped: bool):
         return np.fromfile(path, dtype=dtype, count=shape[0], offset=offset)
     except (OSError, ValueError, MemoryError) as exc:
         raise IndexFileError(f"{path}: unreadable ({exc})") from exc
+
+
+def _read_vocabulary(path: Path, manifest: dict) -> list[str]:
+    """The verified vocabulary file: size, checksum, UTF-8 and term count as the
+    manifest says (:class:`~retrieval.errors.IndexFileError` naming the file otherwise)."""
+    try:
+        size = path.stat().st_size
+        if size != manifest["vocabulary"]["bytes"]:
+            raise IndexFileError(f"{path}: truncated or extended")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise IndexFileError(f"{path}: missing") from None
+    except OSError as exc:
+        raise IndexFileError(f"{path}: unreadable ({reason(exc)})") from exc
+    if len(raw) != manifest["vocabulary"]["bytes"] or _sha256(raw) != manifest["vocabulary"]["sha256"]:
+        raise IndexFileError(f"{path}: truncated or altered")
+    try:
+        vocabulary = raw.decode("utf-8").split("\n") if raw else []
+    except UnicodeDecodeError as exc:
+        raise IndexFileError(f"{path}: not UTF-8 ({exc})") from exc
+    if len(vocabulary) != manifest["terms"]:
+        raise IndexFileError(f"{path}: term count differs from the manifest")
+    return vocabulary
 
 
 def load(
@@ -301,24 +330,7 @@ def load(
     for name in ARRAY_NAMES:
         info = manifest["arrays"][name]
         arrays[name] = _read_array(directory / info["file"], info, name in MAPPED)
-    path = directory / VOCABULARY
-    try:
-        size = path.stat().st_size
-        if size != manifest["vocabulary"]["bytes"]:
-            raise IndexFileError(f"{path}: truncated or extended")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise IndexFileError(f"{path}: missing") from None
-    except OSError as exc:
-        raise IndexFileError(f"{path}: unreadable ({reason(exc)})") from exc
-    if len(raw) != manifest["vocabulary"]["bytes"] or _sha256(raw) != manifest["vocabulary"]["sha256"]:
-        raise IndexFileError(f"{path}: truncated or altered")
-    try:
-        vocabulary = raw.decode("utf-8").split("\n") if raw else []
-    except UnicodeDecodeError as exc:
-        raise IndexFileError(f"{path}: not UTF-8 ({exc})") from exc
-    if len(vocabulary) != manifest["terms"]:
-        raise IndexFileError(f"{path}: term count differs from the manifest")
+    vocabulary = _read_vocabulary(directory / VOCABULARY, manifest)
     return SparseSentenceIndex(
         arrays,
         vocabulary,

@@ -415,3 +415,37 @@ def test_a_build_waits_for_another_process_then_loads_its_index(corpus, tmp_path
     assert notice.message == f"another process is building the index of {corpus}; waiting for it"
     assert result["index"].size == 4
     assert (directory / "manifest.json").stat().st_ino == inode  # loaded, not built again
+
+
+# ------------------------------------------------------------------ the corpus vanishing
+def test_a_corpus_directory_that_vanishes_while_loading_is_one_error(corpus, tmp_path, monkeypatch):
+    import shutil
+
+    from retrieval import persist
+    from retrieval.errors import CorpusError
+
+    real = persist.build_corpus_index
+
+    def vanish_then_build(corpus_dir, *args, **kwargs):
+        shutil.rmtree(corpus_dir)  # after the checks and the fingerprint, before the build
+        return real(corpus_dir, *args, **kwargs)
+
+    monkeypatch.setattr(persist, "build_corpus_index", vanish_then_build)
+    with pytest.raises(CorpusError) as info:
+        Engine.load(corpus, index_dir=tmp_path / "idx")
+    assert str(info.value) == f"corpus directory {corpus} does not exist"
+    assert sorted(os.listdir(tmp_path)) == []  # nothing written
+
+
+def test_a_corpus_directory_that_vanishes_after_loading_is_one_error(corpus, tmp_path):
+    import shutil
+
+    from retrieval.errors import CorpusError
+
+    engine = Engine.load(corpus, index_dir=tmp_path / "idx")
+    shutil.rmtree(corpus)
+    assert [s.doc_id for s in engine.sources()] == ["one", "two"]  # from the index's document table
+    assert engine.answer("Who inspected the bridge?").answered
+    with pytest.raises(CorpusError) as info:
+        engine.articles  # read from the corpus on first use
+    assert str(info.value) == f"corpus directory {corpus} does not exist"
