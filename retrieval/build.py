@@ -67,6 +67,9 @@ def _ignore_sigint() -> None:
 
 
 def _raise_terminated(signum, frame) -> None:
+    # one is enough: a second SIGTERM (each worker may pass one on) must not cut the
+    # unwinding short (the pool left running, the progress bar left open)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise Terminated()
 
 
@@ -76,8 +79,9 @@ def terminate_as_exit():
     (in the main thread; elsewhere signals are not ours to handle), so that a ``kill``
     during a build unwinds like Ctrl-C: the worker pool is terminated, the temporary
     index directory removed, and the process exits 143 (no worker tracebacks from
-    pipes the dead parent left). The previous handler is restored afterwards; an
-    ignored SIGTERM stays ignored."""
+    pipes the dead parent left). After the first SIGTERM further ones are ignored
+    while the blocks unwind; the previous handler is restored at the outermost block.
+    An ignored SIGTERM stays ignored."""
     try:
         previous = signal.getsignal(signal.SIGTERM)
         if previous is signal.SIG_IGN:
@@ -90,7 +94,9 @@ def terminate_as_exit():
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+        fired = signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+        if not (fired and previous is _raise_terminated):  # an outer block is unwinding too: stay deaf
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 def analyze_article(path: str) -> tuple[tuple | None, list[tuple] | str]:
@@ -163,7 +169,10 @@ def build_corpus_index(
         total=total, unit="B", unit_scale=True, desc="indexing", disable=None if progress is None else not progress
     )
     with terminate_as_exit():
-        return _build(paths, sizes, workers, settings, bar)
+        try:
+            return _build(paths, sizes, workers, settings, bar)
+        finally:
+            bar.close()  # again, if an interrupt cut _build's own close short (idempotent)
 
 
 def _size(path: Path) -> int:
