@@ -449,3 +449,15 @@ def test_a_corpus_directory_that_vanishes_after_loading_is_one_error(corpus, tmp
     with pytest.raises(CorpusError) as info:
         engine.articles  # read from the corpus on first use
     assert str(info.value) == f"corpus directory {corpus} does not exist"
+
+
+def test_a_vanished_current_directory_does_not_block_a_save(corpus, tmp_path, monkeypatch):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()  # the shell's current directory was deleted meanwhile
+    assert store.check_target(tmp_path / "idx", corpus) == tmp_path / "idx"
+
+
+def test_no_temporaries_are_removed_from_a_directory_that_cannot_be_listed(tmp_path):
+    assert store.remove_stale_temporaries(tmp_path / "missing", "idx") == []
