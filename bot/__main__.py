@@ -105,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import discord
 
     from retrieval import Engine, RetrievalError
+    from retrieval.errors import Terminated
 
     from .discord_app import build_bot, command_names
 
@@ -113,10 +114,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         cfg = bot_config_module.bot_config()
     except ConfigError as exc:
         return _fail(str(exc))
+    bot_config_module.show_engine_notices("ask-bot")
     try:
         engine = Engine.load(cfg.corpus, cfg.settings, index_dir=bot_config_module.index_dir())
     except RetrievalError as exc:
-        return _fail(f"cannot load the corpus: {exc}")
+        return _fail(f"cannot load the corpus: {exc}{bot_config_module.corpus_hint(cfg.corpus, option=False)}")
+    except Terminated as exc:  # SIGTERM during the index build: workers stopped, nothing left
+        print_error("ask-bot: terminated")
+        return exc.code
     except OSError as exc:  # e.g. permission problems the engine did not wrap
         return _fail(f"cannot load the corpus {cfg.corpus}: {exc}")
 

@@ -7,6 +7,7 @@ The only module that reads ``os.environ``. Values in the real environment win ov
 from __future__ import annotations
 
 import io
+import logging
 import math
 import os
 import re
@@ -266,3 +267,37 @@ def bot_config(env: dict | None = None) -> BotConfig:
         cooldown_seconds=cooldown,
         message_content=_bool(env, "DISCORD_MESSAGE_CONTENT", False),
     )
+
+
+def corpus_hint(corpus: str | os.PathLike, *, option: bool) -> str:
+    """What to add to a corpus error when the corpus directory does not exist (""
+    otherwise): where the directory is set, for ``ask`` (``option``: it has
+    ``--corpus``) or ``ask-bot``. A missing ``./corpus`` usually means the program was
+    started outside the project root."""
+    if os.path.lexists(corpus):
+        return ""
+    where = "--corpus DIR or ASK_CORPUS" if option else "ASK_CORPUS"
+    return f" (give the articles' directory with {where})"
+
+
+class _NoticeHandler(logging.Handler):
+    """Engine notices (WARNING records of the ``retrieval`` loggers: a damaged index
+    rebuilt, an index kept in the user cache directory, waiting for another process's
+    build) as one ``PROG: message`` line each on the stderr of the moment."""
+
+    def __init__(self, prog: str):
+        super().__init__(logging.WARNING)
+        self.prog = prog
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from .cli import print_error
+
+        print_error(f"{self.prog}: {record.getMessage()}")
+
+
+def show_engine_notices(prog: str) -> None:
+    """Show the engine's notices on stderr with the program's name (``ask: ...``), as
+    the product's other messages; installed once per process."""
+    logger = logging.getLogger("retrieval")
+    if not any(isinstance(h, _NoticeHandler) for h in logger.handlers):
+        logger.addHandler(_NoticeHandler(prog))

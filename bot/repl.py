@@ -491,14 +491,19 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
         corpus = args.corpus or config.corpus_dir()
         index_dir = config.index_dir()
         from retrieval import Engine, RetrievalError
+        from retrieval.errors import Terminated
     except config.ConfigError as exc:
         print_error(f"ask: error: {exc}")
         return EXIT_USAGE
+    config.show_engine_notices("ask")
     try:
         engine = Engine.load(corpus, settings, index_dir=index_dir)
     except RetrievalError as exc:
-        print_error(f"ask: error: {exc}")
+        print_error(f"ask: error: {exc}{config.corpus_hint(corpus, option=True)}")
         return EXIT_USAGE
+    except Terminated as exc:  # SIGTERM during the index build: workers stopped, nothing left
+        print_error("ask: terminated")
+        return exc.code
     except OSError as exc:  # anything the engine did not wrap, e.g. a vanished directory
         print_error(f"ask: error: cannot load the corpus {corpus}: {exc.strerror or exc}")
         return EXIT_USAGE

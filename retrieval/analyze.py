@@ -3,15 +3,17 @@
 normalise -> tokenize -> stopwords -> stem:
 
 1. Unicode NFKC; curly quotes and apostrophes folded to straight ones; soft hyphens,
-   word joiners and byte-order marks removed; zero-width spaces become spaces (they
-   separate words); lowercase.
+   word joiners, zero-width spaces and byte-order marks removed (invisible: a word
+   with one inside is the same word); lowercase.
 2. Tokens as nltk's :class:`~nltk.tokenize.regexp.RegexpTokenizer` finds them (same
    pattern, same ``regex`` engine and flags; see :func:`_tokenizer`): numbers whole
    (``11,000`` -> ``11000``, ``3.5`` stays one token), words split at hyphens, a
    possessive ``'s`` dropped (``mayor's`` -> ``mayor``), accents of Latin letters
    removed (``Céleron`` -> ``Celeron``, as Lucene's ASCII folding; other scripts kept).
+   ``No. 2`` (a rank) is read as the ordinal ``2nd``.
 3. Stopwords from ``data/stopwords.txt`` removed (an all-capitals acronym such as
-   ``US`` is kept even when its lowercase form is a stopword).
+   ``US`` is kept even when its lowercase form is a stopword); an ordinal word is its
+   numeric form (``second`` -> ``2nd``, up to ``tenth``).
 4. Snowball English stemmer (Porter 2; nltk), memoised per distinct word.
 
 Import cost: ``import nltk.<anything>`` executes ``nltk/__init__.py``, which imports
@@ -32,7 +34,7 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 
-ANALYZER_VERSION = "analyzer-3"
+ANALYZER_VERSION = "analyzer-5"
 
 _FOLD = str.maketrans(
     {
@@ -51,7 +53,7 @@ _FOLD = str.maketrans(
         "\ufeff": None,  # byte-order mark / zero-width no-break space
         "\u200c": None,  # zero-width non-joiner
         "\u200d": None,  # zero-width joiner
-        "\u200b": " ",  # zero-width space: a word boundary
+        "\u200b": None,  # zero-width space: invisible, so "acc\u200bompanied" is "accompanied"
     }
 )
 
@@ -194,7 +196,7 @@ def tokenize(text: str) -> list[str]:
     text is matched with the stdlib ``re`` engine, as in :func:`analyze`.
     """
     cache = _TOKENS
-    text = fold_accents(normalize(text))
+    text = _numero(fold_accents(normalize(text)))
     matches = (_ASCII_TOKEN if text.isascii() else _tokenizer()).findall(text)
     return _memoised(matches, cache, _token_of_match)
 
@@ -227,15 +229,40 @@ def _token_of_match(match: str) -> str:
 _TOKENS: dict[str, str] = {}  # raw match -> token; see tokenize()
 
 
+def ordinal(number: int) -> str:
+    """``number`` as an English numeric ordinal: 1 -> ``1st``, 12 -> ``12th``, 22 -> ``22nd``."""
+    if 10 <= number % 100 <= 20:
+        return f"{number}th"
+    return f"{number}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(number % 10, 'th')}"
+
+
+# Ordinal words and their numeric form: one term for both ("second", "2nd", "No. 2").
+ORDINALS = {
+    word: ordinal(n)
+    for n, word in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth".split(), start=1)
+}
+# "No. 2", "no.2": a rank or position ("is No. 2 in the region"), read as "2nd"
+_NUMERO = re.compile(r"(?<![\w.])[Nn][Oo]\.[ \t]?(\d{1,3})(?![\d,.]?\d)")
+
+
+def _numero(text: str) -> str:
+    """``No. N`` (a rank: "No. 2 in the region") replaced by the ordinal ``Nth``."""
+    if "o." not in text and "O." not in text:
+        return text
+    return _NUMERO.sub(lambda m: ordinal(int(m.group(1))), text)
+
+
 def terms_of_tokens(tokens: list[str]) -> list[str]:
-    """Stopwords out, stems in: the index terms of already-tokenized text, in order."""
+    """Stopwords out, stems in: the index terms of already-tokenized text, in order.
+    An ordinal word is its numeric form (``second`` -> ``2nd``), so that "ranks
+    second" and "is 2nd" / "is No. 2" share a term."""
     stop = stopwords()
     terms = []
     for token in tokens:
         lower = token.lower()
         if lower in stop and not (len(token) > 1 and token.isupper()):
             continue
-        terms.append(lower if lower[0].isdigit() else stem(lower))
+        terms.append(lower if lower[0].isdigit() else ORDINALS.get(lower) or stem(lower))
     return terms
 
 
@@ -275,7 +302,7 @@ def analyze(text: str) -> list[str]:
     flags; the same matches on ASCII, and faster), other text with ``regex``.
     """
     cache = _TERMS
-    text = fold_accents(normalize(text))
+    text = _numero(fold_accents(normalize(text)))
     if text.isupper():  # shouted text: "WHAT DID THE ICC DO" is not a row of acronyms
         text = text.lower()
     # On ASCII text the stdlib engine finds exactly what ``regex`` finds (\d, \w and

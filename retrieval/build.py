@@ -38,13 +38,14 @@ from .corpus import (
     sentence_rows,
     unusable_files,
 )
-from .errors import CorpusError, RetrievalError
+from . import store
+from .errors import CorpusError, RetrievalError, Terminated
 from .settings import Settings
 from .sparse import SparseBuilder, SparseSentenceIndex
 
 PARALLEL_MIN_BYTES = 4 << 20  # smaller corpora are built in-process (a pool costs ~0.1 s)
 
-EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
+EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 2, 130, Terminated.EXIT_CODE
 # what ASK_INDEX_DIR takes for "no persisted index"; the build command always writes one
 _OFF_WORDS = ("off", "none", "0", "false", "no")
 
@@ -56,8 +57,46 @@ def _digest(text: str) -> int:
 
 def _ignore_sigint() -> None:
     """Pool worker initializer: Ctrl-C is the parent's to handle (it terminates the
-    pool), so that the workers print no traceback of their own."""
+    pool), so that the workers print no traceback of their own; SIGTERM gets its
+    default action back (the parent's :func:`terminate_as_exit` handler is inherited by
+    the fork), so that ``Pool.terminate`` ends a worker at once and silently."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):  # forked inside _signals_held: SIGTERM was blocked
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+
+
+def _raise_terminated(signum, frame) -> None:
+    # one is enough: a second SIGTERM (each worker may pass one on) must not cut the
+    # unwinding short (the pool left running, the progress bar left open)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Terminated()
+
+
+@contextmanager
+def terminate_as_exit():
+    """Turn SIGTERM into a :class:`~retrieval.errors.Terminated` exception for the block
+    (in the main thread; elsewhere signals are not ours to handle), so that a ``kill``
+    during a build unwinds like Ctrl-C: the worker pool is terminated, the temporary
+    index directory removed, and the process exits 143 (no worker tracebacks from
+    pipes the dead parent left). After the first SIGTERM further ones are ignored
+    while the blocks unwind; the previous handler is restored at the outermost block.
+    An ignored SIGTERM stays ignored."""
+    try:
+        previous = signal.getsignal(signal.SIGTERM)
+        if previous is signal.SIG_IGN:
+            yield
+            return
+        signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        fired = signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+        if not (fired and previous is _raise_terminated):  # an outer block is unwinding too: stay deaf
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 def analyze_article(path: str) -> tuple[tuple | None, list[tuple] | str]:
@@ -120,22 +159,40 @@ def build_corpus_index(
     """
     paths = article_paths(corpus_dir)
     check_unique_ids(paths)
-    sizes = [p.stat().st_size for p in paths]
+    sizes = [_size(p) for p in paths]
     total = sum(sizes)
     if workers is None:
         workers = (os.cpu_count() or 1) if total >= PARALLEL_MIN_BYTES else 1
-    seen: set[int] = set()
     from tqdm import tqdm
 
     bar = tqdm(
         total=total, unit="B", unit_scale=True, desc="indexing", disable=None if progress is None else not progress
     )
+    with terminate_as_exit():
+        try:
+            return _build(paths, sizes, workers, settings, bar)
+        finally:
+            bar.close()  # again, if an interrupt cut _build's own close short (idempotent)
+
+
+def _size(path: Path) -> int:
+    """The file's size for the progress bar (0 for a broken link: reported when read)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _build(paths, sizes, workers, settings, bar) -> SparseSentenceIndex:
+    """The body of :func:`build_corpus_index` (split off so that SIGTERM handling wraps
+    all of it): feed every article through the builder, in a pool when ``workers > 1``."""
+    seen: set[int] = set()
     pools: list = []  # the worker pool, once started
     try:
         if workers > 1 and len(paths) > 1:
             import multiprocessing
 
-            with _sigint_held():  # the pool is in `pools` before any Ctrl-C can land
+            with _signals_held():  # the pool is in `pools` before any Ctrl-C can land
                 pools.append(multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_sigint))
             results = pools[0].imap(analyze_article, [str(p) for p in paths], chunksize=1)
         else:
@@ -162,37 +219,33 @@ def build_corpus_index(
             pool.join()
         pools.clear()
     finally:
-        with _sigint_held():  # a second Ctrl-C (one per worker) must not cut this short
+        with _signals_held():  # a second Ctrl-C (one per worker) must not cut this short
             for pool in pools:  # stopped early (an error, Ctrl-C): stop the workers
                 pool.terminate()
             bar.close()
     if problems:
         raise unusable_files(problems)
     del seen
-    return builder.finish()
+    return SparseSentenceIndex.from_parts(builder.finish())
 
 
 @contextmanager
-def _sigint_held():
-    """Hold Ctrl-C back (SIGINT blocked in this thread) for the block; one that arrived
-    meanwhile is delivered when the block ends. Used where an interrupt would leave
-    worker processes that nobody stops ("Exception ignored in Pool.__del__")."""
+def _signals_held():
+    """Hold Ctrl-C and SIGTERM back (blocked in this thread) for the block; one that
+    arrived meanwhile is delivered when the block ends. Used where an interrupt would
+    leave worker processes that nobody stops ("Exception ignored in Pool.__del__")."""
     if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not on Linux
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m retrieval.build``: build and persist a corpus index; returns the exit code.
-
-    Errors are one line on stderr, exit 2; Ctrl-C stops the workers and exits 130
-    with no traceback and no temporary directory left behind.
-    """
+def _parser() -> argparse.ArgumentParser:
+    """The command line of ``python -m retrieval.build``."""
     parser = argparse.ArgumentParser(
         prog="python -m retrieval.build",
         description="Segment, analyze and index a corpus directory; write the index to disk.",
@@ -204,9 +257,18 @@ def main(argv: list[str] | None = None) -> int:
         help="where to write (default CORPUS_DIR/.index); an existing DIR must be empty or an index",
     )
     parser.add_argument("--workers", type=int, default=None, help="processes (default: all cores for large corpora)")
-    args = parser.parse_args(argv)
-    from . import store
+    return parser
 
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m retrieval.build``: build and persist a corpus index; returns the exit code.
+
+    Errors are one line on stderr, exit 2; Ctrl-C stops the workers and exits 130,
+    SIGTERM exits 143 (``build: terminated``), each with no traceback and no temporary
+    directory left behind.
+    """
+    parser = _parser()
+    args = parser.parse_args(argv)
     if args.index_dir is not None:
         problem = None
         if not args.index_dir.strip():
@@ -222,17 +284,22 @@ def main(argv: list[str] | None = None) -> int:
     directory = Path(args.index_dir) if args.index_dir is not None else store.default_index_dir(args.corpus)
     settings = Settings()
     try:
-        store.check_target(directory, args.corpus)  # before the work, not after it
-        stats: list = []
-        fingerprint = store.fingerprint(args.corpus, settings, stats=stats)  # before: an edit meanwhile is stale
-        started = time.perf_counter()
-        index = build_corpus_index(args.corpus, settings, workers=args.workers, progress=True)
-        built = time.perf_counter() - started
-        try:
-            store.save(index, directory, fingerprint, stats=stats, corpus_dir=args.corpus)
-        except OSError as exc:
-            print(f"build: error: could not write the index to {directory}: {store.reason(exc)}", file=sys.stderr)
-            return EXIT_USAGE
+        with terminate_as_exit():
+            store.check_target(directory, args.corpus)  # before the work, not after it
+            stats: list = []
+            fingerprint = store.fingerprint(args.corpus, settings, stats=stats)  # before: an edit meanwhile is stale
+            started = time.perf_counter()
+            index = build_corpus_index(args.corpus, settings, workers=args.workers, progress=True)
+            built = time.perf_counter() - started
+            try:
+                store.save(index, directory, fingerprint, stats=stats, corpus_dir=args.corpus)
+            except OSError as exc:
+                print(f"build: error: could not write the index to {directory}: {store.reason(exc)}", file=sys.stderr)
+                return EXIT_USAGE
+    except Terminated:
+        sys.unraisablehook = lambda unraisable: None  # as for Ctrl-C below
+        print("build: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except RetrievalError as exc:
         print(f"build: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -44,7 +44,8 @@ def _why_empty(text: str, front_matter: bool) -> str:
 
 
 def read_article(path: Path) -> Article:
-    """Read one article file.
+    """Read one article file. (Long because each way a file can be unusable gets its
+    own one-line message here, in the order the file is read.)
 
     Parameters
     ----------
@@ -72,6 +73,8 @@ def read_article(path: Path) -> Article:
     try:
         raw = path.read_bytes()
     except OSError as exc:
+        if path.is_symlink() and not path.exists():
+            raise CorpusError(f"{path} is a broken or looping symbolic link") from exc
         raise CorpusError(f"cannot read {path}: {exc.strerror or exc}") from exc
     try:
         text = raw.decode("utf-8-sig")
@@ -149,6 +152,10 @@ def check_corpus_dir(directory: str | Path) -> Path:
 def article_paths(directory: str | Path) -> list[Path]:
     """The article files of ``directory`` (``.txt``/``.md``, not hidden, not recursive), by name.
 
+    A broken or looping symbolic link with an article name is listed too: reading it
+    fails (:func:`read_article`), so that it is named in the same error as every other
+    unusable file.
+
     Raises
     ------
     CorpusError
@@ -163,9 +170,7 @@ def article_paths(directory: str | Path) -> list[Path]:
     for p in entries:
         if p.suffix.lower() not in ARTICLE_SUFFIXES or p.name.startswith("."):
             continue
-        if p.is_symlink() and not p.exists():
-            raise CorpusError(f"{p} is a broken or looping symbolic link")
-        if p.is_file():
+        if p.is_file() or (p.is_symlink() and not p.exists()):  # a broken link: reported when read
             paths.append(p)
     if not paths:
         raise CorpusError(

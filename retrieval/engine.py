@@ -82,8 +82,9 @@ class Engine:
             before persistence existed). A persisted index is loaded when its
             fingerprint matches the corpus, code and settings; otherwise the corpus
             is indexed again and the directory rewritten (see
-            :func:`retrieval.store.load_or_build`: a damaged index is reported as a
-            WARNING on the ``retrieval.store`` logger).
+            :func:`retrieval.persist.load_or_build`: a damaged index is reported as a
+            WARNING on the ``retrieval.store`` logger; a read-only corpus directory
+            gets its index in the user cache directory).
 
         Raises
         ------
@@ -111,7 +112,7 @@ class Engine:
         if index_dir is False:
             articles = load_articles(corpus_dir)
             return cls(articles, build_index(split_corpus(articles), settings), settings, corpus_dir)
-        from .store import load_or_build
+        from .persist import load_or_build
 
         sparse = load_or_build(corpus_dir, settings, None if index_dir in (None, True) else index_dir)
         index = select_engine(sparse, settings)

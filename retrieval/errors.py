@@ -39,3 +39,16 @@ class IndexDirError(IndexFileError):
     """The index directory setting names a place that must not be written: an existing
     file, a directory that is not one of our indexes, the corpus directory or one that
     overlaps it (message names the path and says why). Nothing there is changed."""
+
+
+class Terminated(SystemExit):
+    """SIGTERM arrived while the index was being built or saved (see
+    :func:`retrieval.build.terminate_as_exit`): the worker processes are stopped and
+    the temporary files removed on the way out. A :class:`SystemExit` with code 143
+    (128 + SIGTERM, the shell's code for a process ended by SIGTERM), so that a front
+    end that does not catch it still exits 143 without a traceback."""
+
+    EXIT_CODE = 143
+
+    def __init__(self) -> None:
+        super().__init__(self.EXIT_CODE)

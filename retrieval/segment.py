@@ -27,7 +27,7 @@ try:  # the installed nltk, read without importing it (pinned to 3.10.4 in pypro
     NLTK_VERSION = version("nltk")
 except PackageNotFoundError:  # pragma: no cover - nltk is a hard dependency
     NLTK_VERSION = "unknown"
-RULES_VERSION = "2"  # bump whenever a join rule or the line rule changes
+RULES_VERSION = "3"  # bump whenever a join rule or the line rule changes
 
 _PARAMS_BYTES = PARAMS_PATH.read_bytes()
 SEGMENTER_VERSION = (
@@ -48,6 +48,19 @@ _STARTS_WITH_LABEL = re.compile(_LABEL + r"\s")
 # The first word of a piece, after any opening quotes/brackets/dots.
 _FIRST_WORD = re.compile(r"[\s\"'“‘«()\[\]{}.…]*(\w[\w'’-]*)?")
 _OPEN, _CLOSE = "([{", ")]}"
+# An open bracket joins at most this many following pieces: one left unclosed (a typo,
+# or a list label "a)" closing it sentences later) never glues a whole paragraph.
+MAX_BRACKET_JOIN = 2
+# A piece ending in terminal punctuation inside closing quotes ("Is it safe?")...
+_ENDS_IN_QUOTE = re.compile(r"[.!?…][\"'”’»]+\Z")
+# ...followed by its attribution: up to three capitalised words and a speech verb
+# ("Moreno asked.", "Prime Minister Vance said on Monday.").
+_SPEECH_VERBS = (
+    "said|says|asked|asks|told|tells|added|adds|replied|replies|answered|shouted|cried|"
+    "wrote|writes|explained|recalled|insisted|warned|declared|noted|remarked|continued|"
+    "exclaimed|whispered|tweeted|posted|argued|admitted|conceded|stressed|joked|demanded"
+)
+_ATTRIBUTION = re.compile(rf"(?:[A-Z][\w'’.-]*\s+){{1,3}}(?:{_SPEECH_VERBS})\b")
 
 _tokenizer = None
 
@@ -137,7 +150,9 @@ def _bracket_depth(piece: str) -> int:
 
 
 def _join_pieces(line: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Join adjacent Punkt pieces of one line; never split one.
+    """Join adjacent Punkt pieces of one line; never split one. (One function of three
+    passes, dot runs -> joins with the previous piece -> joins with the next, because
+    each pass needs the previous pass's pieces and the rules read best side by side.)
 
     Rules, in order of application:
 
@@ -146,6 +161,11 @@ def _join_pieces(line: str, spans: list[tuple[int, int]]) -> list[tuple[int, int
       leading ellipsis of the next sentence ("compounds. . . . The practice");
     * closers: a piece made only of closing quotes/brackets/punctuation, or
       starting with a closing bracket, joins the previous;
+    * no space: a piece that starts where the previous one ends (Punkt cut inside
+      ``!",``) joins it: a sentence boundary needs white space;
+    * attribution: a piece opening with up to three capitalised words and a speech
+      verb ("Moreno asked.") joins a previous piece that ends in terminal punctuation
+      inside closing quotes ('"Is the bridge safe?"'), the quote's own sentence;
     * lower case: a piece whose first word starts lower-case joins the previous
       ("'This is great.' she said", "Jr.'s book", "Yahoo! in the"), unless the
       word has a capital ("iPhone") or the piece opens with a list label ("b. Buy");
@@ -153,7 +173,8 @@ def _join_pieces(line: str, spans: list[tuple[int, int]]) -> list[tuple[int, int
     * spaced ellipsis: a piece ending in exactly three spaced dots joins the next
       (standard style: three dots mark an omission, four end the sentence);
     * open bracket: a piece with an unclosed "(", "[" or "{" joins the following
-      pieces up to the one that closes it, if one does on this line.
+      pieces up to the one that closes it, if one of the next ``MAX_BRACKET_JOIN``
+      does (so an unclosed bracket never glues a paragraph into one sentence).
     """
     pieces = [list(s) for s in spans]
     text = lambda p: line[p[0] : p[1]]  # noqa: E731
@@ -185,7 +206,13 @@ def _join_pieces(line: str, spans: list[tuple[int, int]]) -> list[tuple[int, int
     out = []
     for p in pieces:
         s = text(p)
-        if out and (_ONLY_CLOSERS.fullmatch(s) or s[0] in _CLOSE or _starts_lowercase(s)):
+        if out and (
+            _ONLY_CLOSERS.fullmatch(s)
+            or s[0] in _CLOSE
+            or _starts_lowercase(s)
+            or p[0] == out[-1][1]  # no space between: '"Yes!", and left.' is one sentence
+            or (_ENDS_IN_QUOTE.search(text(out[-1])) and _ATTRIBUTION.match(s))
+        ):
             out[-1][1] = p[1]
         else:
             out.append(p)
@@ -205,7 +232,7 @@ def _join_pieces(line: str, spans: list[tuple[int, int]]) -> list[tuple[int, int
                 continue
             if _bracket_depth(s) > 0:
                 depth, k = _bracket_depth(s), i
-                while k < len(pieces) and depth > 0:
+                while k < min(len(pieces), i + MAX_BRACKET_JOIN) and depth > 0:
                     depth += _bracket_depth(text(pieces[k]))
                     k += 1
                 if depth <= 0:

@@ -17,6 +17,16 @@ def _no_index_in_the_repo(monkeypatch):
     monkeypatch.setenv("ASK_INDEX_DIR", "off")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _user_cache_in_tmp(tmp_path_factory):
+    """The user cache directory (build locks, the index of a read-only corpus) is a
+    temporary one (platformdirs reads XDG_CACHE_HOME): tests never write to ~/.cache.
+    Session-scoped, so that it is set before the session's ``engine`` is loaded."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _sigint_handler_restored():
     """A front end that has answered ignores SIGINT for the rest of the process

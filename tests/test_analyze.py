@@ -15,7 +15,7 @@ from retrieval.analyze import analyze, normalize, stopwords, tokenize
     "left, right",
     [
         ("mayor’s", "mayor's"),
-        ("Flood\u200bwarning", "flood warning"),
+        ("acc\u200bompanied", "accompanied"),  # a zero-width space is removed, not a space
         ("co\u00adoperate", "cooperate"),
         ("accompanied", "Accompanying"),
         ("11,000", "11000"),
@@ -59,7 +59,7 @@ def test_questions_with_no_usable_words_have_no_terms(text):
 
 
 def test_normalize_removes_invisible_characters():
-    assert normalize("a\u00adb\u2060c\ufeffd\u200be") == "abcd e"
+    assert normalize("a\u00adb\u2060c\ufeffd\u200be") == "abcde"
 
 
 def test_stopword_list_is_shipped():
@@ -132,3 +132,27 @@ def test_normalize_equals_the_translate_definition(text):
     from retrieval.analyze import _FOLD
 
     assert normalize(text) == unicodedata.normalize("NFKC", text.translate(_FOLD)).translate(_FOLD)
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        ("Which lender ranks second?", ["lender", "rank", "2nd"]),
+        ("It is No. 2 in the region", ["2nd", "region"]),
+        ("no.12 and NO. 3", ["12th", "3rd"]),
+        ("the 2nd round, the twenty-first", ["2nd", "round", "twenti", "1st"]),
+        ("No. 3.5 is a size", ["3.5", "size"]),  # a decimal is no rank
+        ("ranked no.2", ["rank", "2nd"]),
+        ("two seconds", ["two", "second"]),  # the unit keeps its stem
+    ],
+)
+def test_ordinals_share_one_term(text, terms):
+    assert analyze(text) == terms
+
+
+def test_ordinal_suffixes():
+    from retrieval.analyze import ordinal
+
+    assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111, 112)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "101st", "111th", "112th"
+    ]

@@ -283,3 +283,75 @@ def test_only_newlines_end_a_paragraph():
         ("Third one.", 3),
     ]
     assert [text[r[4] : r[5]] for r in rows] == [r[0] for r in rows]
+
+
+# ------------------------------------------------------------------ issue 14, items 6, 9, 10
+def test_a_broken_link_is_named_with_every_other_unusable_file(tmp_path):
+    from retrieval.build import build_corpus_index
+
+    corpus = write_corpus(tmp_path / "c", {"a.md": "", "good.txt": "A fine sentence."})
+    (corpus / "b.txt").write_bytes("Caf\xe9 au lait.".encode("latin-1"))
+    (corpus / "z.md").symlink_to("nowhere")
+    (corpus / "loop.txt").symlink_to("loop.txt")
+    expected = (
+        f"4 corpus files cannot be used: {corpus / 'a.md'}: no text to index (the file is empty); "
+        f"{corpus / 'b.txt'} is not UTF-8 text (bad byte at offset 3); save it as UTF-8; "
+        f"{corpus / 'loop.txt'} is a broken or looping symbolic link; "
+        f"{corpus / 'z.md'} is a broken or looping symbolic link"
+    )
+    with pytest.raises(CorpusError) as info:
+        load_articles(corpus)
+    assert str(info.value) == expected
+    for workers in (1, 2):
+        with pytest.raises(CorpusError) as info:
+            build_corpus_index(corpus, workers=workers)
+        assert str(info.value) == expected
+    with pytest.raises(CorpusError) as info:  # the persisted path: the fingerprint survives the link
+        Engine.load(corpus, index_dir=tmp_path / "idx")
+    assert str(info.value) == expected
+
+
+def test_a_rank_written_no_n_answers_an_ordinal_question(tmp_path):
+    corpus = write_corpus(
+        tmp_path / "c",
+        {
+            "banks.txt": "Crestline is the biggest lender in the region. Harbor Savings is No. 3 in the region. "
+            "Bayview is a small lender in the region.\n"
+        },
+    )
+    engine = Engine.load(corpus, index_dir=False)
+    result = engine.answer("Which lender ranks third in the region?")
+    assert result.answered
+    assert result.quotes[0].hit.text == "Harbor Savings is No. 3 in the region."
+
+
+def test_a_zero_width_space_inside_a_word_is_removed(engine):
+    plain = engine.answer("Who accompanied Putin?")
+    hidden = engine.answer("Who acc\u200bompanied Putin?")
+    assert plain.answered and hidden.answered
+    assert [q.hit.id for q in hidden.quotes] == [q.hit.id for q in plain.quotes]
+
+
+@pytest.mark.parametrize("prog", ["ask", "ask-bot"])
+def test_a_missing_corpus_directory_says_where_it_is_set(tmp_path, capsys, monkeypatch, prog):
+    monkeypatch.chdir(tmp_path)  # outside the project root: no ./corpus
+    monkeypatch.delenv("ASK_CORPUS", raising=False)
+    if prog == "ask":
+        from bot.repl import main as ask_main
+
+        assert ask_main(["Who met whom?"]) == 2
+        assert capsys.readouterr().err == (
+            "ask: error: corpus directory corpus does not exist "
+            "(give the articles' directory with --corpus DIR or ASK_CORPUS)\n"
+        )
+    else:
+        from bot.__main__ import main as bot_main
+
+        monkeypatch.setenv("DISCORD_TOKEN", "MTk4NjIyNDgzNDcx.G1x_2z.s3cr3t-v4lue_tok3n")  # a token's shape
+        for key in ("DISCORD_GUILD_ID", "DISCORD_MESSAGE_CONTENT", "ASK_INDEX_DIR"):
+            monkeypatch.delenv(key, raising=False)
+        assert bot_main(["--check"]) == 2
+        assert capsys.readouterr().err == (
+            "ask-bot: error: cannot load the corpus: corpus directory corpus does not exist "
+            "(give the articles' directory with ASK_CORPUS)\n"
+        )

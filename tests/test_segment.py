@@ -335,3 +335,38 @@ def test_punkt_regexes_are_nltks_own_without_time_limit():
     assert ours._timeout is None
     assert tokenizer._Token._RE_NUMERIC._timeout is None
     assert PunktToken._RE_NUMERIC._timeout is not None  # nltk's own class is untouched
+
+
+# ------------------------------------------------------------------ issue 14, items 5 and 9
+def test_an_unclosed_bracket_joins_at_most_two_following_pieces():
+    text = (
+        "The envoy (speaking on condition of anonymity said the vote had failed. Delegates met again "
+        "on Tuesday. The council rejected the plan. The chair resigned. The choice is now a) appeal or b) wait."
+    )
+    assert sentences(text) == [
+        "The envoy (speaking on condition of anonymity said the vote had failed.",
+        "Delegates met again on Tuesday.",
+        "The council rejected the plan.",
+        "The chair resigned.",
+        "The choice is now a) appeal or b) wait.",
+    ]
+    assert segment.MAX_BRACKET_JOIN == 2
+    # closed within two pieces: still one sentence
+    assert sentences("He left (see p. 4. It was late.) and slept. Then it rained.") == [
+        "He left (see p. 4. It was late.) and slept.",
+        "Then it rained.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('"Is the dam safe?" Okafor asked. Nobody replied.', ['"Is the dam safe?" Okafor asked.', "Nobody replied."]),
+        ("“We won!” Prime Minister Vance said on Monday.", ["“We won!” Prime Minister Vance said on Monday."]),
+        ('"It failed." The board met on Monday.', ['"It failed."', "The board met on Monday."]),  # no speech verb
+        ('He said "Never!", and walked out.', ['He said "Never!", and walked out.']),
+        ('She shouted "Run!"; they ran. It was over.', ['She shouted "Run!"; they ran.', "It was over."]),
+    ],
+)
+def test_a_quote_stays_with_its_attribution_and_punctuation_after_it(text, expected):
+    assert sentences(text) == expected

@@ -151,3 +151,25 @@ def test_sentence_access_and_lazy_sequence():
     assert sparse.sentence_terms(0) == ["alpha", "alpha", "bravo"]
     with pytest.raises(IndexError):
         sparse.sentence(2)
+
+
+def test_a_term_repeated_65536_times_widens_the_frequencies_without_duplicates():
+    from retrieval.sparse import SparseBuilder
+
+    builder = SparseBuilder()
+    doc = builder.add_document("d", "D")
+    builder.add("alpha bravo.", ["alpha", "bravo"], doc, None, 1, 1, 0, 12)
+    builder.add("long.", ["kilo", "lima"] + ["echo"] * 70_000, doc, None, 1, 2, 13, 20)
+    index = SparseSentenceIndex.from_parts(builder.finish())
+    assert index.arrays["row_tf"].tolist() == [1, 1, 1, 1, 70_000]
+    assert index.arrays["row_tf"].dtype.name == "int32"
+    assert index.sentence_terms(1).count("echo") == 70_000
+    assert [s.position for s in index.score_terms(["echo"])] == [1]
+
+
+def test_a_corpus_with_a_word_repeated_70000_times_answers(tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "repeat.txt").write_text("Kim met " + "Putin " * 70_000 + "at home.\nLavrov accompanied Putin.\n")
+    engine = Engine.load(corpus, index_dir=tmp_path / "idx")
+    assert engine.answer("Who accompanied Putin?").quotes[0].hit.text == "Lavrov accompanied Putin."

@@ -15,7 +15,7 @@ from retrieval.build import build_corpus_index, main as build_main
 from retrieval.corpus import load_articles, split_corpus
 from retrieval.errors import IndexFileError, MissingIndexError, StaleIndexError
 from retrieval.index import SentenceIndex
-from retrieval.sparse import ARRAY_NAMES, FileBytes, SparseBuilder
+from retrieval.sparse import ARRAY_NAMES, FileBytes, SparseBuilder, SparseSentenceIndex
 
 from .support import CORPUS, write_corpus
 
@@ -66,7 +66,7 @@ def test_spilled_text_saves_the_same_files_as_text_in_memory(corpus, tmp_path):
     builder = SparseBuilder()
     for sentence in split_corpus(load_articles(corpus)):
         builder.add_sentence(sentence)
-    in_memory = builder.finish()
+    in_memory = SparseSentenceIndex.from_parts(builder.finish())
     assert isinstance(in_memory.arrays["text"], np.ndarray)
     same_index(spilled, in_memory)
     fp = store.fingerprint(corpus, Settings())

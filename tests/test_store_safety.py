@@ -3,9 +3,11 @@ rebuilt; Ctrl-C and killed saves leave nothing behind; bad corpus files in one e
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import stat
@@ -20,6 +22,9 @@ from bot.repl import main as ask_main
 from retrieval import Engine, Settings, store
 from retrieval.build import build_corpus_index, main as build_main
 from retrieval.corpus import load_articles
+from retrieval.persist import load_or_build
+from retrieval.store_fingerprint import RACY_NS
+from retrieval.store_manifest import manifest_checksum
 from retrieval.errors import CorpusError, IndexDirError, IndexFileError, StaleIndexError
 
 from .support import ROOT, write_corpus
@@ -142,7 +147,10 @@ def test_unwritable_index_dir_names_only_the_users_path(corpus, caplog):
         pytest.skip("needs /proc")
     with caplog.at_level(logging.WARNING, logger="retrieval.store"):
         engine = Engine.load(corpus, index_dir="/proc/x")
-    assert caplog.messages == ["could not write the index to /proc/x: No such file or directory"]
+    assert caplog.messages == [
+        "could not write the index to /proc/x: No such file or directory; it is rebuilt on every start "
+        "(choose a writable index directory)"
+    ]
     assert engine.answer("Who inspected the bridge?").answered
 
 
@@ -160,29 +168,53 @@ def test_same_size_edit_with_the_old_mtime_is_stale(corpus, tmp_path):
     assert "Belouzov" in Engine.load(corpus, index_dir=index_dir).answer("Who met the envoy?").quotes[0].hit.text
 
 
-def test_digests_are_cached_by_full_stat_including_ctime(corpus, tmp_path, monkeypatch):
-    monkeypatch.setattr(store, "_RACY_NS", -1)  # cache even files written just now
-    hashed = []
-    real = store._file_digest
-    monkeypatch.setattr(store, "_file_digest", lambda p: hashed.append(p.name) or real(p))
-    index_dir = tmp_path / "idx"
-    Engine.load(corpus, index_dir=index_dir)
-    assert sorted(hashed) == ["one.md", "two.txt"]
-    hashed.clear()
-    Engine.load(corpus, index_dir=index_dir)
-    assert hashed == []  # size, mtime, ctime, inode, device all match: not read again
+def _stat_row(path: Path) -> list:
+    st = path.stat()
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return [path.name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev, digest]
+
+
+def _newest_change(corpus: Path) -> int:
+    return max(max(p.stat().st_mtime_ns, p.stat().st_ctime_ns) for p in corpus.iterdir())
+
+
+def test_digests_are_cached_by_full_stat_including_ctime(corpus):
+    later = _newest_change(corpus) + RACY_NS + 1  # a clock past the racy window
+    stats: list = []
+    first = store.fingerprint(corpus, Settings(), stats=stats, clock=lambda: later)
+    assert stats == [_stat_row(corpus / "one.md"), _stat_row(corpus / "two.txt")]
+    # a cached digest is used as is: a wrong one shows that the file was not read again
+    cached = [row[:6] + ["0" * 64] for row in stats]
+    again = store.fingerprint(corpus, Settings(), cache=cached, clock=lambda: later)
+    assert again["files"] == [["one.md", stats[0][1], "0" * 64], ["two.txt", stats[1][1], "0" * 64]]
     path = corpus / "one.md"
     before = path.stat()
     path.write_text(path.read_text().replace("Belousov", "Belouzov"))
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # cannot restore the ctime
-    assert "Belouzov" in Engine.load(corpus, index_dir=index_dir).answer("Who met the envoy?").quotes[0].hit.text
-    assert hashed == ["one.md"]
+    assert path.stat().st_ctime_ns != before.st_ctime_ns
+    edited = store.fingerprint(corpus, Settings(), cache=cached, clock=lambda: later)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert edited["files"] == [["one.md", before.st_size, digest], ["two.txt", stats[1][1], "0" * 64]]
+    assert edited != first
 
 
 def test_recently_changed_files_are_not_cached(corpus):
+    oldest = min(max(p.stat().st_mtime_ns, p.stat().st_ctime_ns) for p in corpus.iterdir())
     stats: list = []
-    store.fingerprint(corpus, Settings(), stats=stats)
-    assert stats == []  # written within the last two seconds: "racily clean"
+    store.fingerprint(corpus, Settings(), stats=stats, clock=lambda: oldest + RACY_NS)
+    assert stats == []  # each changed within the racy window: "racily clean", not cached
+    store.fingerprint(corpus, Settings(), stats=stats, clock=lambda: _newest_change(corpus) + RACY_NS + 1)
+    assert [row[0] for row in stats] == ["one.md", "two.txt"]
+
+
+def test_the_racy_window_is_measured_from_the_ctime_too(corpus):
+    path = corpus / "one.md"
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - 10 * RACY_NS))  # an old mtime, a new ctime
+    ctime = path.stat().st_ctime_ns
+    stats: list = []
+    store.fingerprint(corpus, Settings(), stats=stats, clock=lambda: ctime + RACY_NS)
+    assert "one.md" not in [row[0] for row in stats]
 
 
 # ------------------------------------------------------------------ 3, 7: damage
@@ -196,7 +228,7 @@ def _edit_header(path: Path) -> None:
 def _rewrite_manifest(index_dir: Path, change) -> None:
     manifest = json.loads((index_dir / "manifest.json").read_text("utf-8"))
     change(manifest)
-    manifest["manifest_sha256"] = store._manifest_checksum(manifest)
+    manifest["manifest_sha256"] = manifest_checksum(manifest)
     (index_dir / "manifest.json").write_text(json.dumps(manifest), "utf-8")
 
 
@@ -351,7 +383,7 @@ def test_a_corpus_path_that_is_no_directory_is_one_line(tmp_path, capsys, caplog
         path.write_text("not a directory\n")
         message = f"corpus path {path} is not a directory"
     else:
-        message = f"corpus directory {path} does not exist"
+        message = f"corpus directory {path} does not exist (give the articles' directory with --corpus DIR or ASK_CORPUS)"
     with caplog.at_level(logging.INFO, logger="retrieval.store"):
         code = ask_main(["--corpus", str(path), "Who inspected the bridge?"])
     assert (code, *capsys.readouterr()) == (2, "", f"ask: error: {message}\n")
@@ -393,7 +425,130 @@ def test_load_or_build_checks_the_corpus_before_the_index(tmp_path, caplog, inde
     corpus.write_text("# not a corpus\n")
     with caplog.at_level(logging.INFO, logger="retrieval.store"):
         with pytest.raises(CorpusError) as info:
-            store.load_or_build(corpus, index_dir=None if index_dir is None else tmp_path / index_dir)
+            load_or_build(corpus, index_dir=None if index_dir is None else tmp_path / index_dir)
     assert str(info.value) == f"corpus path {corpus} is not a directory"
     assert caplog.records == []
     assert sorted(os.listdir(tmp_path)) == ["README.md"]  # no index directory made
+
+
+# ------------------------------------------------------------------ issue 14, items 2, 4, 7, 8
+def test_a_file_name_that_is_not_utf8_is_indexed_and_reloaded(corpus, tmp_path, caplog):
+    name = os.fsdecode(b"caf\xe9.txt")  # a Latin-1 name from a Windows zip: a surrogate
+    (corpus / name).write_text("The cafe opened in Lisbon on Monday.\n")
+    index_dir = tmp_path / "idx"
+    first = Engine.load(corpus, index_dir=index_dir)
+    assert first.answer("Where did the cafe open?").quotes[0].hit.citation.doc_id == "caf\udce9"
+    manifest = (index_dir / "manifest.json").read_bytes()
+    assert manifest.isascii() and b'"caf\\udce9.txt"' in manifest
+    with caplog.at_level(logging.INFO, logger="retrieval.store"):
+        again = Engine.load(corpus, index_dir=index_dir)
+    assert caplog.records == []  # loaded, not rebuilt
+    assert [s.doc_id for s in again.sources()] == ["caf\udce9", "one", "two"]
+
+
+TERMINATE = """
+import os, signal, sys
+import retrieval.build as build
+real = build.analyze_article
+def terminating(path):
+    os.kill(os.getppid(), signal.SIGTERM)  # `kill PID` of the parent, during the build
+    return real(path)
+build.analyze_article = terminating
+build.PARALLEL_MIN_BYTES = 1
+if sys.argv[1] == "build":
+    sys.exit(build.main([sys.argv[2], "--workers", "2"]))
+from bot.repl import main
+sys.exit(main(["--corpus", sys.argv[2], "question"]))
+"""
+
+
+@pytest.mark.parametrize("command", ["build", "ask"])
+def test_sigterm_during_a_parallel_build_is_clean(corpus, command):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("ASK_INDEX_DIR", None)
+    done = subprocess.run(
+        [sys.executable, "-c", TERMINATE, command, str(corpus)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 143, done.stderr
+    assert "Traceback" not in done.stderr and "ForkPoolWorker" not in done.stderr
+    if command == "build":  # the progress bar, then one line (it may follow a bar cut short)
+        assert done.stderr.endswith("build: terminated\n") and done.stderr.count("build:") == 1
+        assert re.sub(r"indexing:[^\r\n]*?(?=[\r\n]|build:)", "", done.stderr).split() == ["build:", "terminated"]
+    else:  # no progress bar off a terminal
+        assert done.stderr == "ask: terminated\n"
+    assert done.stdout == ""
+    assert sorted(os.listdir(corpus)) == ["one.md", "two.txt"]  # no index, no temporary directory
+
+
+def test_sigterm_is_restored_after_a_build(corpus):
+    before = signal.getsignal(signal.SIGTERM)
+    build_corpus_index(corpus)
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_a_read_only_corpus_keeps_its_index_in_the_user_cache(corpus, tmp_path):
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: a read-only directory does not apply")
+    prefix = NO_OVERRIDE if os.geteuid() == 0 else []
+    cache = tmp_path / "cache"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(cache)}
+    env.pop("ASK_INDEX_DIR", None)
+    corpus.chmod(0o555)
+    try:
+        runs = [
+            subprocess.run(
+                [*prefix, sys.executable, "-c", ASK, "--corpus", str(corpus), "Who inspected the bridge?"],
+                capture_output=True, text=True, env=env, timeout=120,
+            )
+            for _ in range(2)
+        ]
+    finally:
+        corpus.chmod(0o755)
+    if "Operation not permitted" in runs[0].stderr and runs[0].returncode != 0:
+        pytest.skip(f"cannot drop the capabilities here: {runs[0].stderr.strip()}")
+    (kept,) = (cache / "newsqa" / "indexes").iterdir()
+    assert kept.name.startswith("corpus-")
+    assert runs[0].returncode == runs[1].returncode == 0
+    assert "Engineers inspected the bridge on Monday." in runs[0].stdout
+    assert runs[0].stdout == runs[1].stdout
+    assert runs[0].stderr == (
+        f"ask: cannot write the index to {corpus}/.index (Permission denied); keeping it in {kept} instead\n"
+    )
+    assert runs[1].stderr == ""  # said once; the second run loads it from the cache
+    assert sorted(os.listdir(corpus)) == ["one.md", "two.txt"]
+
+
+def test_the_cache_index_is_used_and_the_default_still_wins(corpus, tmp_path, caplog):
+    kept = store.cache_index_dir(corpus)
+    assert kept.parent == Path(os.environ["XDG_CACHE_HOME"]) / "newsqa" / "indexes"
+    store.save(build_corpus_index(corpus), kept, store.fingerprint(corpus, Settings()))
+    with caplog.at_level(logging.INFO, logger="retrieval.store"):
+        load_or_build(corpus)
+    assert caplog.records == [] and not (corpus / ".index").exists()  # served from the cache
+    (corpus / "two.txt").write_text("Engineers repaired the bridge on Monday.\n")
+    with caplog.at_level(logging.INFO, logger="retrieval.store"):
+        index = load_or_build(corpus)  # stale everywhere: rebuilt where it belongs
+    assert (corpus / ".index" / "manifest.json").is_file()
+    assert caplog.messages == [f"index in {kept} is stale (files changed); rebuilding"]
+    assert index.sentence(index.size - 1).text == "Engineers repaired the bridge on Monday."
+
+
+def test_a_second_process_waits_for_the_first_ones_build(corpus, tmp_path):
+    from filelock import FileLock
+
+    index_dir = corpus / ".index"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("ASK_INDEX_DIR", None)
+    with FileLock(store.lock_path(index_dir)):  # "another process" is building
+        waiting = subprocess.Popen(
+            [sys.executable, "-c", ASK, "--corpus", str(corpus), "Who inspected the bridge?"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        notice = waiting.stderr.readline()  # blocks until the waiter says it waits
+        store.save(build_corpus_index(corpus), index_dir, store.fingerprint(corpus, Settings()))
+        inode = (index_dir / "manifest.json").stat().st_ino
+    out, err = waiting.communicate(timeout=120)
+    assert notice == f"ask: another process is building the index of {corpus}; waiting for it\n"
+    assert (waiting.returncode, err) == (0, "")
+    assert "Engineers inspected the bridge on Monday." in out
+    assert (index_dir / "manifest.json").stat().st_ino == inode  # loaded, not built again
