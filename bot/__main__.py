@@ -1,6 +1,8 @@
 """``python -m bot`` / ``ask-bot``: run the Discord bot, or ``--check`` the setup.
 
 Exit codes: 0 success (``--check`` passed, or the bot stopped cleanly, e.g. Ctrl-C;
+1 an unexpected internal error while the corpus is loaded (``ask-bot: internal
+error: <type>: <message>``, one line);
 also when a reader such as ``head`` closed the pipe early; Ctrl-C after the ``--check``
 report is ignored); 2 configuration or corpus problem, Discord refused the token or
 the intents, or the ``--check`` / ``--help`` output cannot be written (one line on
@@ -16,7 +18,7 @@ import sys
 from typing import Sequence
 
 from . import config as bot_config_module
-from .cli import final_output, print_error
+from .terminal import final_output, print_error
 from .config import ConfigError
 
 
@@ -119,13 +121,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"cannot load the corpus: {exc}")
     except OSError as exc:  # e.g. permission problems the engine did not wrap
         return _fail(f"cannot load the corpus {cfg.corpus}: {exc}")
+    except Exception as exc:  # a bug in the engine: one line, never a traceback
+        print_error(f"ask-bot: internal error: {type(exc).__name__}: {exc}")
+        return 1
 
     bot = build_bot(engine, cfg)
     if args.check:
         sources = engine.sources()
         total = sum(s.sentences for s in sources)
         lines = [
-            f"Config OK: token set (not shown), corpus {cfg.corpus}",
+            f"Config OK: token set (not shown), articles from {cfg.corpus}",
             f"Would serve {len(sources)} article(s), {total} sentences:",
         ]
         for s in sources:

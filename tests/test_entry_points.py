@@ -177,7 +177,7 @@ def test_ctrl_c_after_the_check_report_in_a_real_process_is_exit_0(tmp_path):
     }
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert (done.returncode, done.stderr) == (0, "")
-    assert done.stdout.startswith(f"Config OK: token set (not shown), corpus {CORPUS}\n")
+    assert done.stdout.startswith(f"Config OK: token set (not shown), articles from {CORPUS}\n")
 
 
 def test_a_failing_import_still_restores_the_handler(monkeypatch):
@@ -216,4 +216,31 @@ def test_the_launcher_imports_nothing_heavy():
         "('numpy', 'nltk', 'discord', 'retrieval') or m.startswith('bot.')))"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert (done.returncode, done.stdout, done.stderr) == (0, "['bot.cli']\n", "")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "['bot.cli', 'bot.terminal']\n", "")
+
+
+def test_ask_bot_reports_an_unexpected_load_error_in_one_line(monkeypatch, capsys, tmp_path):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DISCORD_TOKEN", "MTk4NjIyNDgzNDcx.G1x_2z.s3cr3t-v4lue_tok3n")  # the shape only
+    monkeypatch.setenv("ASK_CORPUS", str(CORPUS))
+    monkeypatch.setattr("retrieval.Engine.load", broken)
+    assert launcher.ask_bot(["--check"]) == 1
+    assert capsys.readouterr() == ("", "ask-bot: internal error: RuntimeError: boom\n")
+
+
+def test_no_import_circle_between_the_launchers_and_the_front_ends():
+    """bot.cli imports the front ends (lazily); they import only bot.terminal back."""
+    import ast
+
+    for front_end in ("repl.py", "repl_input.py", "__main__.py", "terminal.py"):
+        tree = ast.parse((ROOT / "bot" / front_end).read_text(encoding="utf-8"))
+        imported = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                imported.add(("." * node.level) + (node.module or ""))
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+        assert not imported & {"bot.cli", ".cli", "bot.__main__", ".__main__"}, front_end
