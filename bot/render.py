@@ -48,7 +48,8 @@ def no_terms_text(*, articles: int = 1) -> str:
     return NO_TERMS_MANY if articles > 1 else NO_TERMS
 
 
-LANGUAGE_HINT = "The articles are read in English: please ask in English."
+LANGUAGE_HINT = "The article is read in English: please ask in English."
+LANGUAGE_HINT_MANY = "The articles are read in English: please ask in English."  # more than one article
 
 
 def too_long_text(length: int) -> str:
@@ -77,14 +78,15 @@ def abstention_text(result: Answer, *, articles: int = 1) -> str:
     str
         :func:`too_long_text` for a question that is too long, :func:`no_terms_text`
         for one with no usable word, else :func:`not_found_text`; the last two
-        followed by :data:`LANGUAGE_HINT` when the question looks written in
+        followed by :data:`LANGUAGE_HINT` (:data:`LANGUAGE_HINT_MANY` for more than
+        one article) when the question looks written in
         another language (:func:`bot.language.looks_non_english`).
     """
     if result.reason == "too_long":
         return too_long_text(len(result.question))
     text = no_terms_text(articles=articles) if result.reason == "no_terms" else not_found_text(articles=articles)
     if looks_non_english(result.question):
-        text += " " + LANGUAGE_HINT
+        text += " " + (LANGUAGE_HINT_MANY if articles > 1 else LANGUAGE_HINT)
     return text
 
 

@@ -1242,3 +1242,10 @@ def test_a_question_in_another_language_gets_a_hint_when_nothing_is_found(capsys
         "",
     )
     assert run(capsys, "--corpus", str(CORPUS), "What is the capital of France?")[1] == NOT_FOUND + "\n"
+
+
+def test_the_language_hint_follows_the_article_count(engine):
+    from bot.render import LANGUAGE_HINT_MANY, NOT_FOUND_MANY, abstention_text
+
+    result = engine.answer("Qui a accompagné le président ?")
+    assert abstention_text(result, articles=2) == f"{NOT_FOUND_MANY} {LANGUAGE_HINT_MANY}"
