@@ -50,7 +50,7 @@ from .support import CORPUS
 KNOWN_BUGS = frozenset(
     {
         "non_utf8_name",  # issue 14 item 2: UnicodeEncodeError writing manifest.json
-        "zero_width_space",  # issue 14 item 10: U+200B inside a word becomes a space
+        "word_repeated_65536",  # issue 14 item 1: ValueError in the sparse index build
     }
 )
 
@@ -204,17 +204,15 @@ words = st.sampled_from(
 )
 
 
-def _no_known(text: str) -> str:
-    return text.replace("\u200b", "") if "zero_width_space" in KNOWN_BUGS else text
-
-
 questions = st.one_of(
     st.text(any_char, max_size=60),
     st.lists(words, max_size=12).map(" ".join).map(lambda s: s + "?"),
     st.builds(lambda w, n: " ".join([w] * n), words, st.integers(0, 3000)),  # long, repeated
     st.integers(1995, 2005).map(lambda n: "x" * n),  # around the length limit (2,000)
     st.sampled_from(["", " ", "?", ":", ":explain", ":sources", "-x", "--json", "\x00", "\x1b[2J", "\u202e"]),
-).map(_no_known)
+)
+
+REPEATED_65536 = "Kim met " + "Putin " * 70000 + "at home."
 
 _sentence = st.lists(words, min_size=1, max_size=15).map(lambda ws: " ".join(ws).capitalize() + ".")
 _paragraphs = st.lists(st.lists(_sentence, min_size=1, max_size=5).map(" ".join), min_size=1, max_size=4).map(
@@ -234,7 +232,9 @@ article_text = st.one_of(
     st.builds(lambda w, n: f"Kim met {(w + ' ') * n}at home.", words, st.integers(1, 3000)),  # repeated word
     st.integers(1, 20000).map(lambda n: "A very long line " + "x" * n + "."),  # a huge line (no space)
     st.sampled_from(["", " ", "\n\n", "---\n---\n", "---\ntitle: [\n---\nBody.", "\ufeff", "\r\n\r\n"]),
-).map(_no_known)
+    # one word 65,536+ times in a sentence: drawn rarely (it takes a second to index)
+    st.deferred(lambda: st.nothing() if "word_repeated_65536" in KNOWN_BUGS else st.just(REPEATED_65536)),
+)
 
 article_bytes = st.one_of(
     article_text.map(lambda t: t.encode("utf-8", "surrogatepass")),
