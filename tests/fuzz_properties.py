@@ -436,8 +436,8 @@ def _served(engine) -> tuple:
 
 def prop_question(fx: Fixtures, question: str) -> None:
     """Any question: the REPL's handler replies (no error reply) and keeps running, the
-    one-shot ``ask --json`` exits 0 with a JSON answer, and every quote is its article's
-    ``body[start:end]``."""
+    bot's reply is one message within Discord's limit, the one-shot ``ask --json``
+    exits 0 with a JSON answer, and every quote is its article's ``body[start:end]``."""
     from bot.repl import Session, repl
 
     session = Session(fx.engine())
@@ -454,6 +454,12 @@ def prop_question(fx: Fixtures, question: str) -> None:
     assert not any(r.startswith("Sorry") for r in replies), replies
     assert any("Belousov" in r for r in replies), "the REPL stopped answering after a bad question"
     check_citations(fx.engine(), [question])
+    from bot import discord_render
+
+    result = fx.engine().answer(question)
+    for echo in (True, False):  # the bot's reply: one message within Discord's limit
+        message = discord_render.render_answer(result, echo_question=echo)
+        assert 0 < len(message) <= discord_render.MESSAGE_LIMIT, (echo, len(message))
     outcome = run_entry(ask_main, ["--corpus", str(CORPUS), "--json", "--", question], cwd=fx.scratch())
     check_outcome(outcome)
     assert outcome.code == 0 and outcome.err == "", outcome
@@ -576,6 +582,19 @@ def _identifiable(index: Path, intact: Path) -> bool:
         return False
 
 
+# What the REPL may read: any bytes, or lines of commands and questions.
+repl_input = st.one_of(
+    st.binary(max_size=400),
+    st.lists(
+        st.one_of(
+            questions,
+            st.sampled_from([":help", ":sources", ":explain", ":explain Who met Kim?", ":nope", ": ", "::", "q"]),
+            st.builds(lambda q: ":explain " + q, questions),
+        ),
+        max_size=6,
+    ).map(lambda lines: "\n".join(lines).encode("utf-8", "surrogatepass")),
+)
+
 argv_lists = st.lists(
     st.one_of(
         st.sampled_from(["--json", "--sentences", "--explain", "--corpus", "--help", "-h", "--", "-", "--x", ""]),
@@ -588,7 +607,7 @@ argv_lists = st.lists(
 # cycles through them.
 PROPERTIES = {
     "question": (prop_question, (questions,)),
-    "repl_input": (prop_repl_input, (st.binary(max_size=400),)),
+    "repl_input": (prop_repl_input, (repl_input,)),
     "corpus": (prop_corpus, (corpora(), questions, st.booleans())),
     "settings": (prop_settings, (settings_env, st.none() | dotenv_files, st.booleans())),
     "argv": (prop_argv, (argv_lists,)),

@@ -31,7 +31,7 @@ def test_any_question_is_answered_and_the_repl_goes_on(fx, question):
 
 
 @FAST
-@given(data=fp.st.binary(max_size=400))
+@given(data=fp.repl_input)
 def test_any_repl_input_keeps_the_session_running(fx, data):
     fp.prop_repl_input(fx, data)
 
