@@ -1,8 +1,8 @@
 """``python -m bot`` / ``ask-bot``: run the Discord bot, or ``--check`` the setup.
 
 Exit codes: 0 success (``--check`` passed, or the bot stopped cleanly, e.g. Ctrl-C;
-1 an unexpected internal error while the corpus is loaded (``ask-bot: internal
-error: <type>: <message>``, one line);
+1 an unexpected internal error (``ask-bot: internal error: <type>: <message>``, one
+line);
 also when a reader such as ``head`` closed the pipe early; Ctrl-C after the ``--check``
 report is ignored); 2 configuration or corpus problem, Discord refused the token or
 the intents, or the ``--check`` / ``--help`` output cannot be written (one line on
@@ -100,6 +100,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"cannot write output: {exc.strerror or exc}")
     if args.env_file is not None and not args.env_file.strip():
         parser.error("--env-file needs a file path")  # not "env file . is not a file"
+    try:
+        return _serve(args)
+    except Exception as exc:  # a bug (in the engine, the config, discord.py): one line, no traceback
+        print_error(f"ask-bot: internal error: {type(exc).__name__}: {exc}")
+        return 1
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """Load the config and the corpus, then print the ``--check`` report or run the
+    bot until it stops; returns the exit code (see :func:`main`). Long because each
+    step's errors get their own one-line message here, at the edge."""
     # Imports here keep `--help` fast and errors on import visible as they are.
     import asyncio
 
@@ -121,9 +132,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"cannot load the corpus: {exc}")
     except OSError as exc:  # e.g. permission problems the engine did not wrap
         return _fail(f"cannot load the corpus {cfg.corpus}: {exc}")
-    except Exception as exc:  # a bug in the engine: one line, never a traceback
-        print_error(f"ask-bot: internal error: {type(exc).__name__}: {exc}")
-        return 1
 
     bot = build_bot(engine, cfg)
     if args.check:

@@ -4,7 +4,9 @@ Errors become user text only here, at the edge: configuration and corpus errors,
 output that cannot be written (stdout closed, a full disk), print one line on stderr
 and exit 2 (a usage error: argparse's usage line, then the error, exit 2); a broken pipe
 (``ask ... | head``) ends quietly with 0; no traceback reaches the user; the REPL
-survives any input line.
+survives any input line. Reading the input lines (prompt_toolkit, history, bounded
+lines from a pipe) is :mod:`bot.repl_input`; the Ctrl-C and stderr helpers are
+:mod:`bot.terminal`.
 """
 
 from __future__ import annotations
