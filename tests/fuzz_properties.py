@@ -77,12 +77,12 @@ def _environment(env: dict[str, str], cwd: Path):
     saved_env = dict(os.environ)
     saved_cwd = os.getcwd()
     saved_sigint = signal.getsignal(signal.SIGINT)
-    for key in list(os.environ):
-        if key.startswith(("ASK_", "BM25_", "DISCORD_")):
-            del os.environ[key]
-    os.environ.update(env)
-    os.chdir(cwd)
     try:
+        for key in list(os.environ):
+            if key.startswith(("ASK_", "BM25_", "DISCORD_")):
+                del os.environ[key]
+        os.environ.update(env)
+        os.chdir(cwd)
         yield
     finally:
         os.chdir(saved_cwd)
@@ -320,7 +320,8 @@ settings_env = st.fixed_dictionaries(
         "ASK_INDEX_DIR": _local_paths,
         "ASK_CORPUS": _local_paths,
         "DISCORD_TOKEN": st.one_of(
-            st.just("MTk4NjIyNDgzNDcx.G1x_2z.s3cr3t-v4lue_tok3n"), st.text(st.characters(codec="ascii"), max_size=40)
+            st.just("MTk4NjIyNDgzNDcx.G1x_2z.s3cr3t-v4lue_tok3n"),
+            st.text(st.characters(codec="ascii", exclude_characters="\x00"), max_size=40),  # no NUL in a real environment
         ),
     },
 )

@@ -1249,3 +1249,15 @@ def test_the_language_hint_follows_the_article_count(engine):
 
     result = engine.answer("Qui a accompagné le président ?")
     assert abstention_text(result, articles=2) == f"{NOT_FOUND_MANY} {LANGUAGE_HINT_MANY}"
+
+
+@pytest.mark.parametrize("text", ["ASK_TOP_K=1\x002\n", "# fine\nA\x00B=1\n"])
+def test_a_nul_in_the_env_file_is_one_error_line(capsys, tmp_path, text):
+    """Found by benchmarks/fuzz.py: os.environ cannot hold a NUL (ValueError, exit 1)."""
+    (tmp_path / ".env").write_text(text, encoding="utf-8")
+    line = text.count("\n", 0, text.index("\x00")) + 1
+    assert run(capsys, "--corpus", str(CORPUS), "Who accompanied Putin?") == (
+        2,
+        "",
+        f"ask: error: env file {tmp_path / '.env'}: line {line} holds a NUL character\n",
+    )

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 
 from . import fuzz_properties as fp
 from .support import CORPUS, ROOT
@@ -44,6 +44,8 @@ def test_any_corpus_gives_answers_with_exact_citations_or_one_error_line(fx, cor
 
 @settings(FAST, max_examples=40)
 @given(env=fp.settings_env, dotenv=fp.st.none() | fp.dotenv_files, bot=fp.st.booleans())
+@example(env={}, dotenv=b"ASK_TOP_K=1\x00\n", bot=False)  # found by benchmarks/fuzz.py
+@example(env={}, dotenv=b"A\x00=1\n", bot=True)
 def test_any_settings_give_an_answer_or_one_error_line(fx, env, dotenv, bot):
     fp.prop_settings(fx, env, dotenv, bot)
 
