@@ -6,6 +6,7 @@ messages), so both front ends say the same thing.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import Iterable
 
@@ -90,12 +91,15 @@ def abstention_text(result: Answer, *, articles: int = 1) -> str:
     return text
 
 
+_SOURCE_NUMBER = re.compile(r"\[\d+\] ")
+
+
 def wrap_for_terminal(text: str, width: int) -> str:
     """``text`` with every line longer than ``width`` columns broken between words.
 
     A terminal breaks a long line at its edge, mid-word; this breaks it at the last
     space that fits instead (:func:`textwrap.wrap`), each continuation indented like
-    the line it continues. A word longer than the whole width is never split (the
+    the line it continues (a ``[n] Title ...`` sources line: under its title). A word longer than the whole width is never split (the
     terminal then breaks it itself). Widths are counted in characters, so a line of
     wide (CJK) characters may still reach the edge. Lines that fit are unchanged.
 
@@ -113,6 +117,9 @@ def wrap_for_terminal(text: str, width: int) -> str:
             lines.append(line)
             continue
         indent = line[: len(line) - len(line.lstrip(" "))]
+        number = _SOURCE_NUMBER.match(line)
+        if number:  # a sources line: continue under its title, past "[n] "
+            indent = " " * number.end()
         lines.extend(
             textwrap.wrap(
                 line,

@@ -1196,6 +1196,9 @@ def test_long_lines_are_wrapped_between_words_on_a_terminal():
     )
     assert wrap_for_terminal("a " + "x" * 30 + " b", 20) == "a\n" + "x" * 30 + "\nb"  # never split
     assert wrap_for_terminal("short line", 20) == "short line"
+    assert wrap_for_terminal("[1] Putin arrives in North Korea — paragraph 4", 24) == (
+        "[1] Putin arrives in\n    North Korea —\n    paragraph 4"
+    )
 
 
 def test_the_repl_wraps_replies_only_on_a_terminal(monkeypatch, capsys):
