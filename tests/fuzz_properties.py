@@ -209,6 +209,7 @@ questions = st.one_of(
     st.lists(words, max_size=12).map(" ".join).map(lambda s: s + "?"),
     st.builds(lambda w, n: " ".join([w] * n), words, st.integers(0, 3000)),  # long, repeated
     st.integers(1995, 2005).map(lambda n: "x" * n),  # around the length limit (2,000)
+    st.integers(2001, 200_000).map(lambda n: "y " * (n // 2)),  # far over it
     st.sampled_from(["", " ", "?", ":", ":explain", ":sources", "-x", "--json", "\x00", "\x1b[2J", "\u202e"]),
 )
 
@@ -343,7 +344,7 @@ dotenv_files = st.one_of(
 index_damage = st.lists(
     st.tuples(
         st.integers(0, 50),
-        st.sampled_from(["truncate", "flip", "swap", "delete", "empty", "garbage", "append"]),
+        st.sampled_from(["truncate", "flip", "swap", "delete", "empty", "garbage", "append", "transplant", "replace"]),
         st.integers(0, 1 << 20),
         st.integers(1, 255),
     ),
@@ -352,9 +353,18 @@ index_damage = st.lists(
 )
 
 
-def damage_index(directory: Path, damage: list[tuple[int, str, int, int]]) -> None:
-    """Apply ``damage`` (from :data:`index_damage`) to the files of a persisted index."""
+DONOR_ARTICLE = "Kim met Putin in Pyongyang on Friday. They signed a treaty.\n\nLavrov spoke on Monday.\n"
+
+
+def damage_index(directory: Path, damage: list[tuple[int, str, int, int]], donor: Path | None = None) -> None:
+    """Apply ``damage`` (from :data:`index_damage`) to the files of a persisted index;
+    ``transplant`` puts in the same file of the ``donor`` index (another corpus's),
+    ``replace`` the donor's whole index."""
     for which, operation, position, byte in damage:
+        if operation == "replace" and donor is not None:
+            shutil.rmtree(directory)
+            shutil.copytree(donor, directory)
+            continue
         names = sorted(p.name for p in directory.iterdir() if p.is_file())
         if not names:
             return
@@ -378,6 +388,8 @@ def damage_index(directory: Path, damage: list[tuple[int, str, int, int]]) -> No
             path.write_bytes(bytes([byte]) * (position % 4096))
         elif operation == "append":
             path.write_bytes(data + bytes([byte]) * (1 + position % 64))
+        elif operation == "transplant" and donor is not None and (donor / path.name).is_file():
+            shutil.copyfile(donor / path.name, path)
 
 
 # -- the properties ---------------------------------------------------------------------
@@ -421,7 +433,16 @@ class Fixtures:
             index = self.root / "reference-index"
             engine = Engine.load(corpus, index_dir=index)
             self._reference = (corpus, index, _served(engine))
+            other = self.root / "donor-corpus"  # another corpus's index, for transplants
+            other.mkdir()
+            (other / "other.md").write_text(DONOR_ARTICLE, encoding="utf-8")
+            Engine.load(other, index_dir=self.donor)
         return self._reference
+
+    @property
+    def donor(self) -> Path:
+        """The index of another corpus (:data:`DONOR_ARTICLE`), built by :meth:`reference`."""
+        return self.root / "donor-index"
 
     def close(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
@@ -534,7 +555,7 @@ def prop_index(fx: Fixtures, damage: list) -> None:
     corpus, intact, served = fx.reference()
     index = fx.scratch() / "index"
     shutil.copytree(intact, index)
-    damage_index(index, damage)
+    damage_index(index, damage, fx.donor)
     if not _identifiable(index, intact):
         # Neither the marker nor the manifest says whose directory this is: the engine
         # refuses to overwrite it (it might be someone else's), in one line, exit 2.
