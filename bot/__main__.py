@@ -1,10 +1,9 @@
 """``python -m bot`` / ``ask-bot``: run the Discord bot, or ``--check`` the setup.
 
 Exit codes: 0 success (``--check`` passed, or the bot stopped cleanly, e.g. Ctrl-C;
-1 an unexpected internal error (``ask-bot: internal error: <type>: <message>``, one
-line);
 also when a reader such as ``head`` closed the pipe early; Ctrl-C after the ``--check``
-report is ignored); 2 configuration or corpus problem, Discord refused the token or
+report is ignored); 1 an unexpected internal error (``ask-bot: internal error:
+<type>: <message>``, one line, no traceback); 2 configuration or corpus problem, Discord refused the token or
 the intents, or the ``--check`` / ``--help`` output cannot be written (one line on
 stderr, no traceback), or a usage error (argparse's usage line, then the error).
 ``--help`` with standard output closed is shown on stderr (exit 0). The token is never

@@ -9,8 +9,7 @@ without running the front end. Ctrl-C after that is a ``KeyboardInterrupt``, cau
 here too, until the run is over: the front ends write their last output through
 :func:`final_output` (Ctrl-C held back while it is written, ignored after it), and
 once the front end has returned SIGINT is ignored (:func:`ignore_interrupts`), so
-that Ctrl-C after the answer cannot turn exit 0 into 130 (both in :mod:`bot.terminal`,
-re-exported here). This module imports nothing heavy itself, and the front ends never
+that Ctrl-C after the answer cannot turn exit 0 into 130 (both in :mod:`bot.terminal`). This module imports nothing heavy itself, and the front ends never
 import it: it imports them, lazily, and nothing imports back (no import circle).
 """
 
@@ -18,13 +17,7 @@ from __future__ import annotations
 
 import signal
 
-from .terminal import (  # noqa: F401 (final_output, ignore_interrupts: re-exported)
-    EXIT_INTERRUPTED,
-    _replace_default_sigint,
-    final_output,
-    ignore_interrupts,
-    print_error,
-)
+from .terminal import EXIT_INTERRUPTED, _replace_default_sigint, ignore_interrupts, print_error
 
 TYPE_CHECKING = False  # typing itself is not imported: every millisecond before the guard counts
 if TYPE_CHECKING:  # pragma: no cover

@@ -30,14 +30,7 @@ from bot.render import (
     too_long_text,
     wrap_for_terminal,
 )
-from bot.repl_input import (  # noqa: F401 (DISCARD_CHARS, MAX_LINE_CHARS, read_bounded_line: re-exported)
-    DISCARD_CHARS,
-    MAX_LINE_CHARS,
-    LineDiscarded,
-    LineTooLong,
-    _line_reader,
-    read_bounded_line,
-)
+from bot.repl_input import LineDiscarded, LineTooLong, _line_reader
 from bot.terminal import final_output, print_error
 
 log = logging.getLogger("ask")

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.repl import HELP, MAX_LINE_CHARS, LineTooLong, Session, main, read_bounded_line, repl
+from bot.repl import HELP, Session, main, repl
+from bot.repl_input import MAX_LINE_CHARS, LineTooLong, read_bounded_line
 from bot.render import NO_TERMS, NO_TERMS_MANY, NOT_FOUND
 
 from .support import CORPUS, SEED_DOC, FullStdout, UnwritableStdout, write_corpus
@@ -282,7 +283,7 @@ class EndlessLine:
 
 
 def test_an_over_long_line_is_read_in_bounded_pieces():
-    from bot.repl import DISCARD_CHARS
+    from bot.repl_input import DISCARD_CHARS
 
     stream = EndlessLine(10**7)
     with pytest.raises(LineTooLong) as info:

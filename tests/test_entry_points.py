@@ -13,6 +13,7 @@ import tomllib
 import pytest
 
 import bot.cli as launcher
+import bot.terminal as terminal
 from .support import CORPUS, ROOT
 
 
@@ -121,7 +122,7 @@ def test_final_output_holds_ctrl_c_back_then_ignores_it():
         signal.raise_signal(signal.SIGINT)  # Ctrl-C while the answer is written
         return "written"
 
-    assert launcher.final_output(write) == "written"
+    assert terminal.final_output(write) == "written"
     assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
 
 
@@ -130,7 +131,7 @@ def test_final_output_that_fails_gives_ctrl_c_back():
         raise OSError(28, "No space left on device")
 
     with pytest.raises(OSError):
-        launcher.final_output(write)
+        terminal.final_output(write)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
@@ -140,7 +141,7 @@ def test_final_output_leaves_a_sigint_handler_that_is_not_the_default_alone(hand
         handler = lambda signum, frame: None  # noqa: E731
     seen = []
     signal.signal(signal.SIGINT, handler)  # put back by the conftest fixture
-    assert launcher.final_output(lambda: seen.append(signal.getsignal(signal.SIGINT))) is None
+    assert terminal.final_output(lambda: seen.append(signal.getsignal(signal.SIGINT))) is None
     assert seen == [handler] and signal.getsignal(signal.SIGINT) is handler
 
 
