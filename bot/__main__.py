@@ -32,6 +32,14 @@ class _Parser(argparse.ArgumentParser):
         sys.stdout.write(self.format_help())
         sys.stdout.flush()
 
+    def error(self, message: str):
+        """argparse's usage line, then ``<prog>: error: <message>`` through
+        :func:`~bot.terminal.print_error`, so that an argument holding control
+        characters (``ask $'\\x1b[2J'``) cannot drive the terminal; exits 2."""
+        self.print_usage(sys.stderr)
+        print_error(f"{self.prog}: error: {message}")
+        raise SystemExit(2)
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(

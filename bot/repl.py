@@ -196,6 +196,14 @@ class _Parser(argparse.ArgumentParser):
             return
         _print(self.format_help(), end="")
 
+    def error(self, message: str):
+        """argparse's usage line, then ``<prog>: error: <message>`` through
+        :func:`~bot.terminal.print_error`, so that an argument holding control
+        characters (``ask $'\\x1b[2J'``) cannot drive the terminal; exits 2."""
+        self.print_usage(sys.stderr)
+        print_error(f"{self.prog}: error: {message}")
+        raise SystemExit(2)
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(

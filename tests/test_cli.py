@@ -1265,3 +1265,14 @@ def test_a_nul_in_the_env_file_is_one_error_line(capsys, tmp_path, text):
         "",
         f"ask: error: env file {tmp_path / '.env'}: line {line} holds a NUL character\n",
     )
+
+
+def test_a_usage_error_cannot_drive_the_terminal(capsys):
+    """Found by benchmarks/fuzz.py: argparse printed the argument's control characters."""
+    with pytest.raises(SystemExit) as exc:
+        main(["--corpus", str(CORPUS), "--bogus\x1b[2J\x1e"])
+    assert exc.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.endswith("\nask: error: unrecognized arguments: --bogus [2J \n")
+    assert err.startswith("usage: ask ")

@@ -245,3 +245,14 @@ def test_no_import_circle_between_the_launchers_and_the_front_ends():
             elif isinstance(node, ast.Import):
                 imported.update(alias.name for alias in node.names)
         assert not imported & {"bot.cli", ".cli", "bot.__main__", ".__main__"}, front_end
+
+
+def test_an_ask_bot_usage_error_cannot_drive_the_terminal(capsys):
+    import bot.__main__
+
+    with pytest.raises(SystemExit) as exc:
+        bot.__main__.main(["--bogus\x1b[2J"])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err == (
+        "usage: ask-bot [-h] [--check] [--env-file PATH]\nask-bot: error: unrecognized arguments: --bogus [2J\n"
+    )

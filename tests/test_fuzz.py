@@ -52,6 +52,7 @@ def test_any_settings_give_an_answer_or_one_error_line(fx, env, dotenv, bot):
 
 @FAST
 @given(argv=fp.argv_lists)
+@example(argv=["-", "--json", "\x1e"])  # found by benchmarks/fuzz.py: a control character in the error
 def test_any_command_line_exits_0_or_2(fx, argv):
     fp.prop_argv(fx, argv)
 
