@@ -2,7 +2,8 @@
 
 Exit codes: 0 success (``--check`` passed, or the bot stopped cleanly, e.g. Ctrl-C;
 also when a reader such as ``head`` closed the pipe early; Ctrl-C after the ``--check``
-report is ignored); 2 configuration or corpus problem, Discord refused the token or
+report is ignored); 1 an unexpected internal error (``ask-bot: internal error:
+<type>: <message>``, one line, no traceback); 2 configuration or corpus problem, Discord refused the token or
 the intents, or the ``--check`` / ``--help`` output cannot be written (one line on
 stderr, no traceback), or a usage error (argparse's usage line, then the error).
 ``--help`` with standard output closed is shown on stderr (exit 0). The token is never
@@ -16,7 +17,7 @@ import sys
 from typing import Sequence
 
 from . import config as bot_config_module
-from .cli import final_output, print_error
+from .terminal import final_output, print_error
 from .config import ConfigError
 
 
@@ -30,6 +31,14 @@ class _Parser(argparse.ArgumentParser):
             return
         sys.stdout.write(self.format_help())
         sys.stdout.flush()
+
+    def error(self, message: str):
+        """argparse's usage line, then ``<prog>: error: <message>`` through
+        :func:`~bot.terminal.print_error`, so that an argument holding control
+        characters (``ask $'\\x1b[2J'``) cannot drive the terminal; exits 2."""
+        self.print_usage(sys.stderr)
+        print_error(f"{self.prog}: error: {message}")
+        raise SystemExit(2)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -98,6 +107,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"cannot write output: {exc.strerror or exc}")
     if args.env_file is not None and not args.env_file.strip():
         parser.error("--env-file needs a file path")  # not "env file . is not a file"
+    try:
+        return _serve(args)
+    except Exception as exc:  # a bug (in the engine, the config, discord.py): one line, no traceback
+        print_error(f"ask-bot: internal error: {type(exc).__name__}: {exc}")
+        return 1
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """Load the config and the corpus, then print the ``--check`` report or run the
+    bot until it stops; returns the exit code (see :func:`main`). Long because each
+    step's errors get their own one-line message here, at the edge."""
     # Imports here keep `--help` fast and errors on import visible as they are.
     import asyncio
 
@@ -130,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sources = engine.sources()
         total = sum(s.sentences for s in sources)
         lines = [
-            f"Config OK: token set (not shown), corpus {cfg.corpus}",
+            f"Config OK: token set (not shown), articles from {cfg.corpus}",
             f"Would serve {len(sources)} article(s), {total} sentences:",
         ]
         for s in sources:

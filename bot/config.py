@@ -34,8 +34,9 @@ def load_dotenv_file(path: str | os.PathLike | None = None) -> None:
     Raises
     ------
     ConfigError
-        The explicit file is missing, the file is not a readable UTF-8 file, or a
-        statement in it cannot be parsed (the message names the file and the line).
+        The explicit file is missing, the file is not a readable UTF-8 file, holds a
+        NUL character, or a statement in it cannot be parsed (the message names the
+        file and the line).
     """
     from dotenv import dotenv_values
     from dotenv.parser import parse_stream
@@ -53,6 +54,9 @@ def load_dotenv_file(path: str | os.PathLike | None = None) -> None:
         raise ConfigError(f"env file {target} is not UTF-8 text (bad byte at offset {exc.start})") from None
     except OSError as exc:
         raise ConfigError(f"cannot read env file {target}: {exc.strerror or exc}") from None
+    if "\x00" in text:  # the environment cannot hold it (os.environ raises ValueError)
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ConfigError(f"env file {target}: line {line} holds a NUL character")
     # python-dotenv would only log "could not parse statement starting at line N",
     # without the file, and skip the statement: a setting silently lost.
     for binding in parse_stream(io.StringIO(text)):

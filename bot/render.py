@@ -6,10 +6,14 @@ messages), so both front ends say the same thing.
 
 from __future__ import annotations
 
+import re
+import textwrap
 from typing import Iterable
 
 from retrieval import MAX_QUESTION_CHARS, Answer, Citation, Explanation, Quote, Sentence, Source
 from retrieval.answer import too_long
+
+from .language import looks_non_english
 
 NOT_FOUND = "I couldn't find that in the article."
 NOT_FOUND_MANY = "I couldn't find that in the articles."  # more than one article loaded
@@ -45,6 +49,10 @@ def no_terms_text(*, articles: int = 1) -> str:
     return NO_TERMS_MANY if articles > 1 else NO_TERMS
 
 
+LANGUAGE_HINT = "The article is read in English: please ask in English."
+LANGUAGE_HINT_MANY = "The articles are read in English: please ask in English."  # more than one article
+
+
 def too_long_text(length: int) -> str:
     """The reply to a question of ``length`` characters, more than
     :data:`retrieval.MAX_QUESTION_CHARS` (``That question is too long (2,001
@@ -70,13 +78,59 @@ def abstention_text(result: Answer, *, articles: int = 1) -> str:
     -------
     str
         :func:`too_long_text` for a question that is too long, :func:`no_terms_text`
-        for one with no usable word, else :func:`not_found_text`.
+        for one with no usable word, else :func:`not_found_text`; the last two
+        followed by :data:`LANGUAGE_HINT` (:data:`LANGUAGE_HINT_MANY` for more than
+        one article) when the question looks written in
+        another language (:func:`bot.language.looks_non_english`).
     """
     if result.reason == "too_long":
         return too_long_text(len(result.question))
-    if result.reason == "no_terms":
-        return no_terms_text(articles=articles)
-    return not_found_text(articles=articles)
+    text = no_terms_text(articles=articles) if result.reason == "no_terms" else not_found_text(articles=articles)
+    if looks_non_english(result.question):
+        text += " " + (LANGUAGE_HINT_MANY if articles > 1 else LANGUAGE_HINT)
+    return text
+
+
+_SOURCE_NUMBER = re.compile(r"\[\d+\] ")
+
+
+def wrap_for_terminal(text: str, width: int) -> str:
+    """``text`` with every line longer than ``width`` columns broken between words.
+
+    A terminal breaks a long line at its edge, mid-word; this breaks it at the last
+    space that fits instead (:func:`textwrap.wrap`), each continuation indented like
+    the line it continues (a ``[n] Title ...`` sources line: under its title). A word longer than the whole width is never split (the
+    terminal then breaks it itself). Widths are counted in characters, so a line of
+    wide (CJK) characters may still reach the edge. Lines that fit are unchanged.
+
+    Parameters
+    ----------
+    text : str
+        Lines separated by ``"\\n"``.
+    width : int
+        The terminal's width in columns; below 20 it is taken as 20.
+    """
+    width = max(width, 20)
+    lines = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            lines.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip(" "))]
+        number = _SOURCE_NUMBER.match(line)
+        if number:  # a sources line: continue under its title, past "[n] "
+            indent = " " * number.end()
+        lines.extend(
+            textwrap.wrap(
+                line,
+                width,
+                subsequent_indent=indent,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            or [line]
+        )
+    return "\n".join(lines)
 
 
 def terminal_text(text: str) -> str:

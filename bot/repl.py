@@ -4,7 +4,9 @@ Errors become user text only here, at the edge: configuration and corpus errors,
 output that cannot be written (stdout closed, a full disk), print one line on stderr
 and exit 2 (a usage error: argparse's usage line, then the error, exit 2); a broken pipe
 (``ask ... | head``) ends quietly with 0; no traceback reaches the user; the REPL
-survives any input line.
+survives any input line. Reading the input lines (prompt_toolkit, history, bounded
+lines from a pipe) is :mod:`bot.repl_input`; the Ctrl-C and stderr helpers are
+:mod:`bot.terminal`.
 """
 
 from __future__ import annotations
@@ -12,12 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import shutil
 import sys
-from pathlib import Path
 from typing import Callable, Iterable
 
 from bot import config
-from bot.cli import final_output, print_error
 from bot.render import (
     answer_dict,
     printable,
@@ -27,9 +28,10 @@ from bot.render import (
     render_terminal,
     sentence_dict,
     too_long_text,
+    wrap_for_terminal,
 )
-
-from retrieval import MAX_QUESTION_CHARS
+from bot.repl_input import LineDiscarded, LineTooLong, _line_reader
+from bot.terminal import final_output, print_error
 
 log = logging.getLogger("ask")
 
@@ -41,7 +43,8 @@ Commands:
   :explain [QUESTION]  how each question term scored for the top sentences
                        (the last question when none is given)
   :quit (:q, :exit)    leave; so do quit, exit or q alone, Ctrl-D and Ctrl-C
-                       (Ctrl-C while an answer is computed cancels that answer)"""
+                       (Ctrl-C on a half-typed line throws the line away;
+                       while an answer is computed it cancels that answer)"""
 
 # Typed alone (any case), these leave like :quit: none of them can be a question.
 BARE_QUIT = frozenset({"quit", "exit", "q"})
@@ -109,21 +112,6 @@ class InputError(Exception):
     """Standard input keeps failing to be read; the message is the last reason."""
 
 
-class LineTooLong(Exception):
-    """An input line longer than :data:`MAX_LINE_CHARS` was read and thrown away.
-
-    Attributes
-    ----------
-    length : int
-        Its length in characters, line break excluded (as far as it was read: up to
-        the end of the input when it has no line break).
-    """
-
-    def __init__(self, length: int) -> None:
-        super().__init__(f"a line of {length} characters")
-        self.length = length
-
-
 def repl(
     handle: Callable[[str], str | None],
     read_line: Callable[[str], str],
@@ -139,8 +127,10 @@ def repl(
         only: :data:`INTERRUPTED` is shown and the loop goes on.
     read_line : callable
         ``prompt -> line``; raises EOFError (Ctrl-D, end of input) or
-        KeyboardInterrupt (Ctrl-C at the prompt) to leave, or :class:`LineTooLong`
-        for a line it threw away (answered with :func:`bot.render.too_long_text`).
+        KeyboardInterrupt (Ctrl-C at an empty prompt) to leave,
+        :class:`~bot.repl_input.LineDiscarded` (Ctrl-C on a half-typed line) to
+        prompt again, or :class:`~bot.repl_input.LineTooLong` for a line it threw
+        away (answered with :func:`bot.render.too_long_text`).
         Any other exception is shown as one line and the loop goes on, unless
         reading failed :data:`MAX_READ_FAILURES` times in a row.
     write : callable
@@ -164,6 +154,9 @@ def repl(
         except (EOFError, KeyboardInterrupt):
             write("")
             return EXIT_OK
+        except LineDiscarded:  # Ctrl-C on a half-typed line: a fresh prompt, as in a shell
+            failures = 0
+            continue
         except LineTooLong as exc:  # read and thrown away whole: no read failure
             failures = 0
             write(too_long_text(exc.length))
@@ -189,136 +182,6 @@ def repl(
             write(reply)
 
 
-HISTORY_DIR = (".local", "state", "ask")  # under the home directory; the file is "history"
-XDG_HISTORY_DIR = ("ask",)  # under $XDG_STATE_HOME, when that is set to an absolute path
-
-
-def _history_base() -> tuple[Path, tuple[str, ...]] | None:
-    """Where the history goes: an existing directory and the folders below it.
-
-    Returns
-    -------
-    tuple of (Path, tuple of str) or None
-        ``$XDG_STATE_HOME`` and :data:`XDG_HISTORY_DIR` when ``XDG_STATE_HOME`` is an
-        absolute path (:func:`bot.config.state_home`), else the home directory and
-        :data:`HISTORY_DIR`; None when that directory does not exist or cannot be
-        determined (it is never created).
-    """
-    base = config.state_home()
-    parts = XDG_HISTORY_DIR
-    try:
-        if base is None:
-            base, parts = Path.home(), HISTORY_DIR
-        if base.is_absolute() and base.is_dir():
-            return base, parts
-    except (RuntimeError, OSError):  # no $HOME and no password-database entry; no access
-        pass
-    return None
-
-
-def _history():
-    """The REPL's line history: ``$XDG_STATE_HOME/ask/history`` when ``XDG_STATE_HOME``
-    is set to an absolute path, else ``~/.local/state/ask/history``.
-
-    The folders below ``$XDG_STATE_HOME`` or the home directory are created as needed,
-    that directory itself never: when it does not exist (or cannot be determined, or a
-    folder cannot be made) the history is kept in memory only, silently.
-
-    Returns
-    -------
-    prompt_toolkit.history.History
-        A ``FileHistory`` or an ``InMemoryHistory``.
-    """
-    from prompt_toolkit.history import FileHistory, InMemoryHistory
-
-    found = _history_base()
-    if found is None:
-        return InMemoryHistory()
-    directory, parts = found
-    try:
-        for part in parts:  # one level at a time (no parents=True): never the base itself
-            directory = directory / part
-            directory.mkdir(exist_ok=True)
-    except OSError:
-        return InMemoryHistory()
-
-    class BestEffortHistory(FileHistory):
-        """A ``FileHistory`` that never ends the REPL: a history file that cannot be
-        read or written (a directory, a full disk, no permission) is skipped."""
-
-        def load_history_strings(self):
-            try:
-                yield from super().load_history_strings()
-            except OSError:
-                return
-
-        def store_string(self, string: str) -> None:
-            try:
-                super().store_string(string)
-            except OSError:
-                pass
-
-    return BestEffortHistory(str(directory / "history"))
-
-
-# The longest input line read whole from a pipe: room for a question of
-# MAX_QUESTION_CHARS with a command (":explain ") and spaces around it. A longer line is
-# never held in memory: it is read on and thrown away in pieces of DISCARD_CHARS.
-MAX_LINE_CHARS = 2 * MAX_QUESTION_CHARS
-DISCARD_CHARS = 1 << 16
-
-
-def read_bounded_line(stream) -> str:
-    """The next line of ``stream`` without its line break, holding at most
-    :data:`MAX_LINE_CHARS` + 1 characters of it in memory.
-
-    Raises
-    ------
-    EOFError
-        At the end of the input.
-    LineTooLong
-        The line has more than :data:`MAX_LINE_CHARS` characters: the rest of it has
-        been read, :data:`DISCARD_CHARS` at a time, and thrown away. A line that never
-        ends (``ask < /dev/zero``) is read until the end of the input or Ctrl-C.
-    """
-    line = stream.readline(MAX_LINE_CHARS + 1)
-    if not line:
-        raise EOFError
-    if line.endswith("\n"):
-        return line[:-1]
-    if len(line) <= MAX_LINE_CHARS:  # the last line, without a line break
-        return line
-    length = len(line)
-    while True:
-        piece = stream.readline(DISCARD_CHARS)
-        if piece.endswith("\n"):
-            raise LineTooLong(length + len(piece) - 1)
-        if not piece:
-            raise LineTooLong(length)
-        length += len(piece)
-
-
-def _line_reader() -> Callable[[str], str]:
-    """prompt_toolkit with history (:func:`_history`) on a terminal; plain lines from a
-    pipe (:func:`read_bounded_line`)."""
-    if sys.stdin is None:  # started with stdin closed: nothing to read
-
-        def closed(prompt: str) -> str:
-            raise EOFError
-
-        return closed
-    if sys.stdin.isatty() and sys.stdout.isatty():
-        from prompt_toolkit import PromptSession
-
-        session = PromptSession(history=_history())
-        return session.prompt
-
-    def read_plain(prompt: str) -> str:
-        return read_bounded_line(sys.stdin)
-
-    return read_plain
-
-
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
@@ -332,6 +195,14 @@ class _Parser(argparse.ArgumentParser):
             super().print_help(file)
             return
         _print(self.format_help(), end="")
+
+    def error(self, message: str):
+        """argparse's usage line, then ``<prog>: error: <message>`` through
+        :func:`~bot.terminal.print_error`, so that an argument holding control
+        characters (``ask $'\\x1b[2J'``) cannot drive the terminal; exits 2."""
+        self.print_usage(sys.stderr)
+        print_error(f"{self.prog}: error: {message}")
+        raise SystemExit(2)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -385,8 +256,23 @@ def _cannot_write(reason: str) -> int:
     return EXIT_USAGE
 
 
+def _terminal_width() -> int | None:
+    """The terminal's width in columns when standard output is a terminal, else None
+    (a pipe or a file gets every line whole)."""
+    try:
+        if sys.stdout is None or not sys.stdout.isatty():
+            return None
+    except (AttributeError, ValueError):  # a stand-in without isatty, or a closed file
+        return None
+    return shutil.get_terminal_size().columns
+
+
 def _print_block(text: str) -> None:
-    """A REPL reply, followed by a blank line so that answers stand apart."""
+    """A REPL reply, followed by a blank line so that answers stand apart; on a
+    terminal its long lines are wrapped between words (:func:`bot.render.wrap_for_terminal`)."""
+    width = _terminal_width()
+    if width is not None:
+        text = wrap_for_terminal(text, width)
     _print(text, end="\n\n" if text else "\n")
 
 
@@ -406,10 +292,13 @@ def main(argv: list[str] | None = None) -> int:
         output closed or not writable (``ask: error: cannot write output: <reason>``),
         or standard input failing :data:`MAX_READ_FAILURES` times in a row in the
         session (``ask: error: cannot read input: <reason>``);
-        1 an unexpected internal error; 130 Ctrl-C while loading or before the answer
-        (or the sentence list) is printed, with one blank line on stderr (Ctrl-C
-        while its last line is written, or after, is ignored:
-        :func:`bot.cli.final_output`); in the session, Ctrl-C at the prompt ends it (0) and Ctrl-C while a question is
+        1 an unexpected internal error, also one raised while the corpus is loaded
+        (``ask: internal error: <type>: <message>``); 130 Ctrl-C while loading or
+        before the answer (or the sentence list) is printed, with one blank line on
+        stderr (Ctrl-C while its last line is written, or after, is ignored:
+        :func:`bot.terminal.final_output`); in the session, Ctrl-C at an empty
+        prompt ends it (0), Ctrl-C on a half-typed line throws the line away, and
+        Ctrl-C while a question is
         answered cancels that answer only. Each error is one line on stderr, but for
         a usage error: argparse's usage line, then the error (``SystemExit(2)``).
         ``--help`` exits 0 (shown on stderr when stdout is closed), or 2 when the help
@@ -442,10 +331,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C while loading or answering: leave quietly
         print_error("")
         return EXIT_INTERRUPTED
+    except Exception as exc:  # the edge, e.g. a bug in Engine.load: no traceback reaches the user
+        print_error(f"ask: internal error: {type(exc).__name__}: {exc}")
+        return EXIT_INTERNAL
 
 
 def _print_lines(lines: Iterable[str]) -> None:
-    """Print each of ``lines``, the last one through :func:`bot.cli.final_output`:
+    """Print each of ``lines``, the last one through :func:`bot.terminal.final_output`:
     once the list is out, Ctrl-C can no longer make the program exit 130."""
     held: str | None = None
     for line in lines:
@@ -516,6 +408,9 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
             return EXIT_OK
         if asked:
             text = _one_shot(engine, question, json_output=args.json, explain=args.explain)
+            width = None if args.json else _terminal_width()
+            if width is not None:
+                text = wrap_for_terminal(text, width)
             final_output(lambda: _print(text))
             return EXIT_OK
         session = Session(engine)

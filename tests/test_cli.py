@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.repl import HELP, MAX_LINE_CHARS, LineTooLong, Session, main, read_bounded_line, repl
+from bot.repl import HELP, Session, main, repl
+from bot.repl_input import MAX_LINE_CHARS, LineTooLong, read_bounded_line
 from bot.render import NO_TERMS, NO_TERMS_MANY, NOT_FOUND
 
 from .support import CORPUS, SEED_DOC, FullStdout, UnwritableStdout, write_corpus
@@ -282,7 +283,7 @@ class EndlessLine:
 
 
 def test_an_over_long_line_is_read_in_bounded_pieces():
-    from bot.repl import DISCARD_CHARS
+    from bot.repl_input import DISCARD_CHARS
 
     stream = EndlessLine(10**7)
     with pytest.raises(LineTooLong) as info:
@@ -479,7 +480,8 @@ def test_repl_help_lists_the_commands_that_work():
         "  :explain [QUESTION]  how each question term scored for the top sentences\n"
         "                       (the last question when none is given)\n"
         "  :quit (:q, :exit)    leave; so do quit, exit or q alone, Ctrl-D and Ctrl-C\n"
-        "                       (Ctrl-C while an answer is computed cancels that answer)"
+        "                       (Ctrl-C on a half-typed line throws the line away;\n"
+        "                       while an answer is computed it cancels that answer)"
     )
 
 
@@ -990,7 +992,7 @@ def prompt_history(monkeypatch):
     given = {}
 
     class FakePromptSession:
-        def __init__(self, history):
+        def __init__(self, history, key_bindings):
             given["history"] = history
 
         def prompt(self, message):  # pragma: no cover - never called
@@ -1134,3 +1136,143 @@ def test_error_line_cannot_drive_the_terminal(capsys, tmp_path):
     assert (code, out) == (2, "")
     assert "\x1b" not in err
     assert err == f"ask: error: {corpus}/bad [31mname.txt: no citable sentence (every line is empty, has no words, or is a heading or boilerplate: no sentence-ending punctuation)\n"
+
+
+def test_an_unexpected_error_while_loading_is_one_internal_error_line(monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise RuntimeError("index\nbroken")
+
+    monkeypatch.setattr("retrieval.Engine.load", broken)
+    assert run(capsys, "--corpus", str(CORPUS), "Who accompanied Putin?") == (
+        1,
+        "",
+        "ask: internal error: RuntimeError: index broken\n",
+    )
+
+
+def test_ctrl_c_on_a_half_typed_line_prompts_again():
+    lines = iter(["Who accompanied Putin?"])
+    calls = []
+
+    def read_line(prompt):
+        calls.append(prompt)
+        if len(calls) == 1:
+            from bot.repl_input import LineDiscarded
+
+            raise LineDiscarded
+        if len(calls) == 2:
+            return next(lines)
+        raise KeyboardInterrupt
+
+    written = []
+    assert repl(lambda line: f"answer to {line}", read_line, written.append) == 0
+    assert written == ["answer to Who accompanied Putin?", ""]
+
+
+def test_ctrl_c_key_binding_discards_a_typed_line_and_leaves_on_an_empty_one():
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from bot.repl_input import LineDiscarded, ctrl_c_bindings
+
+    with create_pipe_input() as keys:
+        session = PromptSession(input=keys, output=DummyOutput(), key_bindings=ctrl_c_bindings())
+        keys.send_text("who accomp\x03")
+        with pytest.raises(LineDiscarded):
+            session.prompt("ask> ")
+        keys.send_text("who\r")
+        assert session.prompt("ask> ") == "who"
+        keys.send_text("\x03")
+        with pytest.raises(KeyboardInterrupt):
+            session.prompt("ask> ")
+
+
+def test_long_lines_are_wrapped_between_words_on_a_terminal():
+    from bot.render import wrap_for_terminal
+
+    text = "“Defence Minister Andrei Belousov and Sergei Lavrov.” [1]\n\n   indented words here and there"
+    assert wrap_for_terminal(text, 24) == (
+        "“Defence Minister Andrei\nBelousov and Sergei\nLavrov.” [1]\n\n   indented words here\n   and there"
+    )
+    assert wrap_for_terminal("a " + "x" * 30 + " b", 20) == "a\n" + "x" * 30 + "\nb"  # never split
+    assert wrap_for_terminal("short line", 20) == "short line"
+    assert wrap_for_terminal("[1] Putin arrives in North Korea — paragraph 4", 24) == (
+        "[1] Putin arrives in\n    North Korea —\n    paragraph 4"
+    )
+
+
+def test_the_repl_wraps_replies_only_on_a_terminal(monkeypatch, capsys):
+    from bot import repl as repl_module
+
+    monkeypatch.setattr(repl_module, "_terminal_width", lambda: 30)
+    repl_module._print_block("one two three four five six seven eight nine")
+    monkeypatch.setattr(repl_module, "_terminal_width", lambda: None)
+    repl_module._print_block("one two three four five six seven eight nine")
+    assert capsys.readouterr().out == (
+        "one two three four five six\nseven eight nine\n\n"
+        "one two three four five six seven eight nine\n\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "foreign"),
+    [
+        ("Wer hat Putin begleitet?", True),
+        ("Qui a accompagné Poutine ?", True),
+        ("¿Quién acompañó a Putin?", True),
+        ("Chi ha accompagnato Putin?", True),
+        ("Кто сопровождал Путина?", True),
+        ("普京和谁一起去的？", True),
+        ("Who accompanied Putin?", False),
+        ("Who is Jose de la Cruz?", False),
+        ("What did Ségolène Royal say?", False),
+        ("Putin visit Pyongyang", False),
+        ("???", False),
+    ],
+)
+def test_a_question_in_another_language_is_recognised(question, foreign):
+    from bot.language import looks_non_english
+
+    assert looks_non_english(question) is foreign
+
+
+def test_a_question_in_another_language_gets_a_hint_when_nothing_is_found(capsys):
+    from bot.render import LANGUAGE_HINT
+
+    assert run(capsys, "--corpus", str(CORPUS), "Wer hat den Präsidenten begleitet?") == (
+        0,
+        f"{NOT_FOUND} {LANGUAGE_HINT}\n",
+        "",
+    )
+    assert run(capsys, "--corpus", str(CORPUS), "What is the capital of France?")[1] == NOT_FOUND + "\n"
+
+
+def test_the_language_hint_follows_the_article_count(engine):
+    from bot.render import LANGUAGE_HINT_MANY, NOT_FOUND_MANY, abstention_text
+
+    result = engine.answer("Qui a accompagné le président ?")
+    assert abstention_text(result, articles=2) == f"{NOT_FOUND_MANY} {LANGUAGE_HINT_MANY}"
+
+
+@pytest.mark.parametrize("text", ["ASK_TOP_K=1\x002\n", "# fine\nA\x00B=1\n"])
+def test_a_nul_in_the_env_file_is_one_error_line(capsys, tmp_path, text):
+    """Found by benchmarks/fuzz.py: os.environ cannot hold a NUL (ValueError, exit 1)."""
+    (tmp_path / ".env").write_text(text, encoding="utf-8")
+    line = text.count("\n", 0, text.index("\x00")) + 1
+    assert run(capsys, "--corpus", str(CORPUS), "Who accompanied Putin?") == (
+        2,
+        "",
+        f"ask: error: env file {tmp_path / '.env'}: line {line} holds a NUL character\n",
+    )
+
+
+def test_a_usage_error_cannot_drive_the_terminal(capsys):
+    """Found by benchmarks/fuzz.py: argparse printed the argument's control characters."""
+    with pytest.raises(SystemExit) as exc:
+        main(["--corpus", str(CORPUS), "--bogus\x1b[2J\x1e"])
+    assert exc.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.endswith("\nask: error: unrecognized arguments: --bogus [2J \n")
+    assert err.startswith("usage: ask ")

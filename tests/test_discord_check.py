@@ -32,7 +32,7 @@ KEYS = (
 )
 
 CHECK_OUTPUT = (
-    f"Config OK: token set (not shown), corpus {BUNDLED_CORPUS}\n"
+    f"Config OK: token set (not shown), articles from {BUNDLED_CORPUS}\n"
     "Would serve 1 article(s), 23 sentences:\n"
     "  - Putin arrives in North Korea for first visit in 24 years (2024-06-18): 23 sentences\n"
     "Commands: /ask question:<text>, /sources, /help; mentions and direct messages\n"

@@ -13,6 +13,7 @@ import tomllib
 import pytest
 
 import bot.cli as launcher
+import bot.terminal as terminal
 from .support import CORPUS, ROOT
 
 
@@ -121,7 +122,7 @@ def test_final_output_holds_ctrl_c_back_then_ignores_it():
         signal.raise_signal(signal.SIGINT)  # Ctrl-C while the answer is written
         return "written"
 
-    assert launcher.final_output(write) == "written"
+    assert terminal.final_output(write) == "written"
     assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
 
 
@@ -130,7 +131,7 @@ def test_final_output_that_fails_gives_ctrl_c_back():
         raise OSError(28, "No space left on device")
 
     with pytest.raises(OSError):
-        launcher.final_output(write)
+        terminal.final_output(write)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
@@ -140,7 +141,7 @@ def test_final_output_leaves_a_sigint_handler_that_is_not_the_default_alone(hand
         handler = lambda signum, frame: None  # noqa: E731
     seen = []
     signal.signal(signal.SIGINT, handler)  # put back by the conftest fixture
-    assert launcher.final_output(lambda: seen.append(signal.getsignal(signal.SIGINT))) is None
+    assert terminal.final_output(lambda: seen.append(signal.getsignal(signal.SIGINT))) is None
     assert seen == [handler] and signal.getsignal(signal.SIGINT) is handler
 
 
@@ -177,7 +178,7 @@ def test_ctrl_c_after_the_check_report_in_a_real_process_is_exit_0(tmp_path):
     }
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert (done.returncode, done.stderr) == (0, "")
-    assert done.stdout.startswith(f"Config OK: token set (not shown), corpus {CORPUS}\n")
+    assert done.stdout.startswith(f"Config OK: token set (not shown), articles from {CORPUS}\n")
 
 
 def test_a_failing_import_still_restores_the_handler(monkeypatch):
@@ -216,4 +217,42 @@ def test_the_launcher_imports_nothing_heavy():
         "('numpy', 'nltk', 'discord', 'retrieval') or m.startswith('bot.')))"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert (done.returncode, done.stdout, done.stderr) == (0, "['bot.cli']\n", "")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "['bot.cli', 'bot.terminal']\n", "")
+
+
+def test_ask_bot_reports_an_unexpected_load_error_in_one_line(monkeypatch, capsys, tmp_path):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DISCORD_TOKEN", "MTk4NjIyNDgzNDcx.G1x_2z.s3cr3t-v4lue_tok3n")  # the shape only
+    monkeypatch.setenv("ASK_CORPUS", str(CORPUS))
+    monkeypatch.setattr("retrieval.Engine.load", broken)
+    assert launcher.ask_bot(["--check"]) == 1
+    assert capsys.readouterr() == ("", "ask-bot: internal error: RuntimeError: boom\n")
+
+
+def test_no_import_circle_between_the_launchers_and_the_front_ends():
+    """bot.cli imports the front ends (lazily); they import only bot.terminal back."""
+    import ast
+
+    for front_end in ("repl.py", "repl_input.py", "__main__.py", "terminal.py"):
+        tree = ast.parse((ROOT / "bot" / front_end).read_text(encoding="utf-8"))
+        imported = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                imported.add(("." * node.level) + (node.module or ""))
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+        assert not imported & {"bot.cli", ".cli", "bot.__main__", ".__main__"}, front_end
+
+
+def test_an_ask_bot_usage_error_cannot_drive_the_terminal(capsys):
+    import bot.__main__
+
+    with pytest.raises(SystemExit) as exc:
+        bot.__main__.main(["--bogus\x1b[2J"])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err == (
+        "usage: ask-bot [-h] [--check] [--env-file PATH]\nask-bot: error: unrecognized arguments: --bogus [2J\n"
+    )
