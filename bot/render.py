@@ -10,6 +10,7 @@ from typing import Iterable
 
 from retrieval import MAX_QUESTION_CHARS, Answer, Citation, Explanation, Quote, Sentence, Source
 from retrieval.answer import too_long
+from retrieval.highlight import Highlight, highlight
 
 NOT_FOUND = "I couldn't find that in the article."
 NOT_FOUND_MANY = "I couldn't find that in the articles."  # more than one article loaded
@@ -106,7 +107,23 @@ def source_line(number: int, quote: Quote) -> str:
     return f"[{number}] {terminal_text(c.title)} — {', '.join(parts)}"
 
 
-def render_terminal(result: Answer, *, articles: int = 1) -> str:
+# ANSI bold yellow for the answering phrase on a terminal (SGR 1;33, then reset)
+HIGHLIGHT_ON, HIGHLIGHT_OFF = "\x1b[1;33m", "\x1b[0m"
+
+
+def highlighted(question: str, text: str, *, color: bool) -> str:
+    """``text`` through :func:`terminal_text`, the phrase that answers ``question``
+    (:func:`retrieval.highlight.highlight`) in bold yellow when ``color`` is True
+    (a terminal); plain otherwise. :func:`terminal_text` replaces characters one for
+    one, so the highlight's offsets still hold."""
+    safe = terminal_text(text)
+    found = highlight(question, text) if color else None
+    if found is None:
+        return safe
+    return safe[: found.start] + HIGHLIGHT_ON + safe[found.start : found.end] + HIGHLIGHT_OFF + safe[found.end :]
+
+
+def render_terminal(result: Answer, *, articles: int = 1, color: bool = False) -> str:
     """The answer as the terminal shows it.
 
     Each quote on its own line(s), ``“…” [n]``, a context sentence (if any) just
@@ -120,6 +137,9 @@ def render_terminal(result: Answer, *, articles: int = 1) -> str:
         What the engine returned.
     articles : int
         How many articles are loaded, for the abstention's wording (default 1).
+    color : bool
+        Highlight the phrase that answers the question in each quote
+        (:func:`highlighted`; for a terminal, never for a pipe).
 
     Returns
     -------
@@ -132,7 +152,7 @@ def render_terminal(result: Answer, *, articles: int = 1) -> str:
     for number, quote in enumerate(result.quotes, start=1):
         if quote.context is not None:
             lines.append(f"  (context) “{terminal_text(quote.context.text)}”")
-        lines.append(f"“{terminal_text(quote.hit.text)}” [{number}]")
+        lines.append(f"“{highlighted(result.question, quote.hit.text, color=color)}” [{number}]")
         lines.append("")
     lines.append("Sources:")
     lines.extend(source_line(n, q) for n, q in enumerate(result.quotes, start=1))
@@ -152,12 +172,19 @@ def citation_dict(c: Citation) -> dict:
     }
 
 
+def highlight_dict(found: Highlight | None) -> dict | None:
+    """``{"start", "end", "text"}`` (offsets into the quote's text), or None."""
+    return None if found is None else {"start": found.start, "end": found.end, "text": found.text}
+
+
 def answer_dict(result: Answer) -> dict:
     """The ``ask --json`` object.
 
     ``{"question", "answered", "reason", "answers": [{"text", "score", "citation",
-    "context"}]}``; ``answers`` is empty when not answered; ``context`` is null or
-    ``{"text", "citation"}`` for the sentence shown before a quote.
+    "context", "highlight"}]}``; ``answers`` is empty when not answered; ``context`` is
+    null or ``{"text", "citation"}`` for the sentence shown before a quote;
+    ``highlight`` is null or the phrase of ``text`` that answers the question
+    (:func:`highlight_dict`).
     """
     answers = []
     for quote in result.quotes:
@@ -170,6 +197,7 @@ def answer_dict(result: Answer) -> dict:
                 "score": quote.hit.score,
                 "citation": citation_dict(quote.hit.citation),
                 "context": context,
+                "highlight": highlight_dict(highlight(result.question, quote.hit.text)),
             }
         )
     return {

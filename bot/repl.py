@@ -66,8 +66,9 @@ class Session:
         when more than one).
     """
 
-    def __init__(self, engine) -> None:
+    def __init__(self, engine, *, color: bool = False) -> None:
         self.engine = engine
+        self.color = color  # highlight the answering phrase (a terminal)
         self.articles = len(engine.sources())
         self.last_question: str | None = None
 
@@ -99,7 +100,7 @@ class Session:
                 )
             return f"Unknown command :{printable(command)}. Type :help for the commands."
         self.last_question = text
-        return render_terminal(self.engine.answer(text), articles=self.articles)
+        return render_terminal(self.engine.answer(text), articles=self.articles, color=self.color)
 
 
 MAX_READ_FAILURES = 3  # reading failing this often in a row ends the REPL (no endless loop)
@@ -478,10 +479,19 @@ def _one_shot(engine, question: str, *, json_output: bool, explain: bool) -> str
             ]
         return json.dumps(payload, ensure_ascii=False)
     articles = len(engine.sources())
-    text = render_terminal(result, articles=articles)
+    text = render_terminal(result, articles=articles, color=_stdout_is_terminal())
     if explain and result.reason not in ("no_terms", "too_long"):  # the line above says it all
         text += "\n\n" + render_explanation(question, engine.explain(question), articles=articles)
     return text
+
+
+def _stdout_is_terminal() -> bool:
+    """Whether standard output is a terminal (answers are highlighted there only)."""
+    isatty = getattr(sys.stdout, "isatty", None)  # None for a stdout that is closed or no file
+    try:
+        return bool(isatty and isatty())
+    except (ValueError, OSError):  # closed or detached
+        return False
 
 
 def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
@@ -513,7 +523,7 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
             text = _one_shot(engine, question, json_output=args.json, explain=args.explain)
             final_output(lambda: _print(text))
             return EXIT_OK
-        session = Session(engine)
+        session = Session(engine, color=_stdout_is_terminal())
         if sys.stdin is not None and sys.stdin.isatty():
             _print(
                 f"Loaded {_count(session.articles, 'article')}, "
