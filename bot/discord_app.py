@@ -1,7 +1,8 @@
 """The Discord front end: a :class:`discord.Client` with an app-command tree.
 
 Serves ``/ask question:<text>``, ``/sources``, ``/help``, messages that mention the bot
-and direct messages. It contains no retrieval logic: it calls an ``answer(question) ->
+and direct messages, and -- given a :class:`bot.watch.Library` -- the admin-only
+``/article add`` and ``/article remove``. It contains no retrieval logic: it calls an ``answer(question) ->
 Answer`` callable (normally :meth:`retrieval.Engine.answer`) off the event loop and
 renders the result with :mod:`bot.discord_render`.
 
@@ -16,7 +17,9 @@ Rules kept here:
   traceback in the log (``logger.exception``);
 * one per-user cooldown shared by ``/ask``, mentions and DMs;
 * one question, one reply: ``/ask``, a mention or a DM is answered with exactly one
-  message (:func:`bot.discord_render.render_answer` fits the answer into 2000 characters).
+  message (:func:`bot.discord_render.render_answer` fits the answer into 2000 characters);
+* admin commands check the Manage Server permission in code (:func:`is_admin`) as
+  well as declaring it as their default permission, which a server can loosen.
 """
 
 from __future__ import annotations
@@ -113,6 +116,8 @@ class AskBot(discord.Client):
         Monotonic clock for the cooldown (tests pass a fake).
     intents : discord.Intents, optional
         Override :func:`default_intents` (tests with dpytest add ``members``).
+    library : bot.watch.Library, optional
+        Serves ``/article add|remove`` (not registered without it).
     **client_options
         Passed to :class:`discord.Client` (``allowed_mentions`` is always ``none()``).
     """
@@ -129,6 +134,7 @@ class AskBot(discord.Client):
         sync_commands: bool = True,
         clock: Callable[[], float] = time.monotonic,
         intents: discord.Intents | None = None,
+        library=None,
         **client_options,
     ):
         if max_concurrency < 1:
@@ -140,6 +146,7 @@ class AskBot(discord.Client):
         )
         self._answer = answer
         self._sources = sources
+        self.library = library
         self.guild_id = guild_id
         self.message_content = message_content
         self.sync_commands = sync_commands
@@ -152,8 +159,9 @@ class AskBot(discord.Client):
 
     @classmethod
     def from_engine(cls, engine: Engine, **options) -> "AskBot":
-        """A bot answering from ``engine`` (``answer=engine.answer``, its sources)."""
-        return cls(answer=engine.answer, sources=engine.sources(), **options)
+        """A bot answering from ``engine`` (``answer=engine.answer``, its sources, read
+        at each use: a :class:`bot.watch.LiveEngine` changes them)."""
+        return cls(answer=engine.answer, sources=engine.sources, **options)
 
     # ----------------------------------------------------------------- start-up
 
@@ -211,6 +219,11 @@ class AskBot(discord.Client):
         async def help_(interaction: discord.Interaction) -> None:
             """How to ask the bot a question."""
             await bot.handle_help(interaction)
+
+        if self.library is not None:
+            from .discord_articles import article_group
+
+            self.tree.add_command(article_group(bot))
 
     def sources(self) -> list[Source]:
         """The articles ``/sources`` lists."""
@@ -381,6 +394,9 @@ def command_names(bot: AskBot) -> list[str]:
     """The slash commands the bot serves, as ``/name`` strings (for ``--check``)."""
     out = []
     for command in bot.tree.get_commands():
+        if isinstance(command, app_commands.Group):
+            out.extend(f"/{command.name} {sub.name}" for sub in command.commands)
+            continue
         params = getattr(command, "parameters", [])
         out.append(" ".join([f"/{command.name}", *(f"{p.name}:<text>" for p in params)]))
     return out

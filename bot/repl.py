@@ -69,8 +69,12 @@ class Session:
     def __init__(self, engine, *, color: bool = False) -> None:
         self.engine = engine
         self.color = color  # highlight the answering phrase (a terminal)
-        self.articles = len(engine.sources())
         self.last_question: str | None = None
+
+    @property
+    def articles(self) -> int:
+        """How many articles the engine serves now (it may be rebuilt meanwhile)."""
+        return len(self.engine.sources())
 
     def handle(self, line: str) -> str | None:
         """The reply to ``line``; None means the user asked to quit (``:quit``, ``:q``,
@@ -523,13 +527,17 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
             text = _one_shot(engine, question, json_output=args.json, explain=args.explain)
             final_output(lambda: _print(text))
             return EXIT_OK
-        session = Session(engine, color=_stdout_is_terminal())
+        from bot.watch import live_engine, watching  # new articles are served as they land
+
+        live = live_engine(engine, corpus, settings, index_dir, lambda line: print_error(f"ask: {line}"))
+        session = Session(live, color=_stdout_is_terminal())
         if sys.stdin is not None and sys.stdin.isatty():
             _print(
                 f"Loaded {_count(session.articles, 'article')}, "
                 f"{_count(len(engine.sentences), 'sentence')}. :help for help, Ctrl-D to quit."
             )
-        return repl(session.handle, _line_reader(), _print_block)
+        with watching(live):
+            return repl(session.handle, _line_reader(), _print_block)
     except OutputError as exc:
         return _cannot_write(str(exc))
     except InputError as exc:
