@@ -112,7 +112,7 @@ class AskBot(discord.Client):
     clock : callable
         Monotonic clock for the cooldown (tests pass a fake).
     intents : discord.Intents, optional
-        Override :func:`default_intents` (tests with dpytest add ``members``).
+        Override :func:`default_intents`.
     **client_options
         Passed to :class:`discord.Client` (``allowed_mentions`` is always ``none()``).
     """
