@@ -115,7 +115,7 @@ class AskBot(discord.Client):
     clock : callable
         Monotonic clock for the cooldown (tests pass a fake).
     intents : discord.Intents, optional
-        Override :func:`default_intents` (tests with dpytest add ``members``).
+        Override :func:`default_intents`.
     library : bot.watch.Library, optional
         Serves ``/article add|remove`` (not registered without it).
     **client_options
