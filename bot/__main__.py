@@ -130,7 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .watch import Library, live_engine, watching
 
     live = live_engine(engine, cfg.corpus, cfg.settings, bot_config_module.index_dir(), _log_report)
-    bot = build_bot(live, cfg, library=Library(live))
+    from retrieval.conversation import Conversations
+
+    bot = build_bot(live, cfg, library=Library(live), conversations=Conversations())
     if args.check:
         sources = engine.sources()
         total = sum(s.sentences for s in sources)

@@ -208,6 +208,25 @@ def answer_dict(result: Answer) -> dict:
     }
 
 
+def explain_dicts(explanations: list[Explanation]) -> list[dict]:
+    """The ``"explain"`` list of ``ask --json --explain``: per candidate its rank,
+    sentence id, BM25, coverage, per-term and per-feature contributions, score and
+    the related words that stood in for question terms."""
+    return [
+        {
+            "rank": e.hit.rank,
+            "sentence_id": e.hit.id,
+            "bm25": e.bm25,
+            "coverage": e.coverage,
+            "terms": {t.term: t.score for t in e.terms},
+            "score": e.score,
+            "features": dict(e.features),
+            "related_words": [list(match) for match in e.related_words],
+        }
+        for e in explanations
+    ]
+
+
 def sentence_dict(sentence: Sentence) -> dict:
     """One line of ``ask --sentences --json``: doc_id, paragraph, sentence, start, end, text."""
     c = sentence.citation
@@ -236,6 +255,16 @@ def render_sources(sources: Iterable[Source]) -> str:
     return "\n".join(lines) if lines else "No articles are loaded."
 
 
+def carried_line(follow_up) -> str:
+    """``Follow-up (pronoun): carried over, at a lower weight: US, State, ...`` (and the
+    sentences an "else" question does not quote again)."""
+    words = ", ".join(printable(w) for w in follow_up.carried)
+    line = f"Follow-up ({follow_up.kind}): carried over from the previous question, at a lower weight: {words}"
+    if follow_up.exclude:
+        line += f"; not quoted again: {', '.join(sorted(follow_up.exclude))}"
+    return line
+
+
 EXPLAIN_FEATURES = 4  # reranker features shown per sentence by render_explanation
 
 
@@ -246,14 +275,18 @@ def printable(text: str) -> str:
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
-def render_explanation(question: str, explanations: list[Explanation], *, articles: int = 1) -> str:
+def render_explanation(
+    question: str, explanations: list[Explanation], *, articles: int = 1, follow_up=None
+) -> str:
     """Per-term BM25 contributions of the top hits, their largest reranker features
     and the WordNet-related words that stood in for question terms, for ``:explain`` /
     ``--explain``. The question is echoed through
     :func:`printable`; a question that is too long gets :func:`too_long_text`, one
     with no searchable word :func:`no_terms_text`, one that no sentence shares a word
     with ``Nothing in the article(s) matches ...`` (``articles``: how many articles
-    are loaded, default 1: "the article")."""
+    are loaded, default 1: "the article"). For a follow-up question (``follow_up``, a
+    :class:`retrieval.conversation.FollowUp`), a line says what it carried over from
+    the exchange before."""
     from retrieval.analyze import analyze
 
     if not explanations:
@@ -264,6 +297,8 @@ def render_explanation(question: str, explanations: list[Explanation], *, articl
         where = "the articles" if articles > 1 else "the article"
         return f"Nothing in {where} matches the words of: {printable(question)}"
     lines = [f"Why these sentences rank first for: {printable(question)}"]
+    if follow_up is not None:
+        lines.append(carried_line(follow_up))
     for e in explanations:
         c = e.hit.citation
         lines.append(

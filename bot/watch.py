@@ -120,11 +120,15 @@ class LiveEngine:
         self._lock = threading.Lock()  # one rebuild at a time
         self._signature = article_signature(corpus_dir)
 
-    def answer(self, question: str):
-        return self.engine.answer(question)
+    def answer(self, question: str, follow_up=None):
+        if follow_up is None:  # a question on its own: the engine's plain call
+            return self.engine.answer(question)
+        return self.engine.answer(question, follow_up=follow_up)
 
-    def explain(self, question: str, k: int | None = None):
-        return self.engine.explain(question, k)
+    def explain(self, question: str, k: int | None = None, follow_up=None):
+        if follow_up is None:
+            return self.engine.explain(question, k)
+        return self.engine.explain(question, k, follow_up=follow_up)
 
     def sources(self):
         return self.engine.sources()

@@ -35,10 +35,10 @@ from __future__ import annotations
 import re
 import time
 from collections import OrderedDict, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Hashable
 
-from .analyze import stopwords
+from .analyze import analyze, stopwords
 from .highlight import highlight
 
 TTL_SECONDS = 600.0  # a conversation is forgotten ten minutes after its last question
@@ -105,6 +105,31 @@ class FollowUp:
     carried: tuple[str, ...]
     prefer: tuple[str, ...] = ()
     exclude: frozenset[str] = frozenset()
+
+
+def carry(query, follow_up: FollowUp):
+    """``query`` (a :class:`retrieval.query.Query`) with what ``follow_up`` carries.
+
+    The search terms become the question's own terms counted twice, then the carried
+    words' terms once (those the question lacks): BM25Okapi sums a repeated query
+    term's contribution (as rank-bm25 does), so a carried term weighs half as much as
+    one of the question's own. The question's own text still decides everything read
+    from its wording (answer type, names, word pairs); ``carried``, ``prefer`` and
+    ``exclude`` are set from ``follow_up`` (the decision stage reads the last two,
+    :func:`retrieval.decide.follow_up_order`).
+    """
+    own = tuple(query.terms)
+    mine = set(own)
+    carried = tuple(t for t in dict.fromkeys(analyze(" ".join(follow_up.carried))) if t not in mine)
+    terms = own + own + carried
+    return replace(
+        query,
+        terms=terms,
+        distinct=tuple(dict.fromkeys(terms)),
+        carried=follow_up.carried,
+        prefer=follow_up.prefer,
+        exclude=follow_up.exclude,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,8 @@ offsets (``--json``). :func:`highlight` is a pure function of the question and t
 quote's text.
 
 How the phrase is found (heuristics over the answer types the ranking already reads,
-:func:`retrieval.answer.expected_answer_type` and
-:func:`retrieval.answer.ranking_answer_type`; no model, nothing downloaded):
+:func:`retrieval.answer_types.expected_answer_type` and
+:func:`retrieval.answer_types.ranking_answer_type`; no model, nothing downloaded):
 
 1. The question's type says what to look for: a *person* or *place* is a run of
    capitalised words (``Defence Minister Andrei Belousov``, ``North Korea``; months,
@@ -35,7 +35,7 @@ import re
 from dataclasses import dataclass
 
 from .analyze import normalize, stem, stopwords
-from .answer import expected_answer_type, ranking_answer_type
+from .answer_types import expected_answer_type, ranking_answer_type
 
 
 @dataclass(frozen=True)
@@ -130,8 +130,13 @@ def _question_words(question: str) -> tuple[set[str], set[str]]:
     return out, names
 
 
+_LEAD = re.compile(r"^\s*(?:and|but|so|then|also)\b[\s,]*", re.I)
+
+
 def _answer_type(question: str) -> str | None:
-    """``person``, ``place``, ``date``, ``number``, ``age`` or None."""
+    """``person``, ``place``, ``date``, ``number``, ``age`` or None; a leading "and",
+    "but" ... is skipped, so that the follow-up "And when?" asks for a date."""
+    question = _LEAD.sub("", question, count=1)
     expected = expected_answer_type(question)
     if expected == "age":
         return "age"

@@ -67,6 +67,11 @@ def test_a_calendar_date_is_preferred_to_a_relative_one():
     assert picked("When did the president arrive?", text) == "June 18"
 
 
+def test_a_follow_up_s_leading_and_is_skipped():
+    text = "The talks were extended in September last year."
+    assert picked("And when?", text) == "September last year"
+
+
 def test_a_sentence_opening_word_is_no_name():
     assert picked("Who won?", "After the vote, Maria Lopez won easily.") == "Maria Lopez"
 
