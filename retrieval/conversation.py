@@ -261,3 +261,63 @@ class Conversations:
         while len(self._kept) > self.max_conversations:
             self._kept.popitem(last=False)
         return exchange
+
+
+@dataclass(frozen=True)
+class ConversationScore:
+    """How a conversation file was answered (:func:`score_conversations`).
+
+    Attributes
+    ----------
+    follow_ups, follow_ups_right : int
+        Turns marked as follow-ups, and those whose first quote is one the file
+        accepts.
+    alone, alone_identical : int
+        Turns marked as standing alone, and those answered exactly as without the
+        conversation (same reason, quotes, scores and contexts) and carrying nothing.
+    misses : tuple of (str, str or None, tuple of str)
+        ``(question, first quote's sentence id, accepted ids)`` of each turn not right.
+    """
+
+    follow_ups: int
+    follow_ups_right: int
+    alone: int
+    alone_identical: int
+    misses: tuple
+
+
+def score_conversations(engine, exchanges: list[dict]) -> ConversationScore:
+    """Ask every exchange of ``exchanges`` in order, in ONE conversation (as in a
+    channel), and score the answers.
+
+    ``exchanges`` is the parsed ``tests/qa_conversation.yaml``: a list of
+    ``{"turns": [{"ask": str, "follow_up": bool, "expect": [int, ...]}, ...]}``, each
+    ``expect`` listing the sentence numbers of the first article (``doc:N``) that are
+    right first quotes. ``engine`` answers ``answer(question, follow_up=...)``.
+    """
+    talks = Conversations(clock=lambda: 0.0)
+    counts = [0, 0, 0, 0]
+    misses = []
+
+    def key(result):
+        return (result.answered, result.reason,
+                [(q.hit.id, q.hit.score, q.context and q.context.id) for q in result.quotes])
+
+    for exchange in exchanges:
+        for turn in exchange["turns"]:
+            question = turn["ask"]
+            follow_up = talks.resolve("file", question)
+            result = engine.answer(question, follow_up=follow_up)
+            talks.record("file", result, follow_up)
+            first = result.quotes[0].hit.id if result.answered else None
+            if turn["follow_up"]:
+                ok = first is not None and int(first.rsplit(":", 1)[1]) in turn["expect"]
+                counts[0] += 1
+                counts[1] += ok
+            else:
+                ok = follow_up is None and key(result) == key(engine.answer(question))
+                counts[2] += 1
+                counts[3] += ok
+            if not ok:
+                misses.append((question, first, tuple(turn["expect"])))
+    return ConversationScore(counts[0], counts[1], counts[2], counts[3], tuple(misses))

@@ -10,46 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from retrieval.conversation import Conversations
+from retrieval.conversation import Conversations, score_conversations
 
 from .support import CORPUS
 
 CONVERSATIONS = Path(__file__).with_name("qa_conversation.yaml")
-
-
-def first_sentence(result) -> int | None:
-    return int(result.quotes[0].hit.id.rsplit(":", 1)[1]) if result.answered else None
-
-
-def same_answer(a, b) -> bool:
-    """The same reply: reason, and every quote's sentence, score and context."""
-    key = lambda r: (r.answered, r.reason, [(q.hit.id, q.hit.score, q.context and q.context.id) for q in r.quotes])
-    return key(a) == key(b)
-
-
-def run_file(engine):
-    """Every exchange of the file asked in order in ONE conversation (as in a channel):
-    (follow-ups right, follow-ups, stand-alone identical, stand-alone, misses)."""
-    talks = Conversations(clock=lambda: 0.0)
-    right = follow_ups = identical = alone = 0
-    misses = []
-    for exchange in yaml.safe_load(CONVERSATIONS.read_text("utf-8")):
-        for turn in exchange["turns"]:
-            question = turn["ask"]
-            follow_up = talks.resolve("c", question)
-            result = engine.answer(question, follow_up=follow_up)
-            talks.record("c", result, follow_up)
-            if turn["follow_up"]:
-                follow_ups += 1
-                ok = first_sentence(result) in turn["expect"]
-                right += ok
-            else:
-                alone += 1
-                ok = follow_up is None and same_answer(result, engine.answer(question))
-                identical += ok
-            if not ok:
-                misses.append((question, first_sentence(result), turn["expect"]))
-    return right, follow_ups, identical, alone, misses
 
 
 def test_the_conversation_file_is_well_formed():
@@ -63,10 +28,10 @@ def test_the_conversation_file_is_well_formed():
 
 
 def test_follow_ups_right_and_stand_alone_questions_unchanged(engine):
-    right, follow_ups, identical, alone, misses = run_file(engine)
-    assert (follow_ups, alone) == (32, 40)
-    assert identical == alone, misses  # 100%: a stand-alone question is answered exactly as before
-    assert right / follow_ups >= 0.9, misses
+    score = score_conversations(engine, yaml.safe_load(CONVERSATIONS.read_text("utf-8")))
+    assert (score.follow_ups, score.alone) == (32, 40)
+    assert score.alone_identical == score.alone, score.misses  # 100%: answered exactly as before
+    assert score.follow_ups_right / score.follow_ups >= 0.9, score.misses
 
 
 def test_the_spokesperson_and_his_claim(engine):
