@@ -25,8 +25,10 @@ How the phrase is found (heuristics over the answer types the ranking already re
    the quote wins: the answer sits next to what the question asks about
    (``spokesperson Matthew Miller``). A relative date (``today``) counts as a few
    words farther than a calendar one, a year-like number farther for a count
-   question, and a place after ``in``/``to``/``at``/``from`` nearer; ties go to the
-   earlier candidate.
+   question, a one-word name farther for a person (a lone capitalised word is often
+   a title, a team or an acronym), and a place after ``in``/``to``/``at``/``from``
+   nearer; ties go to the earlier candidate. How often the pick is the answer is
+   measured by ``benchmarks/highlight_quality.py`` (``docs/quality.md``).
 """
 
 from __future__ import annotations
@@ -108,6 +110,7 @@ _WH = frozenset("what which who whom whose when where why how".split())
 RELATIVE_DATE_PENALTY = 3  # "today" counts as this many words farther than "June 18"
 YEAR_AS_COUNT_PENALTY = 5  # "2019" is a year before it is a count
 PLACE_PREPOSITION_BONUS = 1  # "to Vietnam": a place after in/to/at/from
+SINGLE_WORD_PENALTY = 2  # "Who ...?": a one-word run ("Doctor", "NFC") counts as 2 words farther
 
 
 def _key(word: str) -> tuple[str, str]:
@@ -169,7 +172,8 @@ def _candidates(text: str, kind: str, names: set[str]) -> list[tuple[int, int, i
         start, end = _trim_name(text, m.start(), m.end())
         if start < end:
             bonus = PLACE_PREPOSITION_BONUS if kind == "place" and _PLACE_BEFORE.search(text, 0, start) else 0
-            out.append((start, end, -bonus))
+            single = SINGLE_WORD_PENALTY if kind == "person" and not re.search(r"\s", text[start:end]) else 0
+            out.append((start, end, single - bonus))
     return out
 
 

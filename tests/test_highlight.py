@@ -72,6 +72,11 @@ def test_a_follow_up_s_leading_and_is_skipped():
     assert picked("And when?", text) == "September last year"
 
 
+def test_a_full_name_is_preferred_to_a_lone_capitalised_word_for_a_person():
+    text = "The Doctor was played by Eric Dunmore in the film."
+    assert picked("Who played the part in the film?", text) == "Eric Dunmore"
+
+
 def test_a_sentence_opening_word_is_no_name():
     assert picked("Who won?", "After the vote, Maria Lopez won easily.") == "Maria Lopez"
 
