@@ -105,3 +105,36 @@ def test_json_lines_skip_blank_lines_and_answer_a_too_long_line(tmp_path):
 def test_json_lines_with_no_question_print_nothing(tmp_path, lines):
     done = ask_jsonl(tmp_path, lines)
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+
+
+def test_json_lines_with_explain_explain_each_answer(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "ASK_INDEX_DIR": "off", "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.repl", "--corpus", str(CORPUS), "--json", "--explain"],
+        input="Who is the US State Department spokesperson?\nWhat did he claim?\n",
+        capture_output=True, text=True, env=env, cwd=Path(__file__).parent.parent, timeout=120,
+    )
+    first, second = map(json.loads, done.stdout.splitlines())
+    assert first["explain"][0]["sentence_id"] == "putin-north-korea-visit:17"
+    assert second["explain"][0]["sentence_id"] == "putin-north-korea-visit:17"
+    assert "miller" in second["explain"][0]["terms"]  # a carried term scored
+
+
+def test_the_repl_session_is_one_conversation(engine):
+    from bot.repl import Session
+
+    session = Session(engine, conversations=Conversations(clock=lambda: 0.0))
+    session.handle("Who is the US State Department spokesperson?")
+    assert CLAIM_TEXT in session.handle("What did he claim?")
+    explained = session.handle(":explain")
+    assert explained.splitlines()[:2] == [
+        "Why these sentences rank first for: What did he claim?",
+        "Follow-up (pronoun): carried over from the previous question, at a lower weight: "
+        "US, State, Department, spokesperson, Matthew, Miller",
+    ]
+    alone = Session(engine)  # no conversation: each question on its own
+    alone.handle("Who is the US State Department spokesperson?")
+    assert alone.handle(":explain What did he claim?").splitlines()[1].startswith("#1 ")
+
+
+CLAIM_TEXT = "dozens of ballistic missiles and over 11,000 containers of munitions"
