@@ -86,10 +86,11 @@ def _quiet_stdout() -> None:
 
 
 def _log_report(line: str) -> None:
-    """Corpus reloads and refused corpus changes: one line in the bot's log."""
+    """Corpus reloads (INFO) and refused corpus changes (WARNING): one line in the bot's log."""
     import logging
 
-    logging.getLogger("ask-bot").warning("%s", line)
+    level = logging.INFO if line.startswith("corpus reloaded") else logging.WARNING
+    logging.getLogger("ask-bot").log(level, "%s", line)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
