@@ -174,3 +174,39 @@ def test_an_article_from_a_title_and_a_text():
     assert file_name_for_title("Flood: Lowmoor's river rises!") == "flood-lowmoor-s-river-rises.md"
     assert file_name_for_title("???") == "article.md"
     assert article_from_title("A: title", "Body.") == b"---\ntitle: 'A: title'\n---\nBody.\n"
+
+
+def test_ask_json_lines_serves_an_article_added_while_it_runs(corpus, tmp_path):
+    import json
+    import select
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {"PATH": "/usr/bin:/bin", "ASK_INDEX_DIR": "off", "HOME": str(tmp_path)}
+    ask = subprocess.Popen(
+        [sys.executable, "-m", "bot.repl", "--corpus", str(corpus), "--json"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        cwd=Path(__file__).parent.parent,
+    )
+
+    def line_of(stream) -> str:
+        ready, _, _ = select.select([stream], [], [], 120)  # a hang guard, not a speed check
+        assert ready, "no output"
+        return stream.readline()
+
+    try:
+        ask.stdin.write(BRIDGE_QUESTION + "\n")
+        ask.stdin.flush()
+        assert json.loads(line_of(ask.stdout))["answered"] is False
+        (corpus / ".bridge.tmp").write_text(BRIDGE, encoding="utf-8")
+        (corpus / ".bridge.tmp").rename(corpus / "bridge.md")
+        assert line_of(ask.stderr) == "ask: corpus reloaded: 2 articles, 25 sentences\n"
+        ask.stdin.write(BRIDGE_QUESTION + "\n")
+        ask.stdin.flush()
+        assert json.loads(line_of(ask.stdout))["answers"][0]["text"] == BRIDGE_SENTENCE
+        ask.stdin.close()
+        assert ask.wait(120) == 0
+    finally:
+        ask.kill()
+        ask.wait()
