@@ -116,7 +116,7 @@ class LiveEngine:
         self.engine = engine
         self.corpus_dir = Path(corpus_dir)
         self._load = load
-        self._report = report
+        self.report = report
         self._lock = threading.Lock()  # one rebuild at a time
         self._signature = article_signature(corpus_dir)
 
@@ -157,15 +157,15 @@ class LiveEngine:
             try:
                 engine = self._load()
             except (RetrievalError, OSError) as exc:
-                self._report(f"corpus change not served: {_reason(exc)}; {self._serving()}")
+                self.report(f"corpus change not served: {_reason(exc)}; {self._serving()}")
                 return False
             except Exception as exc:  # the watcher must outlive any rebuild
                 logger.exception("Rebuilding the corpus failed")
-                self._report(f"corpus change not served ({type(exc).__name__}: {exc}); {self._serving()}")
+                self.report(f"corpus change not served ({type(exc).__name__}: {exc}); {self._serving()}")
                 return False
             self.engine = engine
             sources = engine.sources()
-            self._report(
+            self.report(
                 f"corpus reloaded: {_count(len(sources), 'article')}, "
                 f"{_count(sum(s.sentences for s in sources), 'sentence')}"
             )
@@ -223,7 +223,7 @@ def watching(
                 live.refresh()
         except Exception as exc:  # noqa: BLE001 - reported, the engine keeps serving
             logger.debug("watching %s failed", root, exc_info=True)
-            live._report(f"no longer watching {root} for new articles ({type(exc).__name__}: {exc})")
+            live.report(f"no longer watching {root} for new articles ({type(exc).__name__}: {exc})")
 
     thread = threading.Thread(target=run, name="corpus-watch", daemon=True)
     thread.start()
