@@ -94,6 +94,14 @@ def _quiet_stdout() -> None:
         pass
 
 
+def _log_report(line: str) -> None:
+    """Corpus reloads (INFO) and refused corpus changes (WARNING): one line in the bot's log."""
+    import logging
+
+    level = logging.INFO if line.startswith("corpus reloaded") else logging.WARNING
+    logging.getLogger("ask-bot").log(level, "%s", line)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point. Returns the exit code (the console script passes it to ``sys.exit``)."""
     parser = _parser()
@@ -145,7 +153,12 @@ def _serve(args: argparse.Namespace) -> int:
     except OSError as exc:  # e.g. permission problems the engine did not wrap
         return _fail(f"cannot load the corpus {cfg.corpus}: {exc}")
 
-    bot = build_bot(engine, cfg)
+    from .watch import Library, live_engine, watching
+
+    live = live_engine(engine, cfg.corpus, cfg.settings, bot_config_module.index_dir(), _log_report)
+    from retrieval.conversation import Conversations
+
+    bot = build_bot(live, cfg, library=Library(live), conversations=Conversations())
     if args.check:
         sources = engine.sources()
         total = sum(s.sentences for s in sources)
@@ -166,7 +179,8 @@ def _serve(args: argparse.Namespace) -> int:
     discord.utils.setup_logging()
     try:
         # client.run handles Ctrl-C: it closes the connection and returns.
-        bot.run(cfg.token, log_handler=None)
+        with watching(live):  # articles added to the corpus directory are served as they land
+            bot.run(cfg.token, log_handler=None)
     except discord.LoginFailure:
         return _fail("Discord rejected DISCORD_TOKEN (reset it in the Developer Portal and update .env)")
     except discord.PrivilegedIntentsRequired:

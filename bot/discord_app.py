@@ -1,7 +1,8 @@
 """The Discord front end: a :class:`discord.Client` with an app-command tree.
 
 Serves ``/ask question:<text>``, ``/sources``, ``/help``, messages that mention the bot
-and direct messages. It contains no retrieval logic: it calls an ``answer(question) ->
+and direct messages, and -- given a :class:`bot.watch.Library` -- the admin-only
+``/article add`` and ``/article remove``. It contains no retrieval logic: it calls an ``answer(question) ->
 Answer`` callable (normally :meth:`retrieval.Engine.answer`) off the event loop and
 renders the result with :mod:`bot.discord_render`.
 
@@ -16,7 +17,9 @@ Rules kept here:
   traceback in the log (``logger.exception``);
 * one per-user cooldown shared by ``/ask``, mentions and DMs;
 * one question, one reply: ``/ask``, a mention or a DM is answered with exactly one
-  message (:func:`bot.discord_render.render_answer` fits the answer into 2000 characters).
+  message (:func:`bot.discord_render.render_answer` fits the answer into 2000 characters);
+* admin commands check the Manage Server permission in code (:func:`is_admin`) as
+  well as declaring it as their default permission, which a server can loosen.
 """
 
 from __future__ import annotations
@@ -112,7 +115,14 @@ class AskBot(discord.Client):
     clock : callable
         Monotonic clock for the cooldown (tests pass a fake).
     intents : discord.Intents, optional
-        Override :func:`default_intents` (tests with dpytest add ``members``).
+        Override :func:`default_intents`.
+    library : bot.watch.Library, optional
+        Serves ``/article add|remove`` (not registered without it).
+    conversations : retrieval.conversation.Conversations, optional
+        Follow-up questions: a conversation per channel or thread *and* user
+        (:func:`conversation_key`), so two people in one channel do not mix. A
+        follow-up is answered with ``answer(question, follow_up=...)``; a question
+        that stands on its own with ``answer(question)``, as without it.
     **client_options
         Passed to :class:`discord.Client` (``allowed_mentions`` is always ``none()``).
     """
@@ -129,6 +139,8 @@ class AskBot(discord.Client):
         sync_commands: bool = True,
         clock: Callable[[], float] = time.monotonic,
         intents: discord.Intents | None = None,
+        library=None,
+        conversations=None,
         **client_options,
     ):
         if max_concurrency < 1:
@@ -140,6 +152,8 @@ class AskBot(discord.Client):
         )
         self._answer = answer
         self._sources = sources
+        self.library = library
+        self.conversations = conversations
         self.guild_id = guild_id
         self.message_content = message_content
         self.sync_commands = sync_commands
@@ -152,8 +166,9 @@ class AskBot(discord.Client):
 
     @classmethod
     def from_engine(cls, engine: Engine, **options) -> "AskBot":
-        """A bot answering from ``engine`` (``answer=engine.answer``, its sources)."""
-        return cls(answer=engine.answer, sources=engine.sources(), **options)
+        """A bot answering from ``engine`` (``answer=engine.answer``, its sources, read
+        at each use: a :class:`bot.watch.LiveEngine` changes them)."""
+        return cls(answer=engine.answer, sources=engine.sources, **options)
 
     # ----------------------------------------------------------------- start-up
 
@@ -212,6 +227,11 @@ class AskBot(discord.Client):
             """How to ask the bot a question."""
             await bot.handle_help(interaction)
 
+        if self.library is not None:
+            from .discord_articles import article_group
+
+            self.tree.add_command(article_group(bot))
+
     def sources(self) -> list[Source]:
         """The articles ``/sources`` lists."""
         value = self._sources() if callable(self._sources) else self._sources
@@ -235,7 +255,8 @@ class AskBot(discord.Client):
             )
             return
         await interaction.response.defer(thinking=True)
-        text = await self.answer_message(question, echo_question=True)
+        key = conversation_key(interaction.channel_id, interaction.user.id)
+        text = await self.answer_message(question, echo_question=True, conversation=key)
         await interaction.followup.send(text, allowed_mentions=NO_PINGS)
 
     async def handle_sources(self, interaction: discord.Interaction) -> None:
@@ -270,18 +291,26 @@ class AskBot(discord.Client):
 
     # ----------------------------------------------------------------- answering
 
-    async def answer_message(self, question: str, *, echo_question: bool) -> str:
+    async def answer_message(self, question: str, *, echo_question: bool, conversation=None) -> str:
         """The answer to ``question`` as one message, computed and rendered in a worker
         thread (fitting a long answer into one message takes a few milliseconds) with at
-        most ``max_concurrency`` answers at once. Never raises (except cancellation): a
-        failure is logged with its traceback and returns :data:`render.ERROR`."""
+        most ``max_concurrency`` answers at once, as part of the ``conversation`` (a
+        :func:`conversation_key`; None: no conversation). Never raises (except
+        cancellation): a failure is logged with its traceback and returns
+        :data:`render.ERROR`."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.max_concurrency)
 
         def work() -> str:
-            return render.render_answer(
-                self._answer(question), echo_question=echo_question, articles=len(self.sources())
-            )
+            talks = self.conversations if conversation is not None else None
+            follow_up = talks.resolve(conversation, question) if talks is not None else None
+            if follow_up is None:
+                result = self._answer(question)
+            else:
+                result = self._answer(question, follow_up=follow_up)
+            if talks is not None:
+                talks.record(conversation, result, follow_up)
+            return render.render_answer(result, echo_question=echo_question, articles=len(self.sources()))
 
         try:
             async with self._slots:
@@ -346,7 +375,8 @@ class AskBot(discord.Client):
             if wait > 0:
                 await _reply(message, render.cooldown_message(wait))
                 return
-            await _reply(message, await self.answer_message(question, echo_question=False))
+            key = conversation_key(message.channel.id, message.author.id)
+            await _reply(message, await self.answer_message(question, echo_question=False, conversation=key))
         except discord.Forbidden:
             # No permission to speak here: nothing to tell the user, no traceback to log.
             logger.warning(
@@ -359,6 +389,12 @@ class AskBot(discord.Client):
                 await _reply(message, render.ERROR)
             except Exception:
                 logger.exception("Could not send the error message either")
+
+
+def conversation_key(channel_id: int | None, user_id: int) -> tuple[int | None, int]:
+    """A conversation is one user in one channel, thread or DM (a thread has its own
+    channel id), so two people talking in one channel do not mix."""
+    return (channel_id, user_id)
 
 
 async def _reply(message: discord.Message, text: str) -> None:
@@ -381,6 +417,9 @@ def command_names(bot: AskBot) -> list[str]:
     """The slash commands the bot serves, as ``/name`` strings (for ``--check``)."""
     out = []
     for command in bot.tree.get_commands():
+        if isinstance(command, app_commands.Group):
+            out.extend(f"/{command.name} {sub.name}" for sub in command.commands)
+            continue
         params = getattr(command, "parameters", [])
         out.append(" ".join([f"/{command.name}", *(f"{p.name}:<text>" for p in params)]))
     return out

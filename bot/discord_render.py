@@ -32,12 +32,15 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
 import re
 from typing import Callable, Sequence
 
 from discord.utils import escape_markdown
 
 from retrieval import Answer, Quote, Source
+
+from retrieval.highlight import highlight
 
 from . import render as terminal
 
@@ -183,19 +186,39 @@ def left_out_line(count: int) -> str:
     return f"*{count} more quote{'' if count == 1 else 's'} left out to fit one message.*"
 
 
+@functools.lru_cache(maxsize=256)  # fitting a message composes it a dozen times
+def _highlight(question: str, text: str):
+    return highlight(question, text)
+
+
+def bold_answer(question: str, text: str, cap: int) -> str:
+    """``text`` on one line, cut to ``cap`` characters and shown literally, with the
+    phrase that answers ``question`` (:func:`retrieval.highlight.highlight`) in bold;
+    plain :func:`literal` when none stands out or the cut removed part of it."""
+    one = _one_line(text)
+    short = _shorten(one, cap)
+    found = _highlight(question, one)
+    kept = len(short) if short == one else len(short) - len(ELLIPSIS)
+    if found is None or found.end > kept:
+        return literal(short)
+    before, after = short[: found.start], short[found.end :]
+    return f"{literal(before)}**{literal(found.text)}**{literal(after)}"
+
+
 def _compose(
     header: str | None,
     shown: Sequence[tuple[int, Quote, str]],
     left_out: int,
     cap: int,
+    question: str = "",
 ) -> str:
-    """The message: header, the quotes (every text cut to ``cap`` characters), the
-    left-out line, the sources."""
+    """The message: header, the quotes (every text cut to ``cap`` characters, the
+    phrase answering ``question`` in bold), the left-out line, the sources."""
     parts = [header] if header else []
     for number, quote, _ in shown:
         if quote.context is not None:
             parts.append(f"> *(context) {literal(_shorten(_one_line(quote.context.text), cap))}*")
-        parts.append(f"> {literal(_shorten(_one_line(quote.hit.text), cap))} [{number}]")
+        parts.append(f"> {bold_answer(question, quote.hit.text, cap)} [{number}]")
     if left_out:
         parts.append(left_out_line(left_out))
     parts.append("**Sources:**")
@@ -209,6 +232,7 @@ def _fit(
     left_out: int,
     limit: int,
     floor: int,
+    question: str = "",
 ) -> str | None:
     """The message with its quoted texts cut as little as possible (all to one length,
     not below ``floor``) to fit ``limit``; None when even ``floor`` is too long."""
@@ -219,7 +243,7 @@ def _fit(
     )
     return _largest_fitting(
         range(min(floor, longest), longest + 1),
-        lambda cap: _compose(header, shown, left_out, cap),
+        lambda cap: _compose(header, shown, left_out, cap, question),
         limit,
     )
 
@@ -281,12 +305,14 @@ def render_answer(
     numbered = list(enumerate(answer.quotes, start=1))
     for count in range(len(numbered), 0, -1):
         for shown in _without_contexts(numbered[:count], source_max):
-            message = _fit(header, shown, len(numbered) - count, limit, MIN_QUOTE_CHARS)
+            message = _fit(header, shown, len(numbered) - count, limit, MIN_QUOTE_CHARS, answer.question)
             if message is not None:
                 return message
     best = Quote(hit=answer.quotes[0].hit)
     shown = [(1, best, source_line(1, best, source_max))]
-    return _fit(header, shown, len(numbered) - 1, limit, 0) or _compose(header, shown, len(numbered) - 1, 0)
+    return _fit(header, shown, len(numbered) - 1, limit, 0, answer.question) or _compose(
+        header, shown, len(numbered) - 1, 0, answer.question
+    )
 
 
 def render_sources(sources: Sequence[Source], *, limit: int = MESSAGE_LIMIT) -> str:

@@ -12,6 +12,7 @@ from typing import Iterable
 
 from retrieval import MAX_QUESTION_CHARS, Answer, Citation, Explanation, Quote, Sentence, Source
 from retrieval.answer import too_long
+from retrieval.highlight import Highlight, highlight
 
 from .language import looks_non_english
 
@@ -160,7 +161,23 @@ def source_line(number: int, quote: Quote) -> str:
     return f"[{number}] {terminal_text(c.title)} — {', '.join(parts)}"
 
 
-def render_terminal(result: Answer, *, articles: int = 1) -> str:
+# ANSI bold yellow for the answering phrase on a terminal (SGR 1;33, then reset)
+HIGHLIGHT_ON, HIGHLIGHT_OFF = "\x1b[1;33m", "\x1b[0m"
+
+
+def highlighted(question: str, text: str, *, color: bool) -> str:
+    """``text`` through :func:`terminal_text`, the phrase that answers ``question``
+    (:func:`retrieval.highlight.highlight`) in bold yellow when ``color`` is True
+    (a terminal); plain otherwise. :func:`terminal_text` replaces characters one for
+    one, so the highlight's offsets still hold."""
+    safe = terminal_text(text)
+    found = highlight(question, text) if color else None
+    if found is None:
+        return safe
+    return safe[: found.start] + HIGHLIGHT_ON + safe[found.start : found.end] + HIGHLIGHT_OFF + safe[found.end :]
+
+
+def render_terminal(result: Answer, *, articles: int = 1, color: bool = False) -> str:
     """The answer as the terminal shows it.
 
     Each quote on its own line(s), ``“…” [n]``, a context sentence (if any) just
@@ -174,6 +191,9 @@ def render_terminal(result: Answer, *, articles: int = 1) -> str:
         What the engine returned.
     articles : int
         How many articles are loaded, for the abstention's wording (default 1).
+    color : bool
+        Highlight the phrase that answers the question in each quote
+        (:func:`highlighted`; for a terminal, never for a pipe).
 
     Returns
     -------
@@ -186,7 +206,7 @@ def render_terminal(result: Answer, *, articles: int = 1) -> str:
     for number, quote in enumerate(result.quotes, start=1):
         if quote.context is not None:
             lines.append(f"  (context) “{terminal_text(quote.context.text)}”")
-        lines.append(f"“{terminal_text(quote.hit.text)}” [{number}]")
+        lines.append(f"“{highlighted(result.question, quote.hit.text, color=color)}” [{number}]")
         lines.append("")
     lines.append("Sources:")
     lines.extend(source_line(n, q) for n, q in enumerate(result.quotes, start=1))
@@ -206,12 +226,19 @@ def citation_dict(c: Citation) -> dict:
     }
 
 
+def highlight_dict(found: Highlight | None) -> dict | None:
+    """``{"start", "end", "text"}`` (offsets into the quote's text), or None."""
+    return None if found is None else {"start": found.start, "end": found.end, "text": found.text}
+
+
 def answer_dict(result: Answer) -> dict:
     """The ``ask --json`` object.
 
     ``{"question", "answered", "reason", "answers": [{"text", "score", "citation",
-    "context"}]}``; ``answers`` is empty when not answered; ``context`` is null or
-    ``{"text", "citation"}`` for the sentence shown before a quote.
+    "context", "highlight"}]}``; ``answers`` is empty when not answered; ``context`` is
+    null or ``{"text", "citation"}`` for the sentence shown before a quote;
+    ``highlight`` is null or the phrase of ``text`` that answers the question
+    (:func:`highlight_dict`).
     """
     answers = []
     for quote in result.quotes:
@@ -224,6 +251,7 @@ def answer_dict(result: Answer) -> dict:
                 "score": quote.hit.score,
                 "citation": citation_dict(quote.hit.citation),
                 "context": context,
+                "highlight": highlight_dict(highlight(result.question, quote.hit.text)),
             }
         )
     return {
@@ -232,6 +260,25 @@ def answer_dict(result: Answer) -> dict:
         "reason": result.reason,
         "answers": answers,
     }
+
+
+def explain_dicts(explanations: list[Explanation]) -> list[dict]:
+    """The ``"explain"`` list of ``ask --json --explain``: per candidate its rank,
+    sentence id, BM25, coverage, per-term and per-feature contributions, score and
+    the related words that stood in for question terms."""
+    return [
+        {
+            "rank": e.hit.rank,
+            "sentence_id": e.hit.id,
+            "bm25": e.bm25,
+            "coverage": e.coverage,
+            "terms": {t.term: t.score for t in e.terms},
+            "score": e.score,
+            "features": dict(e.features),
+            "related_words": [list(match) for match in e.related_words],
+        }
+        for e in explanations
+    ]
 
 
 def sentence_dict(sentence: Sentence) -> dict:
@@ -262,6 +309,16 @@ def render_sources(sources: Iterable[Source]) -> str:
     return "\n".join(lines) if lines else "No articles are loaded."
 
 
+def carried_line(follow_up) -> str:
+    """``Follow-up (pronoun): carried over, at a lower weight: US, State, ...`` (and the
+    sentences an "else" question does not quote again)."""
+    words = ", ".join(printable(w) for w in follow_up.carried)
+    line = f"Follow-up ({follow_up.kind}): carried over from the previous question, at a lower weight: {words}"
+    if follow_up.exclude:
+        line += f"; not quoted again: {', '.join(sorted(follow_up.exclude))}"
+    return line
+
+
 EXPLAIN_FEATURES = 4  # reranker features shown per sentence by render_explanation
 
 
@@ -272,14 +329,18 @@ def printable(text: str) -> str:
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
-def render_explanation(question: str, explanations: list[Explanation], *, articles: int = 1) -> str:
+def render_explanation(
+    question: str, explanations: list[Explanation], *, articles: int = 1, follow_up=None
+) -> str:
     """Per-term BM25 contributions of the top hits, their largest reranker features
     and the WordNet-related words that stood in for question terms, for ``:explain`` /
     ``--explain``. The question is echoed through
     :func:`printable`; a question that is too long gets :func:`too_long_text`, one
     with no searchable word :func:`no_terms_text`, one that no sentence shares a word
     with ``Nothing in the article(s) matches ...`` (``articles``: how many articles
-    are loaded, default 1: "the article")."""
+    are loaded, default 1: "the article"). For a follow-up question (``follow_up``, a
+    :class:`retrieval.conversation.FollowUp`), a line says what it carried over from
+    the exchange before."""
     from retrieval.analyze import analyze
 
     if not explanations:
@@ -290,6 +351,8 @@ def render_explanation(question: str, explanations: list[Explanation], *, articl
         where = "the articles" if articles > 1 else "the article"
         return f"Nothing in {where} matches the words of: {printable(question)}"
     lines = [f"Why these sentences rank first for: {printable(question)}"]
+    if follow_up is not None:
+        lines.append(carried_line(follow_up))
     for e in explanations:
         c = e.hit.citation
         lines.append(

@@ -21,6 +21,7 @@ from typing import Callable, Iterable
 from bot import config
 from bot.render import (
     answer_dict,
+    explain_dicts,
     printable,
     render_explanation,
     render_sentence,
@@ -61,6 +62,11 @@ class Session:
     ----------
     engine : retrieval.Engine
         The loaded corpus.
+    color : bool
+        Highlight the phrase that answers each question (a terminal).
+    conversations : retrieval.conversation.Conversations, optional
+        Follow-up questions lean on the one before (the session is one
+        conversation); None answers every question on its own.
 
     Attributes
     ----------
@@ -69,10 +75,17 @@ class Session:
         when more than one).
     """
 
-    def __init__(self, engine) -> None:
+    def __init__(self, engine, *, color: bool = False, conversations=None) -> None:
         self.engine = engine
-        self.articles = len(engine.sources())
+        self.color = color  # highlight the answering phrase (a terminal)
+        self.conversations = conversations
         self.last_question: str | None = None
+        self.last_follow_up = None  # what the last question carried over (for :explain)
+
+    @property
+    def articles(self) -> int:
+        """How many articles the engine serves now (it may be rebuilt meanwhile)."""
+        return len(self.engine.sources())
 
     def handle(self, line: str) -> str | None:
         """The reply to ``line``; None means the user asked to quit (``:quit``, ``:q``,
@@ -93,17 +106,35 @@ class Session:
                 return render_sources(self.engine.sources())
             if command == "explain":
                 question = rest.strip() or self.last_question
+                follow_up = None if rest.strip() else self.last_follow_up
                 if rest.strip():
-                    self.last_question = question
+                    self.last_question, self.last_follow_up = question, None
                 if not question:
                     return "Ask a question first, or give one: :explain who accompanied Putin?"
-                return render_explanation(
-                    question, self.engine.explain(question), articles=self.articles
+                explained = (
+                    self.engine.explain(question)
+                    if follow_up is None
+                    else self.engine.explain(question, follow_up=follow_up)
                 )
+                return render_explanation(question, explained, articles=self.articles, follow_up=follow_up)
             return f"Unknown command :{printable(command)}. Type :help for the commands."
-        self.last_question = text
-        return render_terminal(self.engine.answer(text), articles=self.articles)
+        return self._ask(text)
 
+    def _ask(self, question: str) -> str:
+        """The answer to ``question`` as part of the session's conversation."""
+        talks = self.conversations
+        follow_up = talks.resolve(SESSION, question) if talks is not None else None
+        if follow_up is None:  # on its own: exactly the engine's plain call
+            result = self.engine.answer(question)
+        else:
+            result = self.engine.answer(question, follow_up=follow_up)
+        if talks is not None:
+            talks.record(SESSION, result, follow_up)
+        self.last_question, self.last_follow_up = question, follow_up
+        return render_terminal(result, articles=self.articles, color=self.color)
+
+
+SESSION = "repl"  # the REPL's one conversation key
 
 MAX_READ_FAILURES = 3  # reading failing this often in a row ends the REPL (no endless loop)
 
@@ -317,8 +348,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--corpus needs a directory")
     if args.sentences and (asked or args.explain):
         parser.error("--sentences lists the sentences; give no question or --explain with it")
-    if (args.json or args.explain) and not (asked or args.sentences):
-        parser.error("--json and --explain need a question (or --sentences for --json)")
+    jsonl = args.json and not (asked or args.sentences) and not _stdin_is_terminal()  # bot/jsonl.py
+    if (args.json or args.explain) and not (asked or args.sentences or jsonl):
+        parser.error("--json and --explain need a question (or --sentences for --json, or questions on standard input)")
     if sys.stdout is None:  # started with stdout closed (`ask ... >&-`): the output would be lost
         return _cannot_write("standard output is closed")
     for stream in (sys.stdin, sys.stdout, sys.stderr):
@@ -327,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
             # an input byte that is not valid in stdin's encoding becomes U+FFFD (the REPL goes on)
             stream.reconfigure(errors="replace")
     try:
-        return _run(args, question, asked)
+        return _run(args, question, asked, jsonl)
     except KeyboardInterrupt:  # Ctrl-C while loading or answering: leave quietly
         print_error("")
         return EXIT_INTERRUPTED
@@ -355,28 +387,34 @@ def _one_shot(engine, question: str, *, json_output: bool, explain: bool) -> str
     if json_output:
         payload = answer_dict(result)
         if explain:
-            payload["explain"] = [
-                {
-                    "rank": e.hit.rank,
-                    "sentence_id": e.hit.id,
-                    "bm25": e.bm25,
-                    "coverage": e.coverage,
-                    "terms": {t.term: t.score for t in e.terms},
-                    "score": e.score,
-                    "features": dict(e.features),
-                    "related_words": [list(match) for match in e.related_words],
-                }
-                for e in engine.explain(question)
-            ]
+            payload["explain"] = explain_dicts(engine.explain(question))
         return json.dumps(payload, ensure_ascii=False)
     articles = len(engine.sources())
-    text = render_terminal(result, articles=articles)
+    text = render_terminal(result, articles=articles, color=_stdout_is_terminal())
     if explain and result.reason not in ("no_terms", "too_long"):  # the line above says it all
         text += "\n\n" + render_explanation(question, engine.explain(question), articles=articles)
     return text
 
 
-def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
+def _stdout_is_terminal() -> bool:
+    """Whether standard output is a terminal (answers are highlighted there only)."""
+    isatty = getattr(sys.stdout, "isatty", None)  # None for a stdout that is closed or no file
+    try:
+        return bool(isatty and isatty())
+    except (ValueError, OSError):  # closed or detached
+        return False
+
+
+def _stdin_is_terminal() -> bool:
+    """Whether standard input is a terminal (then ``--json`` needs a question)."""
+    isatty = getattr(sys.stdin, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except (ValueError, OSError):
+        return False
+
+
+def _run(args: argparse.Namespace, question: str, asked: bool, jsonl: bool = False) -> int:
     try:
         config.load_dotenv_file()
         settings = config.retrieval_settings()
@@ -413,13 +451,25 @@ def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
                 text = wrap_for_terminal(text, width)
             final_output(lambda: _print(text))
             return EXIT_OK
-        session = Session(engine)
+        from bot.watch import live_engine, watching  # new articles are served as they land
+
+        live = live_engine(engine, corpus, settings, index_dir, lambda line: print_error(f"ask: {line}"))
+        if jsonl:  # ask --json with questions on standard input: JSON Lines, one conversation
+            from bot.jsonl import run_jsonl
+
+            reader = _line_reader()
+            with watching(live):
+                return run_jsonl(live, lambda: reader(""), _print, too_long=LineTooLong, explain=args.explain)
+        from retrieval.conversation import Conversations
+
+        session = Session(live, color=_stdout_is_terminal(), conversations=Conversations())
         if sys.stdin is not None and sys.stdin.isatty():
             _print(
                 f"Loaded {_count(session.articles, 'article')}, "
                 f"{_count(len(engine.sentences), 'sentence')}. :help for help, Ctrl-D to quit."
             )
-        return repl(session.handle, _line_reader(), _print_block)
+        with watching(live):
+            return repl(session.handle, _line_reader(), _print_block)
     except OutputError as exc:
         return _cannot_write(str(exc))
     except InputError as exc:

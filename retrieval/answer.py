@@ -49,7 +49,8 @@ import numpy as np
 
 from .answer_types import expected_answer_type, has_answer_type, offers_answer_type, ranking_answer_type
 from .candidates import Candidate, Paragraphs, candidate_positions
-from .decide import decide, unknown_names
+from .conversation import FollowUp, carry
+from .decide import decide, follow_up_order, unknown_names
 from .features import Candidates, candidate_features, proximity
 from .index import SentenceIndex
 from .policy import CANDIDATES, DEFAULT_FEATURES, MIN_COVERAGE, PREFIX, Features
@@ -142,7 +143,7 @@ def ranked(
         return [], Candidates(np.zeros((0, len(FEATURE_NAMES))), [])
     found = candidate_features(index, query, scored, features, paragraphs)
     scores = LinearScorer.of(features).score(query, found)
-    return order(found, scores, features), found
+    return follow_up_order(query, order(found, scores, features), index), found
 
 
 def rank(
@@ -185,6 +186,7 @@ def answer(
     index: SentenceIndex,
     settings: Settings | None = None,
     features: Features = DEFAULT_FEATURES,
+    follow_up: FollowUp | None = None,
 ) -> Answer:
     """Answer ``question`` extractively from ``index``.
 
@@ -199,6 +201,9 @@ def answer(
         ``max_quotes`` bounds the quotes; defaults to ``index.settings``.
     features : Features, optional
         Ranking switches; the product's defaults when omitted.
+    follow_up : FollowUp, optional
+        What the question carries over from the exchange before it in a conversation
+        (:mod:`retrieval.conversation`); None (a question on its own) changes nothing.
 
     Returns
     -------
@@ -210,6 +215,8 @@ def answer(
     if too_long(question):
         return Answer(question=question, answered=False, reason="too_long")
     query = parse_query(question, index)
+    if follow_up is not None:
+        query = carry(query, follow_up)
     if not query.terms:
         return Answer(question=question, answered=False, reason="no_terms")
     paragraphs = Paragraphs(index)  # shared by the ranking and the unknown-name test
@@ -219,7 +226,9 @@ def answer(
     return decide(query, best, index, settings or index.settings, features, paragraphs)
 
 
-def explain(question: str, index: SentenceIndex, k: int = 3) -> list[Explanation]:
+def explain(
+    question: str, index: SentenceIndex, k: int = 3, follow_up: FollowUp | None = None
+) -> list[Explanation]:
     """Per-term BM25 and per-feature reranker contributions for the top ``k``
     candidates, in the order :func:`answer` ranks them (before abstaining), from the
     same feature rows the ranking used.
@@ -233,6 +242,8 @@ def explain(question: str, index: SentenceIndex, k: int = 3) -> list[Explanation
     if too_long(question):
         return []
     query = parse_query(question, index)
+    if follow_up is not None:  # as answer() reads a follow-up
+        query = carry(query, follow_up)
     if not query.terms:
         return []
     paragraphs = Paragraphs(index)

@@ -69,6 +69,27 @@ def decide(
     return Answer(question=query.asked, answered=True, quotes=tuple(quotes), reason="answered")
 
 
+PREFER_GAP = 2.0  # a follow-up's same-article candidate goes first within this log-odds gap
+
+
+def follow_up_order(query: Query, ranked: list[Candidate], index: SentenceIndex) -> list[Candidate]:
+    """``ranked`` as a follow-up question reads it (unchanged for a question that
+    stands on its own): without the sentences it must not quote again
+    (``query.exclude``, "Who else?"), and with the candidates from the earlier
+    answer's articles (``query.prefer``) that score within :data:`PREFER_GAP` of the
+    best moved first, in their order -- the conversation stays with its article unless
+    another is clearly better."""
+    if query.exclude:
+        ranked = [c for c in ranked if index.sentence(c.position).id not in query.exclude]
+    if query.prefer and ranked:
+        prefer, top = set(query.prefer), ranked[0].score
+        near = [c for c in ranked if top - c.score <= PREFER_GAP and index.locate(c.position)[0] in prefer]
+        if near:
+            chosen = set(map(id, near))
+            ranked = near + [c for c in ranked if id(c) not in chosen]
+    return ranked
+
+
 def answerable(query: Query, candidate: Candidate, index: SentenceIndex) -> bool:
     """The abstention test for one candidate: it covers ``MIN_COVERAGE`` of the
     question's term weight (related words included) and holds the expected answer type."""

@@ -123,13 +123,14 @@ class Engine:
         """Every indexed (citable) sentence, in corpus order."""
         return self.index.sentences
 
-    def answer(self, question: str) -> Answer:
-        """See :func:`retrieval.answer.answer`."""
-        return answer(question, self.index, self.settings)
+    def answer(self, question: str, follow_up=None) -> Answer:
+        """See :func:`retrieval.answer.answer` (``follow_up``: a
+        :class:`retrieval.conversation.FollowUp`, or None for a question on its own)."""
+        return answer(question, self.index, self.settings, follow_up=follow_up)
 
-    def explain(self, question: str, k: int | None = None) -> list[Explanation]:
+    def explain(self, question: str, k: int | None = None, follow_up=None) -> list[Explanation]:
         """See :func:`retrieval.answer.explain`; ``k`` defaults to ``settings.top_k``."""
-        return explain(question, self.index, self.settings.top_k if k is None else k)
+        return explain(question, self.index, self.settings.top_k if k is None else k, follow_up=follow_up)
 
     def sources(self) -> list[Source]:
         """The loaded articles with their citable sentence counts, in corpus order."""

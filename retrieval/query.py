@@ -68,6 +68,14 @@ class Query:
     ranking_type : str or None
         ``"date"``, ``"number"``, ``"person"``, ``"place"`` or None (ranking
         evidence, :func:`~retrieval.answer_types.ranking_answer_type`).
+    carried : tuple of str
+        For a follow-up question, the words carried over from the exchange before
+        (:func:`retrieval.conversation.carry`: their terms are in ``terms`` with a
+        lower weight); empty for a question that stands on its own.
+    prefer : tuple of str
+        Doc ids of the articles a follow-up prefers (the earlier answer's).
+    exclude : frozenset of str
+        Sentence ids a follow-up must not quote ("Who else?").
     """
 
     asked: str
@@ -82,6 +90,9 @@ class Query:
     names: frozenset[str]
     expected_type: str | None
     ranking_type: str | None
+    carried: tuple[str, ...] = ()
+    prefer: tuple[str, ...] = ()
+    exclude: frozenset[str] = frozenset()
 
 
 def too_long(question: str) -> bool:

@@ -40,3 +40,22 @@ def _sigint_handler_restored():
 def engine(tmp_path_factory) -> Engine:
     """The bundled article through the default path: persisted index, engine by size."""
     return Engine.load(CORPUS, index_dir=tmp_path_factory.mktemp("index"))
+
+
+@pytest.fixture
+async def discord_world():
+    """Start a simulated Discord around the real bot: ``world = await discord_world(...)``
+    (keywords of :func:`tests.simcord_support.start_world`); shut down after the test,
+    raising any error the bot's handlers raised that the test did not inspect."""
+    from .simcord_support import start_world
+
+    worlds = []
+
+    async def make(**options):
+        world = await start_world(**options)
+        worlds.append(world)
+        return world
+
+    yield make
+    for world in worlds:
+        await world.close()

@@ -1,10 +1,6 @@
-"""Helpers shared by the Discord tests: synthetic answers, fake interactions, a fake clock."""
+"""Helpers shared by the Discord tests: synthetic answers, a fake clock, the expected message."""
 
 from __future__ import annotations
-
-from unittest.mock import AsyncMock, MagicMock
-
-import discord
 
 from retrieval import Answer, Citation, Hit, Quote, Sentence
 
@@ -34,29 +30,11 @@ class FakeClock:
         return self.now
 
 
-def fake_interaction(user_id: int = 1):
-    """A spec'd Interaction whose response/followup calls are recorded, in order, in ``events``
-    as ``(kind, args, kwargs)`` with kind ``"defer"``, ``"send_message"`` or ``"followup"``."""
-    events: list[tuple] = []
-    interaction = MagicMock(spec=discord.Interaction)
-    interaction.user = MagicMock(spec=discord.User)
-    interaction.user.id = user_id
-    interaction.response = MagicMock(spec=discord.InteractionResponse)
-    interaction.response.defer = AsyncMock(side_effect=lambda *a, **kw: events.append(("defer", a, kw)))
-    interaction.response.send_message = AsyncMock(
-        side_effect=lambda *a, **kw: events.append(("send_message", a, kw))
-    )
-    interaction.response.is_done = MagicMock(return_value=False)
-    interaction.followup = MagicMock(spec=discord.Webhook)
-    interaction.followup.send = AsyncMock(side_effect=lambda *a, **kw: events.append(("followup", a, kw)))
-    return interaction, events
-
-
 # The Discord message answering "Who accompanied Putin?" on the bundled article.
 BELOUSOV_MESSAGE = (
     "**Q:** Who accompanied Putin?\n"
-    "> Accompanying Putin on this trip are several key officials, including Defence Minister "
-    "Andrei Belousov, Foreign Minister Sergei Lavrov, and Deputy Prime Minister Alexander "
+    "> Accompanying Putin on this trip are several key officials, including **Defence Minister "
+    "Andrei Belousov**, Foreign Minister Sergei Lavrov, and Deputy Prime Minister Alexander "
     "Novak, who oversees energy matters. [1]\n"
     "**Sources:**\n"
     "[1] Putin arrives in North Korea for first visit in 24 years — paragraph 4, sentence 5"

@@ -392,7 +392,8 @@ def test_corpus_file_of_headings_is_one_line_and_exit_2(capsys, monkeypatch, tmp
     )
 
 
-def test_usage_errors_exit_2(capsys):
+def test_usage_errors_exit_2(capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", _Terminal())  # from a pipe, --json alone reads JSON Lines
     with pytest.raises(SystemExit) as exc:
         main(["--json"])
     assert exc.value.code == 2
@@ -405,11 +406,15 @@ def test_usage_errors_exit_2(capsys):
     ("argv", "error"),
     [
         (["-x"], "unrecognized arguments: -x"),
-        (["--json"], "--json and --explain need a question (or --sentences for --json)"),
+        (
+            ["--json"],
+            "--json and --explain need a question (or --sentences for --json, or questions on standard input)",
+        ),
     ],
 )
 def test_usage_error_is_the_usage_line_then_the_error(capsys, monkeypatch, argv, error):
-    monkeypatch.setenv("COLUMNS", "80")  # argparse wraps the usage line to the terminal width
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr("sys.stdin", _Terminal())  # from a pipe, --json alone reads JSON Lines  # argparse wraps the usage line to the terminal width
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2

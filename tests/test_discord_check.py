@@ -35,7 +35,7 @@ CHECK_OUTPUT = (
     f"Config OK: token set (not shown), articles from {BUNDLED_CORPUS}\n"
     "Would serve 1 article(s), 23 sentences:\n"
     "  - Putin arrives in North Korea for first visit in 24 years (2024-06-18): 23 sentences\n"
-    "Commands: /ask question:<text>, /sources, /help; mentions and direct messages\n"
+    "Commands: /ask question:<text>, /sources, /help, /article add, /article remove; mentions and direct messages\n"
     "Command sync: global; cooldown 5 s per user\n"
     "Message content intent: off (not needed for mentions, DMs and /ask)\n"
 )

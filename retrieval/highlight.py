@@ -1,0 +1,296 @@
+"""The answer picked out: the phrase of a quote that answers the question.
+
+"Who is the US State Department spokesperson?" is answered by a sentence that also
+names the State Department, North Korea and Russia; the front ends set the one phrase
+that answers it -- "Matthew Miller" -- in bold (Discord), highlighted (terminal) or as
+offsets (``--json``). :func:`highlight` is a pure function of the question and the
+quote's text.
+
+How the phrase is found (heuristics over the answer types the ranking already reads,
+:func:`retrieval.answer_types.expected_answer_type` and
+:func:`retrieval.answer_types.ranking_answer_type`; no model, nothing downloaded):
+
+1. The question's type says what to look for: a *person* or *place* is a run of
+   capitalised words (``Defence Minister Andrei Belousov``, ``North Korea``; months,
+   weekdays and a sentence-opening function word such as ``On`` excluded); a *date*
+   is a calendar expression (``June 19-20``, ``July 2000``, ``the 1990s``, ``last
+   year``); a *number* a figure or count word (``11,000``, ``twice``, ``dozens``,
+   ``5 percent``); an *age* ``45-year-old`` or ``aged 45``. Any other question (what,
+   why, how) has no phrase to pick: None.
+2. Words the question already contains never count: a candidate is trimmed of them
+   at both ends, and dropped when nothing is left ("Putin" is no answer to "Who
+   accompanied Putin?"). Words are compared lowercased and by their Snowball stem
+   (:func:`retrieval.analyze.stem`), so "claiming" is the question's "claim".
+3. Of the rest, the candidate nearest (in words) to a content word of the question in
+   the quote wins: the answer sits next to what the question asks about
+   (``spokesperson Matthew Miller``). A relative date (``today``) counts as a few
+   words farther than a calendar one, a year-like number farther for a count
+   question, a one-word name farther for a person (a lone capitalised word is often
+   a title, a team or an acronym), and a place after ``in``/``to``/``at``/``from``
+   nearer; ties go to the earlier candidate. How often the pick is the answer is
+   measured by ``benchmarks/highlight_quality.py`` (``docs/quality.md``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .analyze import normalize, stem, stopwords
+from .answer_types import expected_answer_type, ranking_answer_type
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """The phrase of a quote that answers the question.
+
+    Attributes
+    ----------
+    start, end : int
+        Character offsets into the quote's text (``text[start:end]``).
+    text : str
+        That phrase.
+    """
+
+    start: int
+    end: int
+    text: str
+
+
+_MONTH_NAMES = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+)
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_YEAR = r"(?:1\d{3}|20\d{2})"
+_RANGE = r"(?:\s*[-\u2013]\s*\d{1,2})?"
+_COUNT = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+    r"eighty|ninety|hundreds|thousands|millions|billions|dozens|a dozen|once|twice|thrice"
+)
+_SCALE = r"(?:\s?(?:%|percent|per cent|hundred|thousand|million|billion|trillion)\b)?"
+
+# calendar dates first (explicit), then relative ones (marked by the group name)
+_DATE = re.compile(
+    rf"\b(?:{_MONTH}\s+{_DAY}{_RANGE}(?:,?\s+{_YEAR})?"  # June 19-20, June 17, 2024
+    rf"|{_DAY}{_RANGE}\s+{_MONTH}(?:,?\s+{_YEAR})?"  # 18 June 2024
+    rf"|{_MONTH}\s+{_YEAR}"  # July 2000
+    r"|(?:January|February|March|April|June|July|August|September|October|November|December)"
+    r"(?:\s+(?:last|next|this)\s+year)?"  # September last year
+    rf"|(?:the\s+)?{_YEAR}s"  # the 1990s
+    rf"|{_YEAR}"
+    r"|\d{1,2}(?:st|nd|rd|th)\s+century"
+    rf"|(?:{_WEEKDAYS})\b"
+    r")\b"
+    r"|(?P<relative>\b(?:today|yesterday|tomorrow|tonight"
+    r"|(?:last|next|this|earlier this|later this)\s+(?:week|month|year|decade|century)"
+    r"|(?:\w+\s+){1,2}ago)\b)",
+    re.I,
+)
+_NUMBER = re.compile(
+    rf"(?:[$\u20ac\u00a3]\s?)?\b\d[\d,]*(?:\.\d+)?{_SCALE}|\b(?:{_COUNT})\b{_SCALE}", re.I
+)
+_AGE = re.compile(r"\b\d+[- ]years?[- ]old\b|\baged? \d+\b|\bage of \d+\b", re.I)
+_YEAR_LIKE = re.compile(rf"{_YEAR}s?")
+# a capitalised word (hyphenated, with dots as in U.S., a possessive kept for trimming)
+_CAP = r"[A-Z][\w.\u2019'-]*"
+_NAME_RUN = re.compile(rf"{_CAP}(?:\s+(?:(?:of|de|da|van|von|bin|al)\s+)?{_CAP})*")
+_PLACE_BEFORE = re.compile(r"\b(?:in|to|at|from|near|into|across)\s+$", re.I)
+# "Korean leader Kim", "Russian President": a nationality before a (titled) name
+_DEMONYM_BEFORE_NAME = re.compile(r"[A-Z]\w*(?:ean|ian|ese|ish)\s+[a-z]+(?:\s+[a-z]+)?\s+[A-Z]")
+_WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
+_NOT_NAMES = frozenset(_MONTH_NAMES.split("|")) | frozenset(_WEEKDAYS.split("|"))
+_WH = frozenset("what which who whom whose when where why how".split())
+
+RELATIVE_DATE_PENALTY = 3  # "today" counts as this many words farther than "June 18"
+YEAR_AS_COUNT_PENALTY = 5  # "2019" is a year before it is a count
+PLACE_PREPOSITION_BONUS = 1  # "to Vietnam": a place after in/to/at/from
+SINGLE_WORD_PENALTY = 2  # "Who ...?": a one-word run ("Doctor", "NFC") counts as 2 words farther
+
+
+def _key(word: str) -> tuple[str, str]:
+    lower = normalize(word).lower()
+    if lower.endswith("'s"):
+        lower = lower[:-2]
+    return lower, stem(lower)
+
+
+def _question_words(question: str) -> tuple[set[str], set[str]]:
+    """Lowercase forms and stems of the question's words, and of its names (the
+    capitalised words after the first)."""
+    out: set[str] = set()
+    names: set[str] = set()
+    for i, word in enumerate(_WORD.findall(question)):
+        key = _key(word)
+        out.update(key)
+        if i and word[0].isupper() and not question.isupper():
+            names.update(key)
+    return out, names
+
+
+_LEAD = re.compile(r"^\s*(?:and|but|so|then|also)\b[\s,]*", re.I)
+
+
+def _answer_type(question: str) -> str | None:
+    """``person``, ``place``, ``date``, ``number``, ``age`` or None; a leading "and",
+    "but" ... is skipped, so that the follow-up "And when?" asks for a date."""
+    question = _LEAD.sub("", question, count=1)
+    expected = expected_answer_type(question)
+    if expected == "age":
+        return "age"
+    ranking = ranking_answer_type(question)
+    return ranking or expected
+
+
+def _candidates(text: str, kind: str, names: set[str]) -> list[tuple[int, int, int]]:
+    """``(start, end, penalty)`` of each phrase of ``kind`` in ``text``; for a person
+    or place, no run that holds one of the question's ``names`` (it is the question's
+    own subject: "Russian President Vladimir Putin" for "Where did Putin go?") and no
+    adjective of nationality before a title ("North Korean leader Kim Jong Un")."""
+    if kind == "date":
+        return [(m.start(), m.end(), RELATIVE_DATE_PENALTY if m.group("relative") else 0) for m in _DATE.finditer(text)]
+    if kind in ("number", "age"):
+        pattern = _AGE if kind == "age" else _NUMBER
+        found = [
+            (m.start(), m.end(), YEAR_AS_COUNT_PENALTY if _YEAR_LIKE.fullmatch(m.group()) else 0)
+            for m in pattern.finditer(text)
+        ]
+        if kind == "age" and not found:
+            found = [(m.start(), m.end(), 0) for m in _NUMBER.finditer(text)]
+        return found
+    out = []
+    for m in _NAME_RUN.finditer(text):
+        if any(k in names for w in _WORD.findall(m.group()) for k in _key(w)):
+            continue
+        if kind == "person" and _DEMONYM_BEFORE_NAME.match(text, m.end() - len(m.group().split()[-1])):
+            continue
+        start, end = _trim_name(text, m.start(), m.end())
+        if start < end:
+            bonus = PLACE_PREPOSITION_BONUS if kind == "place" and _PLACE_BEFORE.search(text, 0, start) else 0
+            single = SINGLE_WORD_PENALTY if kind == "person" and not re.search(r"\s", text[start:end]) else 0
+            out.append((start, end, single - bonus))
+    return out
+
+
+def _trim_name(text: str, start: int, end: int) -> tuple[int, int]:
+    """A capitalised run without a sentence-opening function word ("On", "After"),
+    months and weekdays, and a trailing possessive."""
+    words = list(_WORD.finditer(text, start, end))
+    opens = not text[:start].strip(" \"'\u201c\u2018(")
+    while words and (
+        words[0].group().lower() in _NOT_NAMES
+        or (opens and words[0].start() == start and _opener(words[0].group()))
+    ):
+        words.pop(0)
+    while words and words[-1].group().lower() in _NOT_NAMES:
+        words.pop()
+    if not words:
+        return start, start
+    last = words[-1]
+    stop = last.end()
+    if last.group().endswith(("'s", "\u2019s")):
+        stop -= 2
+    return words[0].start(), stop
+
+
+def _opener(word: str) -> bool:
+    """A capitalised word that opens a sentence because it opens it, not because it is
+    a name: a function word ("On", "The"), an -ly adverb or an -ing form."""
+    lower = word.lower()
+    return lower in stopwords() or lower.endswith(("ly", "ing"))
+
+
+def _without_question_words(text: str, start: int, end: int, asked: set[str]) -> tuple[int, int]:
+    """``text[start:end]`` trimmed of question words (and function words left at its
+    edges); ``(start, start)`` when nothing else is left."""
+    words = list(_WORD.finditer(text, start, end))
+
+    def dropped(m: re.Match) -> bool:
+        lower, stemmed = _key(m.group())
+        return lower in asked or stemmed in asked or lower in stopwords()
+
+    while words and dropped(words[0]):
+        words.pop(0)
+    while words and dropped(words[-1]):
+        words.pop()
+    if not words:
+        return start, start
+    head = words[0].start()
+    if start < head and text[start] in "$\u20ac\u00a3":  # keep a currency sign
+        head = start
+    tail = words[-1].end()
+    if text[tail:end].strip() == "%":
+        tail = end
+    elif words[-1].group().endswith(("'s", "\u2019s")) and not text[start:end].endswith(words[-1].group()):
+        tail -= 2
+    return head, tail
+
+
+def highlight(question: str, text: str) -> Highlight | None:
+    """The phrase of ``text`` (a quote) that answers ``question``, or None.
+
+    Parameters
+    ----------
+    question : str
+        The question as asked.
+    text : str
+        The quoted sentence.
+
+    Returns
+    -------
+    Highlight or None
+        Offsets into ``text``; None when the question asks for no kind of phrase
+        this module knows (what, why, how), or the quote holds none that the
+        question does not already contain. Never raises.
+    """
+    kind = _answer_type(question)
+    if kind is None:
+        return None
+    asked, names = _question_words(question)
+    content = asked - stopwords() - _WH
+    anchors = [
+        (m.start(), m.end())
+        for m in _WORD.finditer(text)
+        if any(k in content for k in _key(m.group()))
+    ]
+    positions = [m.start() for m in _WORD.finditer(text)]
+    best: tuple[float, int, int, int] | None = None
+    for start, end, penalty in _candidates(text, kind, names):
+        if kind != "age":  # "45-year-old" answers "how old" with the question's "old"
+            start, end = _without_question_words(text, start, end, asked)
+        if start >= end:
+            continue
+        distance = _distance(positions, anchors, start, end) + penalty
+        if best is None or (distance, start) < (best[0], best[1]):
+            best = (distance, start, end, penalty)
+    if best is None:
+        return None
+    _, start, end, _ = best
+    return Highlight(start, end, text[start:end])
+
+
+def _distance(positions: list[int], anchors: list[tuple[int, int]], start: int, end: int) -> float:
+    """Words between the phrase ``[start, end)`` and the nearest anchor (a question
+    word in the quote) outside it; 0 when there is none (every phrase equally near)."""
+    anchors = [a for a in anchors if a[1] <= start or a[0] >= end]
+    if not anchors:
+        return 0.0
+    from bisect import bisect_left, bisect_right
+
+    first = bisect_left(positions, start)
+    last = bisect_right(positions, end - 1) - 1
+    best = float("inf")
+    for a_start, _ in anchors:
+        a = bisect_left(positions, a_start)
+        if a < first:
+            best = min(best, first - a)
+        elif a > last:
+            best = min(best, a - last)
+        else:
+            best = 0
+    return float(best)
