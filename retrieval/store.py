@@ -43,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import IndexFileError, MissingIndexError, StaleIndexError
+from .errors import IndexFileError, StaleIndexError
 from .settings import Settings
 from .sparse import ARRAY_NAMES, DocumentTable, FileBytes, SparseSentenceIndex
 from .store_fingerprint import fingerprint
