@@ -47,12 +47,7 @@ from .support import CORPUS
 # Inputs a fix in retrieval/ is pending for (branch `robust`, issue 14); the
 # strategies avoid them. Remove an entry once its reproducer in
 # tests/test_fuzz_found.py passes (it is a strict xfail, so it will fail then).
-KNOWN_BUGS = frozenset(
-    {
-        "non_utf8_name",  # issue 14 item 2: UnicodeEncodeError writing manifest.json
-        "word_repeated_65536",  # issue 14 item 1: ValueError in the sparse index build
-    }
-)
+KNOWN_BUGS: frozenset[str] = frozenset()  # none left: issue 14 items 1 and 2 are fixed
 
 QUESTIONS = ("Who accompanied Putin?", "When did Putin arrive?", "What did they sign?")
 
