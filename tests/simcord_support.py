@@ -17,6 +17,20 @@ Usage (the ``discord_world`` fixture is registered in ``tests/conftest.py``)::
 One world per test (simcord allows one live environment per event loop). The bot's
 cooldown clock is simcord's virtual clock: ``await world.advance(5)`` moves it (and
 fires any timer the bot scheduled) without waiting.
+
+Recipes (simcord's public API): an admin is ``world.member("ann",
+permissions=discord.Permissions(manage_guild=True))``; a file option is passed as
+``(filename, bytes)``, e.g. ``world.slash("article", member=admin, file=("a.md", b"..."))``
+(the bot reads it with ``await attachment.read()`` from simcord's in-memory CDN);
+a command with ``@app_commands.default_permissions(manage_guild=True)`` is invisible to
+other members (``world.slash`` raises ``simcord.SetupError`` naming
+``default-member-permissions``, as Discord hides it); to reach the bot's in-code check,
+grant the command to a member with ``world.guild.set_command_permissions(command_id,
+{member: True})`` (ids from ``await world.bot.tree.fetch_commands()``);
+``world.thread()`` makes a thread to talk in; ``world.dm(...)`` a direct message;
+``world.env.inject_error(method, path_pattern)`` fails a REST call; ``world.errors()``
+returns (and accepts) what the bot's handlers raised. A bot with options this module does
+not know: ``discord_world(bot=lambda clock: MyBot(..., clock=clock))``.
 """
 
 from __future__ import annotations
