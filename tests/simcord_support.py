@@ -43,6 +43,7 @@ import simcord
 from bot.discord_app import AskBot
 from retrieval import Answer, Engine, Source
 
+SETTLE_TIMEOUT = 120.0  # seconds
 GUILD_ID = 4242 << 22  # a fixed snowflake, so a bot configured with guild_id can sync to it
 
 # REST routes by which the bot puts text in front of a user, as fnmatch patterns.
@@ -220,7 +221,9 @@ async def start_world(
         bot = AskBot(answer=answer, sources=sources, **bot_options)
     elif not isinstance(bot, discord.Client):
         bot = bot(clock)
-    env = simcord.Env(bot, **(env_options or {}))
+    # simcord waits up to settle_timeout (default 5 s) of wall time for the bot's work after
+    # each action: only a hang guard here, made generous so a loaded CI machine cannot fail it.
+    env = simcord.Env(bot, **{"settle_timeout": SETTLE_TIMEOUT, **(env_options or {})})
     world = World(env, bot)
     clock_of["world"] = world
     if before_start is not None:
