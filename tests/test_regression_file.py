@@ -37,12 +37,14 @@ def test_bad_structure_is_one_line(capsys, tmp_path, content, expected):
     assert run(capsys, str(path)) == (2, "", "error: " + expected.format(path=path) + "\n")
 
 
-def test_invalid_yaml_is_one_message_naming_the_file(capsys, tmp_path):
+def test_invalid_yaml_is_one_line_naming_the_file_and_the_place(capsys, tmp_path):
     path = tmp_path / "qa.yml"
     path.write_text("- {question: [unclosed\n", encoding="utf-8")
-    code, out, err = run(capsys, str(path))
-    assert (code, out) == (2, "")
-    assert err.startswith(f"error: {path} is not valid YAML: while parsing a flow sequence\n")
+    assert run(capsys, str(path)) == (
+        2,
+        "",
+        f"error: {path} is not valid YAML: expected ',' or ']', but got '<stream end>' (line 2, column 1)\n",
+    )
 
 
 def test_missing_file_is_one_line(capsys, tmp_path):
@@ -77,3 +79,13 @@ def test_missing_corpus_for_the_regression_file_is_one_line(capsys, tmp_path):
     code = ev.main([str(path), "--corpus", str(tmp_path / "nowhere"), "--no-progress"])
     out, err = capsys.readouterr()
     assert (code, out, err) == (2, "", f"error: corpus directory {tmp_path / 'nowhere'} does not exist\n")
+
+
+def test_yaml_with_a_control_character_is_one_line(capsys, tmp_path):
+    path = tmp_path / "qa.yaml"
+    path.write_text("- a\x01\n", encoding="utf-8")
+    assert run(capsys, str(path)) == (
+        2,
+        "",
+        f"error: {path} is not valid YAML: unacceptable character #x0001: special characters are not allowed\n",
+    )
