@@ -19,7 +19,7 @@ its corpus (the sentence's words as written, its distinct words), as the first q
 about it would. The reference is the same question on a freshly loaded bundled article
 (normal sentences), measured in exactly the same way: a new process, the same warm-up,
 the first answer of the new engine. Both sides keep the best of ``--repeat`` such
-processes (default 1).
+processes (default 3: one cold run is at the mercy of the machine's load).
 
 Printed: per corpus, the slowest and the median answer over the questions in seconds,
 and the largest and the median ratio of a question's answer time to its reference.
@@ -105,7 +105,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--words", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument(
-        "--repeat", type=int, default=1, help="new processes per measurement, both sides (best kept)"
+        "--repeat", type=int, default=3, help="new processes per measurement, both sides (best kept)"
     )
     args = parser.parse_args(argv)
 
