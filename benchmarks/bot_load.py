@@ -130,9 +130,15 @@ def load_engine(corpus: Path, copies: int) -> Engine:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+class _LoggedInBot(AskBot):
+    """The bot as if logged in (``on_message`` needs ``user``), without a gateway: the
+    public ``user`` property overridden, no discord.py internals touched."""
+
+    user = SimpleNamespace(id=1, name="Bot")
+
+
 async def run(questions: int, concurrency: int, engine: Engine) -> dict:
-    bot = AskBot.from_engine(engine, cooldown_seconds=0, max_concurrency=concurrency, sync_commands=False)
-    bot._connection.user = SimpleNamespace(id=1, name="Bot")  # "logged in", for on_message
+    bot = _LoggedInBot.from_engine(engine, cooldown_seconds=0, max_concurrency=concurrency, sync_commands=False)
     ask = bot.tree.get_command("ask").callback
     engine.answer(QUESTIONS[0])  # warm-up outside the measurement
 

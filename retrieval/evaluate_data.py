@@ -156,8 +156,11 @@ def load_regression(path: str | Path) -> list[RegressionCase]:
         raise EvaluationDataError(f"cannot read {path}: {exc}") from exc
     try:
         items = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise EvaluationDataError(f"{path} is not valid YAML: {exc}") from exc
+    except yaml.YAMLError as exc:  # one line: the problem and where (PyYAML's own text spans lines)
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise EvaluationDataError(f"{path} is not valid YAML: {problem}{where}") from exc
     if not isinstance(items, list):
         raise EvaluationDataError(f"{path}: expected a YAML list of {{question, expect}} entries")
     cases = []

@@ -63,11 +63,12 @@ _SPEECH_VERBS = (
 _ATTRIBUTION = re.compile(rf"(?:[A-Z][\w'’.-]*\s+){{1,3}}(?:{_SPEECH_VERBS})\b")
 
 _tokenizer = None
+_candidate = None  # the period-context regex's ``search``: a line without a match is one sentence
 
 
 def _get_tokenizer():
     """Build the Punkt tokenizer once from the JSON parameters (lazy nltk import)."""
-    global _tokenizer
+    global _tokenizer, _candidate
     if _tokenizer is None:
         from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
@@ -77,10 +78,59 @@ def _get_tokenizer():
         params.collocations = {tuple(pair) for pair in data["collocations"]}
         params.sent_starters = set(data["sent_starters"])
         params.ortho_context.update(data.get("ortho_context", {}))
-        _tokenizer = PunktSentenceTokenizer(
-            params, lang_vars=_untimed_language_vars(), token_cls=_untimed_token_class()
-        )
+        lang_vars = _untimed_language_vars()
+        _candidate = lang_vars.period_context_re().search
+        _tokenizer = PunktSentenceTokenizer(params, lang_vars=lang_vars, token_cls=_untimed_token_class())
     return _tokenizer
+
+
+# ------------------------------------------------------------------ nltk adapter
+# The only place that touches nltk's private names (``redos`` patterns' ``_timeout``,
+# PunktLanguageVars' ``_re_period_context`` / ``_re_word_tokenizer`` caches and
+# ``_word_tokenizer_re``, PunktToken's ``_RE_*`` class patterns). They are read for
+# speed only -- the matches are nltk's own. ``check_nltk_adapter`` verifies them and
+# is run by one test, so an nltk upgrade that moves them fails that test by name.
+_PRIVATE_TOKEN_PATTERNS = ("_RE_ELLIPSIS", "_RE_NUMERIC", "_RE_INITIAL", "_RE_ALPHA")
+
+
+def check_nltk_adapter() -> None:
+    """Check that nltk's Punkt internals this module relies on are still where they were.
+
+    Raises
+    ------
+    RuntimeError
+        Naming the installed nltk version and each missing or changed internal, when
+        the tokenizer would no longer use the untimed patterns (an nltk upgrade).
+    """
+    from nltk.tokenize.punkt import PunktLanguageVars, PunktToken
+
+    problems = [
+        f"PunktToken.{n}" for n in _PRIVATE_TOKEN_PATTERNS if not hasattr(getattr(PunktToken, n, None), "pattern")
+    ]
+    if not callable(getattr(PunktLanguageVars, "_word_tokenizer_re", None)):
+        problems.append("PunktLanguageVars._word_tokenizer_re()")
+    if not problems:
+        tokenizer = _get_tokenizer()
+        lang_vars, token_cls = tokenizer._lang_vars, tokenizer._Token
+        checks = {
+            "PunktLanguageVars._re_period_context (cache read by period_context_re)": (
+                lang_vars.period_context_re() is getattr(lang_vars, "_re_period_context", None)
+            ),
+            "PunktLanguageVars._re_word_tokenizer (cache read by _word_tokenizer_re)": (
+                lang_vars._word_tokenizer_re() is getattr(lang_vars, "_re_word_tokenizer", None)
+            ),
+            "redos pattern _timeout": all(
+                getattr(p, "_timeout", 0) is None
+                for p in (lang_vars.period_context_re(), *(getattr(token_cls, n) for n in _PRIVATE_TOKEN_PATTERNS))
+            ),
+        }
+        problems = [name for name, ok in checks.items() if not ok]
+    if problems:
+        raise RuntimeError(
+            f"nltk {NLTK_VERSION} changed Punkt internals that retrieval/segment.py relies on: "
+            + ", ".join(problems)
+            + "; pin nltk==3.10.4 or update the adapter in retrieval/segment.py"
+        )
 
 
 def _untimed(pattern):
@@ -124,7 +174,7 @@ def _untimed_token_class():
             "__slots__": (),
             **{
                 name: _untimed(getattr(PunktToken, name))
-                for name in ("_RE_ELLIPSIS", "_RE_NUMERIC", "_RE_INITIAL", "_RE_ALPHA")
+                for name in _PRIVATE_TOKEN_PATTERNS
             },
         },
     )
@@ -293,8 +343,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             continue
         if tokenizer is None:
             tokenizer = _get_tokenizer()
-            candidate = tokenizer._lang_vars.period_context_re().search
-        if candidate(line) is None:
+        if _candidate(line) is None:
             # Fast path (most lines of news text hold one sentence): without a candidate
             # boundary, Punkt yields the one span (0, len(line.rstrip())) and no join rule
             # applies to a single piece, so the sentence is the stripped line.

@@ -17,6 +17,20 @@ Usage (the ``discord_world`` fixture is registered in ``tests/conftest.py``)::
 One world per test (simcord allows one live environment per event loop). The bot's
 cooldown clock is simcord's virtual clock: ``await world.advance(5)`` moves it (and
 fires any timer the bot scheduled) without waiting.
+
+Recipes (simcord's public API): an admin is ``world.member("ann",
+permissions=discord.Permissions(manage_guild=True))``; a file option is passed as
+``(filename, bytes)``, e.g. ``world.slash("article", member=admin, file=("a.md", b"..."))``
+(the bot reads it with ``await attachment.read()`` from simcord's in-memory CDN);
+a command with ``@app_commands.default_permissions(manage_guild=True)`` is invisible to
+other members (``world.slash`` raises ``simcord.SetupError`` naming
+``default-member-permissions``, as Discord hides it); to reach the bot's in-code check,
+grant the command to a member with ``world.guild.set_command_permissions(command_id,
+{member: True})`` (ids from ``await world.bot.tree.fetch_commands()``);
+``world.thread()`` makes a thread to talk in; ``world.dm(...)`` a direct message;
+``world.env.inject_error(method, path_pattern)`` fails a REST call; ``world.errors()``
+returns (and accepts) what the bot's handlers raised. A bot with options this module does
+not know: ``discord_world(bot=lambda clock: MyBot(..., clock=clock))``.
 """
 
 from __future__ import annotations
@@ -29,6 +43,7 @@ import simcord
 from bot.discord_app import AskBot
 from retrieval import Answer, Engine, Source
 
+SETTLE_TIMEOUT = 120.0  # seconds
 GUILD_ID = 4242 << 22  # a fixed snowflake, so a bot configured with guild_id can sync to it
 
 # REST routes by which the bot puts text in front of a user, as fnmatch patterns.
@@ -206,7 +221,9 @@ async def start_world(
         bot = AskBot(answer=answer, sources=sources, **bot_options)
     elif not isinstance(bot, discord.Client):
         bot = bot(clock)
-    env = simcord.Env(bot, **(env_options or {}))
+    # simcord waits up to settle_timeout (default 5 s) of wall time for the bot's work after
+    # each action: only a hang guard here, made generous so a loaded CI machine cannot fail it.
+    env = simcord.Env(bot, **{"settle_timeout": SETTLE_TIMEOUT, **(env_options or {})})
     world = World(env, bot)
     clock_of["world"] = world
     if before_start is not None:

@@ -457,3 +457,24 @@ def test_a_corpus_path_that_is_a_file_is_one_line(env, capsys, caplog, tmp_path)
         assert cli.main(["--check"]) == 2
     assert capsys.readouterr() == ("", "ask-bot: error: cannot load the corpus: corpus path README.md is not a directory\n")
     assert caplog.records == []
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("upstream unavailable", "ask-bot: error: Discord answered with an error: 502 upstream unavailable\n"),
+        # no text in the answer: discord.py's own summary of it
+        ("", "ask-bot: error: Discord answered with an error: 502 502 Bad Gateway (error code: 0)\n"),
+    ],
+)
+def test_discord_http_error_at_start_is_one_line_and_exit_2(env, capsys, monkeypatch, message, expected):
+    from types import SimpleNamespace
+
+    def http_error(self, token, **kwargs):
+        raise discord.HTTPException(SimpleNamespace(status=502, reason="Bad Gateway"), message)
+
+    env.setenv("DISCORD_TOKEN", TOKEN)
+    monkeypatch.setattr(AskBot, "run", http_error)
+    monkeypatch.setattr(discord.utils, "setup_logging", lambda *a, **k: None)
+    assert cli.main([]) == 2
+    assert capsys.readouterr() == ("", expected)

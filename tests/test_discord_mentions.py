@@ -241,3 +241,14 @@ async def test_no_permission_to_reply_is_a_warning_not_a_traceback(discord_world
     assert record.getMessage() == (
         f"Cannot reply in channel {muted.id}: the bot lacks Send Messages / Read Message History there"
     )
+
+
+async def test_mention_and_ask_in_a_thread_are_answered_there(discord_world, engine):
+    world = await discord_world(engine=engine)
+    thread = await world.thread("putin-visit")
+    question = await world.mention("Who accompanied Putin?", channel=thread)
+    result = await world.ask("Who accompanied Putin?", channel=thread, member=world.bob)
+    assert thread.last_message.content.startswith("**Q:** Who accompanied Putin?\n> Accompanying Putin")
+    [reply] = [m for m in thread.history() if m.reference is not None]
+    assert (reply.content, reply.reference.message_id) == (BELOUSOV_REPLY, question.id)
+    assert result.response.channel_id == thread.id

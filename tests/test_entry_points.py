@@ -130,7 +130,7 @@ def test_final_output_that_fails_gives_ctrl_c_back():
     def write():
         raise OSError(28, "No space left on device")
 
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match=r"^\[Errno 28\] No space left on device$"):
         terminal.final_output(write)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 

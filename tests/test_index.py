@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
-from rank_bm25 import BM25Okapi
 
 from retrieval import SentenceIndex, Settings
-from retrieval.corpus import split_article
-from retrieval.index import positive_idf
+from retrieval.corpus import load_articles, split_article, split_corpus
+from retrieval.index import build_index, positive_idf
 from retrieval.types import Article
 
-from .support import SEED_DOC
+from .support import CORPUS, SEED_DOC
 
 
 def _index(text: str, settings: Settings | None = None) -> SentenceIndex:
@@ -26,13 +27,52 @@ def test_top_hits_pinned_on_the_bundled_article(engine):
     assert hits[2].score == pytest.approx(0.29892394409623313, rel=1e-9)
 
 
-def test_scores_equal_rank_bm25_on_the_same_tokens(engine):
-    index = engine.index
-    reference = BM25Okapi([index.sentence_terms(i) for i in range(index.size)])
+def okapi_scores(docs: list[list[str]], terms: list[str], k1: float, b: float, epsilon: float) -> list[float]:
+    """BM25 (Robertson et al., Okapi at TREC-3) written out from its definition, with
+    rank-bm25's BM25Okapi convention for a negative IDF (replaced by ``epsilon`` times
+    the mean IDF over the vocabulary): the reference both engines must reproduce,
+    computed here without either of them."""
+    n = len(docs)
+    avgdl = sum(len(d) for d in docs) / n
+    df: dict[str, int] = {}
+    for d in docs:
+        for t in set(d):
+            df[t] = df.get(t, 0) + 1
+    idf = {t: math.log((n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+    floor = epsilon * sum(idf.values()) / len(idf)
+    idf = {t: (v if v >= 0 else floor) for t, v in idf.items()}
+    scores = []
+    for d in docs:
+        score = 0.0
+        for t in terms:
+            tf = d.count(t)
+            if tf:
+                score += idf[t] * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(d) / avgdl))
+        scores.append(score)
+    return scores
+
+
+@pytest.mark.parametrize("engine_name", ["rank_bm25", "sparse"])
+@pytest.mark.parametrize("k1, b", [(1.5, 0.75), (1.2, 0.0), (2.0, 1.0)])
+def test_scores_equal_okapi_bm25_computed_from_its_definition(engine_name, k1, b):
+    sentences = split_corpus(load_articles(CORPUS))
+    settings = Settings(k1=k1, b=b, engine=engine_name)
+    index = build_index(sentences, settings)
+    assert index.engine_name == engine_name
+    docs = [index.sentence_terms(i) for i in range(index.size)]
     terms = ["putin", "north", "korea", "visit"]
-    expected = reference.get_scores(terms)
-    for scored in index.score_terms(terms):
-        assert scored.score == pytest.approx(expected[scored.position], rel=1e-12)
+    expected = okapi_scores(docs, terms, k1, b, settings.epsilon)
+    scored = index.score_terms(terms)
+    assert sorted(s.position for s in scored) == [i for i, v in enumerate(expected) if v != 0.0]
+    for s in scored:
+        assert s.score == pytest.approx(expected[s.position], rel=1e-12)
+
+
+def test_the_reference_formula_on_a_hand_computed_case():
+    # N = 3, "coast" in 1 sentence: IDF = log(2.5 / 1.5); tf = 1, dl = 2, avgdl = 2
+    docs = [["storm", "coast"], ["rain", "fall"], ["snow", "fall"]]
+    [score, *_] = okapi_scores(docs, ["coast"], 1.5, 0.75, 0.25)
+    assert score == pytest.approx(math.log(2.5 / 1.5) * 2.5 / 2.5, rel=1e-15)
 
 
 def test_only_matching_sentences_are_hits():
@@ -79,9 +119,17 @@ def test_contributions_sum_to_the_score(engine):
 
 
 def test_settings_reach_bm25():
-    a = _index("Rain falls on the coast today. Snow falls. Wind blows.", Settings(k1=1.2, b=0.0))
-    b = _index("Rain falls on the coast today. Snow falls. Wind blows.", Settings(k1=1.2, b=1.0))
-    assert a.score_terms(["coast"])[0].score != b.score_terms(["coast"])[0].score
+    # terms [rain fall coast today] [snow fall] [wind blow]: "coast" in 1 of 3 sentences,
+    # IDF = log(2.5 / 1.5); tf = 1, dl = 4, avgdl = 8 / 3
+    text = "Rain falls on the coast today. Snow falls. Wind blows."
+    a = _index(text, Settings(k1=1.2, b=0.0))
+    b = _index(text, Settings(k1=1.2, b=1.0))
+    assert [a.sentence_terms(i) for i in range(a.size)] == [
+        ["rain", "fall", "coast", "today"], ["snow", "fall"], ["wind", "blow"]
+    ]
+    idf = math.log(2.5 / 1.5)
+    assert a.score_terms(["coast"])[0].score == pytest.approx(idf, rel=1e-12)  # b = 0: length ignored
+    assert b.score_terms(["coast"])[0].score == pytest.approx(idf * 2.2 / (1 + 1.2 * 4 / (8 / 3)), rel=1e-12)
 
 
 def test_previous_sentence_in_the_same_article(engine):
