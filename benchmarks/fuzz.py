@@ -14,7 +14,9 @@ running then is finished). ``--all`` also tries the inputs of
 Each failure is shrunk by hypothesis to a small input and saved, once per distinct
 error (property, exception type, first line of the message), as a ready pytest file
 under ``--findings`` (default ``benchmarks/fuzz-findings/``): a strict-xfail test that
-calls the property with that input; move it to ``tests/test_fuzz_found.py``.
+calls the property with that input; move it to ``tests/test_fuzz_found.py``. A
+strategy that fails before any input reaches its property is a bug of the fuzzer: its
+traceback is saved as a ``.txt`` there, counted as a failure, and the campaign goes on.
 
 Printed: one line per property (inputs, failures), the total, and with ``--json`` a
 last line ``{"inputs": N, "failures": N, "inputs_per_second": X, "seconds": S,
@@ -80,6 +82,10 @@ class Campaign:
             return path
         self.failures[key] = failure
         self.findings.mkdir(parents=True, exist_ok=True)
+        if failure["args"] is None:  # the fuzzer itself failed: keep its traceback to fix it
+            path = path.with_suffix(".txt")
+            path.write_text(failure["trace"], encoding="utf-8", errors="backslashreplace")
+            return path
         from tests import fuzz_properties as fp
 
         args = ", ".join(repr(a) for a in failure["args"])
@@ -144,8 +150,9 @@ def run(seconds: float, findings: Path, include_known: bool) -> dict:
                 except KeyboardInterrupt:
                     raise
                 except BaseException as exc:  # a failure, shrunk: its input is campaign.last
-                    if campaign.last is None:  # not a property failing: the campaign is broken
-                        raise RuntimeError(f"property {name} could not run: {exc!r}") from exc
+                    if campaign.last is None:  # no input reached the property: a strategy broke
+                        campaign.last = {"property": name, "args": None, "error": f"harness: {exc!r}",
+                                         "trace": traceback.format_exc()}
                     path = campaign.record(campaign.last)
                     print(f"FAILURE in {name}: {campaign.last['error'][:200]} -> {path}", file=sys.stderr)
     except KeyboardInterrupt:

@@ -235,7 +235,7 @@ article_text = st.one_of(
 
 article_bytes = st.one_of(
     article_text.map(lambda t: t.encode("utf-8", "surrogatepass")),
-    article_text.map(lambda t: t.encode("utf-16")),  # binary-looking, NULs
+    article_text.map(lambda t: t.encode("utf-16", "surrogatepass")),  # binary-looking, NULs
     st.binary(max_size=300),
     _paragraphs.map(lambda t: t.encode("latin-1", "replace") + b"\xe9\xff."),
     _paragraphs.map(lambda t: t.replace("\n", "\r\n").encode()),

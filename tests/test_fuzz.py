@@ -71,7 +71,24 @@ def test_the_properties_fail_on_a_traceback_or_a_second_line():
         fp.check_outcome(fp.Outcome(2, "", "ask: error: a\nask: error: b\n"))
     with pytest.raises(AssertionError):
         fp.check_outcome(fp.Outcome(0, "", "Traceback (most recent call last):\n"))
+    with pytest.raises(AssertionError):
+        fp.check_outcome(fp.Outcome(2, "", "ask: error: bad \x1b[2J name\n"))
     fp.check_outcome(fp.Outcome(0, "", "damaged index: x: checksum mismatch; rebuilding\n"))
+
+
+def test_the_citation_check_fails_on_an_offset_that_is_off(tmp_path):
+    from types import SimpleNamespace as Fake
+
+    (tmp_path / "a.md").write_text("Kim met Putin. They signed.", encoding="utf-8")
+    article = Fake(path=str(tmp_path / "a.md"), text="Kim met Putin. They signed.", doc_id="a")
+
+    def engine(start, end):
+        citation = Fake(doc_id="a", start=start, end=end, label="a ¶1 s2")
+        return Fake(articles=[article], sentences=[Fake(text="They signed.", citation=citation)])
+
+    fp.check_citations(engine(15, 27))
+    with pytest.raises(AssertionError):
+        fp.check_citations(engine(14, 26))
 
 
 # -- a few real processes: encodings, FIFOs, signals of the actual console scripts ------
