@@ -414,7 +414,9 @@ def _stdin_is_terminal() -> bool:
         return False
 
 
-def _run(args: argparse.Namespace, question: str, asked: bool, jsonl: bool = False) -> int:
+def _load(args: argparse.Namespace):
+    """The settings, the corpus directory, its index directory and the loaded Engine,
+    or the exit code when one of them is bad (its one line already printed)."""
     try:
         config.load_dotenv_file()
         settings = config.retrieval_settings()
@@ -427,7 +429,7 @@ def _run(args: argparse.Namespace, question: str, asked: bool, jsonl: bool = Fal
         return EXIT_USAGE
     config.show_engine_notices("ask")
     try:
-        engine = Engine.load(corpus, settings, index_dir=index_dir)
+        return settings, corpus, index_dir, Engine.load(corpus, settings, index_dir=index_dir)
     except RetrievalError as exc:
         print_error(f"ask: error: {exc}{config.corpus_hint(corpus, option=True)}")
         return EXIT_USAGE
@@ -437,6 +439,13 @@ def _run(args: argparse.Namespace, question: str, asked: bool, jsonl: bool = Fal
     except OSError as exc:  # anything the engine did not wrap, e.g. a vanished directory
         print_error(f"ask: error: cannot load the corpus {corpus}: {exc.strerror or exc}")
         return EXIT_USAGE
+
+
+def _run(args: argparse.Namespace, question: str, asked: bool, jsonl: bool = False) -> int:
+    loaded = _load(args)
+    if isinstance(loaded, int):
+        return loaded
+    settings, corpus, index_dir, engine = loaded
     try:
         if args.sentences:
             _print_lines(
@@ -451,25 +460,7 @@ def _run(args: argparse.Namespace, question: str, asked: bool, jsonl: bool = Fal
                 text = wrap_for_terminal(text, width)
             final_output(lambda: _print(text))
             return EXIT_OK
-        from bot.watch import live_engine, watching  # new articles are served as they land
-
-        live = live_engine(engine, corpus, settings, index_dir, lambda line: print_error(f"ask: {line}"))
-        if jsonl:  # ask --json with questions on standard input: JSON Lines, one conversation
-            from bot.jsonl import run_jsonl
-
-            reader = _line_reader()
-            with watching(live):
-                return run_jsonl(live, lambda: reader(""), _print, too_long=LineTooLong, explain=args.explain)
-        from retrieval.conversation import Conversations
-
-        session = Session(live, color=_stdout_is_terminal(), conversations=Conversations())
-        if sys.stdin is not None and sys.stdin.isatty():
-            _print(
-                f"Loaded {_count(session.articles, 'article')}, "
-                f"{_count(len(engine.sentences), 'sentence')}. :help for help, Ctrl-D to quit."
-            )
-        with watching(live):
-            return repl(session.handle, _line_reader(), _print_block)
+        return _converse(args, engine, corpus, settings, index_dir, jsonl)
     except OutputError as exc:
         return _cannot_write(str(exc))
     except InputError as exc:
@@ -481,6 +472,29 @@ def _run(args: argparse.Namespace, question: str, asked: bool, jsonl: bool = Fal
         print_error(f"ask: internal error: {type(exc).__name__}: {exc}")
         return EXIT_INTERNAL
 
+
+def _converse(args: argparse.Namespace, engine, corpus, settings, index_dir, jsonl: bool) -> int:
+    """The REPL, or JSON Lines from a pipe: one conversation, served from a live engine that
+    picks up articles added while it runs."""
+    from bot.watch import live_engine, watching  # new articles are served as they land
+
+    live = live_engine(engine, corpus, settings, index_dir, lambda line: print_error(f"ask: {line}"))
+    if jsonl:  # ask --json with questions on standard input: JSON Lines, one conversation
+        from bot.jsonl import run_jsonl
+
+        reader = _line_reader()
+        with watching(live):
+            return run_jsonl(live, lambda: reader(""), _print, too_long=LineTooLong, explain=args.explain)
+    from retrieval.conversation import Conversations
+
+    session = Session(live, color=_stdout_is_terminal(), conversations=Conversations())
+    if sys.stdin is not None and sys.stdin.isatty():
+        _print(
+            f"Loaded {_count(session.articles, 'article')}, "
+            f"{_count(len(engine.sentences), 'sentence')}. :help for help, Ctrl-D to quit."
+        )
+    with watching(live):
+        return repl(session.handle, _line_reader(), _print_block)
 
 if __name__ == "__main__":
     sys.exit(main())
