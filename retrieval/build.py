@@ -3,7 +3,9 @@
 Command line::
 
     python -m retrieval.build CORPUS_DIR [--index-dir DIR] [--workers N]
+    python -m retrieval.build CORPUS_DIR --engine xapian --shards N --out DIR
 
+(the second: :mod:`retrieval.xapian_build`)
 writes the index to ``DIR`` (default ``CORPUS_DIR/.index``) with a tqdm progress bar
 on stderr; errors are one line on stderr and exit status 2.
 
@@ -204,7 +206,15 @@ def main(argv: list[str] | None = None) -> int:
         help="where to write (default CORPUS_DIR/.index); an existing DIR must be empty or an index",
     )
     parser.add_argument("--workers", type=int, default=None, help="processes (default: all cores for large corpora)")
+    parser.add_argument("--engine", choices=("sparse", "xapian"), default="sparse",
+                        help="xapian: write --shards Xapian shard databases to --out (optional extra)")
+    parser.add_argument("--shards", type=int, default=1, metavar="N", help="xapian shards (default 1)")
+    parser.add_argument("--out", metavar="DIR", help="xapian: the build directory (replaced atomically)")
     args = parser.parse_args(argv)
+    if args.engine == "xapian":
+        from .xapian_build import cli
+
+        return cli(args)
     from . import store
 
     if args.index_dir is not None:

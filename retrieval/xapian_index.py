@@ -1,0 +1,479 @@
+"""The Xapian engine: BM25Okapi over N Xapian shards, local or served by ``xapian-tcpsrv``.
+
+Selected with ``Settings(engine="xapian")`` (``ASK_ENGINE=xapian``) and one of
+``Settings.xapian`` (a build directory, database or stub file) or
+``Settings.xapian_remote`` (``host:port`` of each shard, in shard order); built by
+``python -m retrieval.build CORPUS --engine xapian --shards N --out DIR``
+(:mod:`retrieval.xapian_build`; layout in :mod:`retrieval.xapian_shards`). Imported
+only when selected: it needs the optional ``xapian`` extra (Xapian is GPL-2+).
+
+Scores are rank-bm25's BM25Okapi (k1, b, epsilon): the shards are opened together as
+one ``xapian.Database``, which gives collection-wide N, average length and document
+frequencies, and ranked with ``BM25Weight(k1, 0, 1, b, 0)`` (no k2 term, query-term
+factor 1, no minimum normalised length), whose per-term part is
+``xidf(t) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))``. Xapian's own IDF
+``xidf`` is ``log((N - n + .5) / (n + .5))`` with ratios below 2 mapped to
+``ratio / 2 + 1`` (kept positive), so each query term is wrapped in
+``OP_SCALE_WEIGHT`` by ``w / xidf``, where ``w`` is rank-bm25's weight: the term's
+count in the query times its IDF ``log(N - n + .5) - log(n + .5)``, negatives floored
+to ``epsilon`` times the mean IDF of the whole vocabulary (the sum is computed at
+build time in rank-bm25's order and stored in the shards' metadata). Scores agree
+with rank-bm25 to rounding (about 1e-15 relative). Xapian cannot weight a term
+negatively (a floored IDF is negative only when the mean IDF is, i.e. in corpora of a
+few sentences): such a query is scored exactly but in two full passes, positive and
+negative terms apart. Top-k ties are broken by position (corpus order), as rank-bm25.
+
+Faults: every operation on a shard has ``Settings.xapian_timeout`` seconds (connect:
+``xapian_connect_timeout``). A shard that is down or too slow raises
+:class:`ShardError`, one line naming it; the next call tries to reconnect, so the
+engine recovers when the shard returns. With ``Settings.xapian_partial`` the other
+shards answer instead (statistics from those shards only) and :attr:`warning` says
+which shard is missing; a missing shard is retried after ``RETRY_SECONDS``.
+
+Sentence records are cached (bounded LRU); after a search the best hits' paragraphs
+are fetched in one query, since the answer layer reads them next.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+import threading
+import time
+from collections import Counter, OrderedDict
+from typing import Sequence
+
+from .base import BaseIndex, ScoredPosition
+from .errors import IndexFileError, RetrievalError
+from .settings import Settings
+from .types import Citation, Sentence
+from .xapian_shards import (
+    DOCUMENTS_KEY,
+    Record,
+    Shard,
+    article_term,
+    position_term,
+    read_meta,
+    shards_of,
+    xapian_term,
+)
+
+CACHE_SENTENCES = 50_000  # records kept (about 1 KB each)
+PREFETCH_POSITIONS = 4_000  # at most this many paragraph sentences fetched after a search
+RETRY_SECONDS = 2.0  # with partial answers, a missing shard is tried again this often
+
+
+class ShardError(RetrievalError):
+    """A shard is down or too slow (the message names it: one line)."""
+
+
+class _Unavailable(Exception):
+    """A position on a shard that is down (partial mode only)."""
+
+
+def _why(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return re.sub(r"\s*\(context: [^()]*(?:\([^()]*\))?[^()]*\)", "", text) or type(exc).__name__
+
+
+class XapianSentenceIndex(BaseIndex):
+    """BM25Okapi over Xapian shards; the interface of :class:`~retrieval.base.BaseIndex`.
+
+    Parameters
+    ----------
+    shards : list of Shard
+        In shard order (0 first): each shard's metadata must say it is that shard of
+        the same build.
+    settings : Settings
+
+    Raises
+    ------
+    ShardError
+        A shard cannot be reached (all of them, with ``xapian_partial``).
+    IndexFileError
+        A shard is not one of ours, from another build, or listed out of order.
+    """
+
+    engine_name = "xapian"
+
+    def __init__(self, shards: list[Shard], settings: Settings):
+        import xapian
+
+        self._x = xapian
+        self.shards = shards
+        self.settings = settings
+        self._lock = threading.RLock()
+        self._conn: list = [None] * len(shards)
+        self._down: dict[int, tuple[str, float]] = {}
+        self._meta: dict | None = None
+        self._db = None
+        self._live: list[int] = []
+        self._records: OrderedDict[int, Record] = OrderedDict()
+        self._by_citation: dict[tuple[str, int], int] = {}
+        self._df: dict[str, int] = {}
+        self.warning: str | None = None
+        with self._lock:
+            self._ensure()
+
+    # ------------------------------------------------------------ connections
+    def _open(self, i: int) -> None:
+        shard = self.shards[i]
+        s = self.settings
+        db = shard.open(s.xapian_timeout, s.xapian_connect_timeout)
+        meta = read_meta(db, shard)
+        if self._meta is None:
+            if meta["shards"] != len(self.shards):
+                raise IndexFileError(f"shard {shard.name} is one of {meta['shards']} shards, but {len(self.shards)} are listed")
+            self._meta = meta
+        elif meta["build"] != self._meta["build"]:
+            raise IndexFileError(f"shard {shard.name} is from another build than the other shards")
+        if meta["shard"] != i:
+            raise IndexFileError(f"shard {shard.name} holds shard {meta['shard']} but is listed as shard {i}: list the shards in order")
+        self._conn[i] = db
+
+    def _ensure(self) -> None:
+        """Connect the missing shards; rebuild the combined database when the live set changes."""
+        now = time.monotonic()
+        partial = self.settings.xapian_partial
+        for i, conn in enumerate(self._conn):
+            if conn is not None or (partial and i in self._down and now - self._down[i][1] < RETRY_SECONDS):
+                continue
+            try:
+                self._open(i)
+                self._down.pop(i, None)
+            except self._x.Error as exc:
+                self._down[i] = (_why(exc), now)
+        live = [i for i, c in enumerate(self._conn) if c is not None]
+        if self._down and (not partial or not live):
+            raise ShardError(self._down_text())
+        if live != self._live or self._db is None:
+            db = self._x.Database()
+            for i in live:
+                db.add_database(self._conn[i])
+            self._db, self._live = db, live
+            self._slot = {s: j for j, s in enumerate(live)}
+            self._df.clear()
+            self._n = db.get_doccount()
+            self._avgdl = db.get_avlength()
+        self.warning = None
+        if self._down:
+            self.warning = f"answered from {len(live)} of {len(self.shards)} shards: {self._down_text()}"
+
+    def _down_text(self) -> str:
+        parts = [f"shard {i} ({self.shards[i].name}) is not answering: {why}" for i, (why, _) in sorted(self._down.items())]
+        return "; ".join(parts)
+
+    def _run(self, op):
+        """``op(db)`` on the combined database, turning shard failures into :class:`ShardError`
+        (with ``xapian_partial``: dropping the failed shards and trying once more)."""
+        with self._lock:
+            for attempt in range(2):
+                self._ensure()
+                try:
+                    return op(self._db)
+                except (self._x.NetworkError, self._x.DatabaseError) as exc:
+                    self._drop_failed(exc)
+                    if not self.settings.xapian_partial or attempt:
+                        raise ShardError(self._down_text() or _why(exc)) from None
+            raise AssertionError("unreachable")  # pragma: no cover
+
+    def _drop_failed(self, exc: Exception) -> None:
+        """Forget the connections of the shards that failed (named in ``exc``, else probed)."""
+        now = time.monotonic()
+        named = [i for i in self._live if f"({self.shards[i].name})" in str(exc) or f"({self.shards[i].name.replace('[', '')})" in str(exc)]
+        failed = named
+        if not failed:
+            for i in self._live:
+                try:
+                    self._conn[i].keep_alive()
+                except self._x.Error:
+                    failed.append(i)
+        for i in failed or self._live:
+            self._conn[i] = None
+            self._down[i] = (_why(exc), now)
+        self._db = None
+
+    # ------------------------------------------------------------ positions and records
+    def _docid(self, position: int) -> int:
+        starts = self._meta["starts"]
+        shard = bisect.bisect_right(starts, position) - 1
+        slot = self._slot.get(shard)
+        if slot is None:
+            raise _Unavailable(position)
+        return (position - starts[shard]) * len(self._live) + slot + 1
+
+    def _position_of(self, docid: int) -> int:
+        m = len(self._live)
+        return self._meta["starts"][self._live[(docid - 1) % m]] + (docid - 1) // m
+
+    def _remember(self, position: int, record: Record) -> None:
+        records = self._records
+        records[position] = record
+        self._by_citation[(record.doc_id, record.number)] = position
+        if len(records) > CACHE_SENTENCES:
+            _, old = records.popitem(last=False)
+            self._by_citation.pop((old.doc_id, old.number), None)
+
+    def _record(self, position: int) -> Record:
+        record = self._records.get(position)
+        if record is not None:
+            return record
+        p = self._check(position)
+
+        def fetch(db):
+            return Record.decode(db.get_document(self._docid(p)).get_data())
+
+        record = self._run(fetch)
+        self._remember(p, record)
+        return record
+
+    def _check(self, position: int) -> int:
+        p = int(position)
+        if p < 0:
+            p += self.size
+        if not 0 <= p < self.size:
+            raise IndexError(f"sentence position {position} out of range (size {self.size})")
+        return p
+
+    def _fetch(self, positions) -> None:
+        """Fetch the records of ``positions`` not cached, in one query (pipelined)."""
+        def fetch(db):
+            wanted = []
+            for p in positions:
+                if p not in self._records and 0 <= p < self.size:
+                    try:
+                        self._docid(p)
+                    except _Unavailable:
+                        continue
+                    wanted.append(position_term(p))
+            if not wanted:
+                return
+            enquire = self._x.Enquire(db)
+            enquire.set_weighting_scheme(self._x.BoolWeight())
+            enquire.set_query(self._x.Query(self._x.Query.OP_OR, wanted))
+            mset = enquire.get_mset(0, len(wanted))
+            mset.fetch()
+            for item in mset:
+                self._remember(self._position_of(item.docid), Record.decode(item.document.get_data()))
+
+        self._run(fetch)
+
+    # ------------------------------------------------------------ statistics
+    @property
+    def size(self) -> int:
+        """Number of indexed sentences (N of the whole build; positions run 0..N-1)."""
+        return self._meta["sentences"]
+
+    @property
+    def average_length(self) -> float:
+        """avgdl of the shards answering (all of them unless partial)."""
+        return self._avgdl
+
+    @property
+    def sentences(self) -> Sequence[Sentence]:
+        """All sentences, a lazy sequence (each fetched when accessed)."""
+        from .sparse import _SentenceView
+
+        return _SentenceView(self)
+
+    def sentence(self, position: int) -> Sentence:
+        """The sentence at ``position`` (corpus order). Raises IndexError out of range."""
+        r = self._record(position)
+        citation = Citation(r.doc_id, r.title, r.section, r.paragraph, r.number, r.start, r.end)
+        return Sentence(id=f"{r.doc_id}:{r.number}", text=r.text, citation=citation)
+
+    def locate(self, position: int) -> tuple[str, int, int]:
+        """See :meth:`BaseIndex.locate`; ``("", -1, -1)`` for a sentence of a missing shard
+        (partial answers: the paragraph walk stops there)."""
+        try:
+            r = self._record(position)
+        except _Unavailable:
+            return "", -1, -1
+        return r.doc_id, r.paragraph, r.number
+
+    def sentence_terms(self, position: int) -> list[str]:
+        """The sentence's analyzed terms in text order (stored at build time)."""
+        return list(self._record(position).terms)
+
+    def document_frequency(self, term: str) -> int:
+        """Sentences containing ``term`` on the shards answering (0 when unseen)."""
+        df = self._df.get(term)
+        if df is None:
+            df = self._df[term] = self._run(lambda db: db.get_termfreq(xapian_term(term)))
+        return df
+
+    def idf(self, term: str) -> float:
+        """rank-bm25's BM25Okapi IDF of ``term`` (0 when unseen), epsilon floor included."""
+        df = self.document_frequency(term)
+        if not df:
+            return 0.0
+        n = self._n
+        value = math.log(n - df + 0.5) - math.log(df + 0.5)
+        if value < 0:
+            meta = self._meta
+            value = self.settings.epsilon * (meta["idf_sum"] / meta["terms"])
+        return value
+
+    def matching(self, terms: Sequence[str]) -> list[int]:
+        """Positions of sentences containing at least one of ``terms``, ascending."""
+        wanted = [xapian_term(t) for t in dict.fromkeys(terms)]
+        if not wanted:
+            return []
+
+        def run(db):
+            enquire = self._x.Enquire(db)
+            enquire.set_weighting_scheme(self._x.BoolWeight())
+            enquire.set_query(self._x.Query(self._x.Query.OP_OR, wanted))
+            return sorted(self._position_of(item.docid) for item in enquire.get_mset(0, max(1, self._n)))
+
+        return self._run(run)
+
+    def previous(self, sentence: Sentence) -> Sentence | None:
+        """The indexed sentence just before ``sentence`` in the same article, if any."""
+        c = sentence.citation
+        position = self._by_citation.get((c.doc_id, c.sentence))
+        if position is None:
+            self._fetch_article(c.doc_id)
+            position = self._by_citation.get((c.doc_id, c.sentence))
+        if position is None or position == 0:
+            return None
+        try:
+            before = self._record(position - 1)
+        except _Unavailable:
+            return None
+        if before.doc_id == c.doc_id and before.number == c.sentence - 1:
+            return self.sentence(position - 1)
+        return None
+
+    def _fetch_article(self, doc_id: str) -> None:
+        def run(db):
+            enquire = self._x.Enquire(db)
+            enquire.set_weighting_scheme(self._x.BoolWeight())
+            enquire.set_query(self._x.Query(article_term(doc_id)))
+            mset = enquire.get_mset(0, max(1, self._n))
+            mset.fetch()
+            for item in mset:
+                self._remember(self._position_of(item.docid), Record.decode(item.document.get_data()))
+
+        self._run(run)
+
+    def source_rows(self) -> list[tuple[str, str, str | None, int]]:
+        """``(doc_id, title, date, sentences)`` of every article, in corpus order
+        (articles of a missing shard left out)."""
+        import json
+
+        def run(db):
+            rows = []
+            for i in self._live:
+                rows.extend(tuple(r) for r in json.loads(self._conn[i].get_metadata(DOCUMENTS_KEY) or b"[]"))
+            return rows
+
+        return self._run(run)
+
+    # ------------------------------------------------------------ scoring
+    def _weights(self, terms: Sequence[str]) -> dict[str, float]:
+        """rank-bm25's weight of each distinct known term: count in the query times IDF."""
+        counts = Counter(terms)
+        return {t: c * self.idf(t) for t, c in counts.items() if self.document_frequency(t)}
+
+    def _xidf(self, term: str) -> float:
+        """Xapian's BM25 IDF of ``term`` (``BM25Weight::init`` in Xapian 1.4)."""
+        df = self.document_frequency(term)
+        ratio = (self._n - df + 0.5) / (df + 0.5)
+        if ratio < 2:
+            ratio = ratio * 0.5 + 1
+        return math.log(ratio)
+
+    def _query(self, weights: dict[str, float], sign: int):
+        """OR of the terms, each scaled to ``max(0, sign * w)`` / xidf."""
+        x = self._x
+        parts = []
+        for term, w in weights.items():
+            w = sign * w
+            factor = w / self._xidf(term) if w > 0 else 0.0
+            parts.append(x.Query(x.Query.OP_SCALE_WEIGHT, x.Query(xapian_term(term)), factor))
+        return x.Query(x.Query.OP_OR, parts)
+
+    def _mset(self, db, query, count: int):
+        s = self.settings
+        enquire = self._x.Enquire(db)
+        enquire.set_weighting_scheme(self._x.BM25Weight(s.k1, 0, 1, s.b, 0.0))
+        enquire.set_query(query)
+        return enquire.get_mset(0, count)
+
+    def score_terms(self, terms: Sequence[str], k: int | None = None) -> list[ScoredPosition]:
+        """See :meth:`~retrieval.base.BaseIndex.score_terms`: BM25Okapi scores from the
+        shards (module docstring); ties by position. After a top-``k`` search the hits'
+        paragraphs (and the sentence on each side) are fetched in one more query."""
+        weights = self._weights(terms)
+        if not weights:
+            return []
+        if any(w < 0 for w in weights.values()):
+            return self._score_exhaustive(weights, k)
+
+        def run(db):
+            query = self._query(weights, 1)
+            want = self._n if k is None else k
+            while True:  # widen until every tie of the k-th score is in
+                mset = self._mset(db, query, max(1, want))
+                items = [(item.weight, item.docid) for item in mset]
+                if k is None or len(items) < want or items[-1][0] < items[k - 1][0] * (1 - 1e-12):
+                    break
+                want *= 2
+            scored = sorted((-w, self._position_of(d), d) for w, d in items)
+            if k is not None:
+                scored = scored[:k]
+                mset.fetch()
+                by_docid = {item.docid: item for item in mset}
+                for _, p, d in scored:
+                    if p not in self._records:
+                        self._remember(p, Record.decode(by_docid[d].document.get_data()))
+            return [ScoredPosition(p, -w) for w, p, _ in scored]
+
+        scored = self._run(run)
+        if k is not None:
+            self._prefetch_paragraphs(scored)
+        return scored
+
+    def _prefetch_paragraphs(self, scored: list[ScoredPosition]) -> None:
+        wanted: list[int] = []
+        for s in scored:
+            r = self._records.get(s.position)
+            if r is None:
+                continue
+            wanted.extend(range(max(0, r.first - 1), min(self.size, r.last + 2)))
+            if len(wanted) > PREFETCH_POSITIONS:
+                break
+        self._fetch(wanted[:PREFETCH_POSITIONS])
+
+    def _score_exhaustive(self, weights: dict[str, float], k: int | None) -> list[ScoredPosition]:
+        """Exact scores when some weight is negative: positive part minus negative part,
+        over every matching sentence (only happens in corpora of a few sentences)."""
+        def run(db):
+            positive = {item.docid: item.weight for item in self._mset(db, self._query(weights, 1), max(1, self._n))}
+            negative = {item.docid: item.weight for item in self._mset(db, self._query(weights, -1), max(1, self._n))}
+            return sorted((-(w - negative.get(d, 0.0)), self._position_of(d)) for d, w in positive.items())
+
+        scored = self._run(run)
+        if k is not None:
+            scored = scored[:k]
+        return [ScoredPosition(p, -w) for w, p in scored]
+
+
+def open_index(settings: Settings) -> XapianSentenceIndex:
+    """The Xapian engine over the shards ``settings`` name (:func:`~retrieval.xapian_shards.shards_of`).
+
+    Raises
+    ------
+    RetrievalError
+        The ``xapian`` extra is not installed (message says how to install it), or as
+        :class:`XapianSentenceIndex` and :func:`~retrieval.xapian_shards.shards_of`.
+    """
+    try:
+        import xapian  # noqa: F401
+    except ImportError:
+        raise RetrievalError(
+            "the xapian engine needs the optional xapian extra: pip install -e '.[xapian]' (Xapian is GPL-2+)"
+        ) from None
+    return XapianSentenceIndex(shards_of(settings), settings)
