@@ -208,14 +208,19 @@ def write_sentences(sentences: Iterable[Sentence], out: str | os.PathLike, shard
     shards at ``out``, dealt by sentence count at article boundaries."""
     sentences = list(sentences)
     total = max(1, len(sentences))
+    first: dict[str, int] = {}
+    end: dict[str, int] = {}  # per article: its first sentence's index, and its last's + 1
+    for i, sentence in enumerate(sentences):
+        first.setdefault(sentence.citation.doc_id, i)
+        end[sentence.citation.doc_id] = i + 1
 
     def fill(writer: ShardWriter) -> None:
         current = None
-        for i, sentence in enumerate(sentences):
+        for sentence in sentences:
             c = sentence.citation
-            if c.doc_id != current:
+            if c.doc_id != current:  # the shard holding the article's middle sentence
                 current = c.doc_id
-                writer.article(i * shards // total, c.doc_id, c.title, None)
+                writer.article((first[c.doc_id] + end[c.doc_id]) * shards // (2 * total), c.doc_id, c.title, None)
             writer.add(sentence.text, analyze(sentence.text), c.section, c.paragraph, c.sentence, c.start, c.end)
 
     return write_shards(out, shards, fill)
@@ -273,8 +278,8 @@ def build_corpus_shards(corpus_dir, out, shards: int, *, workers: int | None = N
                     problems.append(rows)
                 elif not rows:
                     problems.append(no_citable_sentence(meta[4]))
-                if not problems:
-                    writer.article(done * shards // total, meta[0], meta[1], meta[2])
+                if not problems:  # the shard holding the article's middle byte
+                    writer.article((2 * done + size) * shards // (2 * total), meta[0], meta[1], meta[2])
                     for text, terms, section, paragraph, number, start, end, digest in rows:
                         if digest not in seen:
                             seen.add(digest)

@@ -165,33 +165,38 @@ class XapianSentenceIndex(BaseIndex):
         return "; ".join(parts)
 
     def _run(self, op):
-        """``op(db)`` on the combined database, turning shard failures into :class:`ShardError`
-        (with ``xapian_partial``: dropping the failed shards and trying once more)."""
+        """``op(db)`` on the combined database, turning shard failures into :class:`ShardError`.
+
+        After a failure every connection is closed (a shard that failed mid-match leaves
+        the others' replies unread, so their connections cannot be reused), the shard
+        the error names is marked down, and ``op`` is tried once more on fresh
+        connections: without ``xapian_partial`` reconnecting raises if a shard is still
+        down; with it, the shards that answer are used.
+        """
         with self._lock:
+            failure = None
             for attempt in range(2):
                 self._ensure()
                 try:
                     return op(self._db)
                 except (self._x.NetworkError, self._x.DatabaseError) as exc:
-                    self._drop_failed(exc)
-                    if not self.settings.xapian_partial or attempt:
-                        raise ShardError(self._down_text() or _why(exc)) from None
-            raise AssertionError("unreachable")  # pragma: no cover
+                    failure = exc
+                    self._reset(exc)
+            raise ShardError(self._down_text() or f"the shards are not answering: {_why(failure)}")
 
-    def _drop_failed(self, exc: Exception) -> None:
-        """Forget the connections of the shards that failed (named in ``exc``, else probed)."""
+    def _reset(self, exc: Exception) -> None:
+        """Close every connection; mark the shard ``exc`` names (``remote:tcp(host:port)``) down."""
         now = time.monotonic()
-        named = [i for i in self._live if f"({self.shards[i].name})" in str(exc) or f"({self.shards[i].name.replace('[', '')})" in str(exc)]
-        failed = named
-        if not failed:
-            for i in self._live:
+        for i in self._live:
+            if f"({self.shards[i].name})" in str(exc):
+                self._down[i] = (_why(exc), now)
+        for i, conn in enumerate(self._conn):
+            if conn is not None:
                 try:
-                    self._conn[i].keep_alive()
+                    conn.close()
                 except self._x.Error:
-                    failed.append(i)
-        for i in failed or self._live:
+                    pass
             self._conn[i] = None
-            self._down[i] = (_why(exc), now)
         self._db = None
 
     # ------------------------------------------------------------ positions and records
