@@ -36,7 +36,9 @@ from .types import Sentence
 from .xapian_shards import (
     DOCUMENTS_KEY,
     FORMAT,
+    DF_KEY,
     META_KEY,
+    RECORD_SLOT,
     STUB_NAME,
     Record,
     article_term,
@@ -66,6 +68,7 @@ class ShardWriter:
         self._df: Counter = Counter()  # document frequency, terms in order of first occurrence
         self._documents: list[list] = [[] for _ in range(shards)]
         self._article: tuple | None = None
+        self._total_terms = 0
 
     def article(self, shard: int, doc_id: str, title: str, date: str | None) -> None:
         """Start an article on ``shard`` (0-based, non-decreasing)."""
@@ -83,6 +86,7 @@ class ShardWriter:
             self._flush()
         doc_id, title = self._article
         self._df.update(list(dict.fromkeys(terms)))  # a list: counted, not added as a mapping
+        self._total_terms += len(terms)
         self._pending.append((self._position, [text, doc_id, title, section, paragraph, number, start, end, terms]))
         self._position += 1
         self._documents[self._shard][-1][3] += 1
@@ -103,6 +107,7 @@ class ShardWriter:
             doc = xapian.Document()
             record = Record(text, doc_id, title, section, paragraph, number, start, end, first, last, tuple(terms))
             doc.set_data(record.encode())
+            doc.add_value(RECORD_SLOT, record.value(position))
             for term, tf in Counter(terms).items():
                 doc.add_term(xapian_term(term), tf)
             doc.add_boolean_term(position_term(position))
@@ -130,7 +135,9 @@ class ShardWriter:
             idf_sum += log(n - df + 0.5) - log(df + 0.5)
         starts = [sum(self.counts[:i]) for i in range(self.shards)]
         meta = {"format": FORMAT, "build": uuid.uuid4().hex, "shards": self.shards, "starts": starts,
-                "counts": self.counts, "sentences": n, "terms": len(self._df), "idf_sum": idf_sum}
+                "counts": self.counts, "sentences": n, "terms": len(self._df), "idf_sum": idf_sum,
+                "total_terms": self._total_terms}
+        df_table = json.dumps(list(self._df.items()), ensure_ascii=False, separators=(",", ":"))
         for i in range(self.shards):
             db = self._dbs[i]
             if db is None:  # fewer articles than shards: an empty shard
@@ -139,6 +146,7 @@ class ShardWriter:
                 )
             db.set_metadata(META_KEY, json.dumps({**meta, "shard": i}))
             db.set_metadata(DOCUMENTS_KEY, json.dumps(self._documents[i], ensure_ascii=False))
+            db.set_metadata(DF_KEY, df_table)
             db.commit()
         self.close()
         (self.directory / STUB_NAME).write_text(

@@ -37,6 +37,7 @@ are fetched in one query, since the answer layer reads them next.
 from __future__ import annotations
 
 import bisect
+import json
 import math
 import re
 import threading
@@ -49,7 +50,9 @@ from .errors import IndexFileError, RetrievalError
 from .settings import Settings
 from .types import Citation, Sentence
 from .xapian_shards import (
+    DF_KEY,
     DOCUMENTS_KEY,
+    RECORD_SLOT,
     Record,
     Shard,
     article_term,
@@ -61,6 +64,7 @@ from .xapian_shards import (
 
 CACHE_SENTENCES = 50_000  # records kept (about 1 KB each)
 PREFETCH_POSITIONS = 4_000  # at most this many paragraph sentences fetched after a search
+NEAR = 2  # sentences fetched on each side of a hit with it (most paragraphs are short)
 RETRY_SECONDS = 2.0  # with partial answers, a missing shard is tried again this often
 
 
@@ -111,7 +115,7 @@ class XapianSentenceIndex(BaseIndex):
         self._live: list[int] = []
         self._records: OrderedDict[int, Record] = OrderedDict()
         self._by_citation: dict[tuple[str, int], int] = {}
-        self._df: dict[str, int] = {}
+        self._df: dict[str, int] = {}  # the build's document frequencies (read once)
         self.warning: str | None = None
         with self._lock:
             self._ensure()
@@ -126,6 +130,7 @@ class XapianSentenceIndex(BaseIndex):
             if meta["shards"] != len(self.shards):
                 raise IndexFileError(f"shard {shard.name} is one of {meta['shards']} shards, but {len(self.shards)} are listed")
             self._meta = meta
+            self._df = dict(json.loads(db.get_metadata(DF_KEY) or b"[]"))
         elif meta["build"] != self._meta["build"]:
             raise IndexFileError(f"shard {shard.name} is from another build than the other shards")
         if meta["shard"] != i:
@@ -153,9 +158,6 @@ class XapianSentenceIndex(BaseIndex):
                 db.add_database(self._conn[i])
             self._db, self._live = db, live
             self._slot = {s: j for j, s in enumerate(live)}
-            self._df.clear()
-            self._n = db.get_doccount()
-            self._avgdl = db.get_avlength()
         self.warning = None
         if self._down:
             self.warning = f"answered from {len(live)} of {len(self.shards)} shards: {self._down_text()}"
@@ -227,7 +229,7 @@ class XapianSentenceIndex(BaseIndex):
         p = self._check(position)
 
         def fetch(db):
-            return Record.decode(db.get_document(self._docid(p)).get_data())
+            return Record.from_value(db.get_document(self._docid(p)).get_value(RECORD_SLOT))[1]
 
         record = self._run(fetch)
         self._remember(p, record)
@@ -242,27 +244,33 @@ class XapianSentenceIndex(BaseIndex):
         return p
 
     def _fetch(self, positions) -> None:
-        """Fetch the records of ``positions`` not cached, in one query (pipelined)."""
-        def fetch(db):
+        """Fetch the records of ``positions`` not cached (nor on a missing shard): one
+        boolean query of their position terms whose ``ValueCountMatchSpy`` on the record
+        slot brings every record back in one round trip to each shard, in parallel."""
+        def run(db):
             wanted = []
-            for p in positions:
+            for p in dict.fromkeys(positions):
                 if p not in self._records and 0 <= p < self.size:
                     try:
                         self._docid(p)
                     except _Unavailable:
                         continue
                     wanted.append(position_term(p))
-            if not wanted:
-                return
-            enquire = self._x.Enquire(db)
-            enquire.set_weighting_scheme(self._x.BoolWeight())
-            enquire.set_query(self._x.Query(self._x.Query.OP_OR, wanted))
-            mset = enquire.get_mset(0, len(wanted))
-            mset.fetch()
-            for item in mset:
-                self._remember(self._position_of(item.docid), Record.decode(item.document.get_data()))
+            return self._spy(db, wanted, len(wanted)) if wanted else []
 
-        self._run(fetch)
+        for value in self._run(run):
+            self._remember(*Record.from_value(value))
+
+    def _spy(self, db, terms: list[str], count: int) -> list[bytes]:
+        """The record values of the sentences having one of ``terms`` (at most ``count``)."""
+        x = self._x
+        enquire = x.Enquire(db)
+        enquire.set_weighting_scheme(x.BoolWeight())
+        spy = x.ValueCountMatchSpy(RECORD_SLOT)
+        enquire.add_matchspy(spy)
+        enquire.set_query(x.Query(x.Query.OP_OR, terms))
+        enquire.get_mset(0, 0, count)  # check every match: the spy sees them all
+        return [item.term for item in spy.values()]
 
     # ------------------------------------------------------------ statistics
     @property
@@ -272,8 +280,12 @@ class XapianSentenceIndex(BaseIndex):
 
     @property
     def average_length(self) -> float:
-        """avgdl of the shards answering (all of them unless partial)."""
-        return self._avgdl
+        """avgdl, total terms / N of the build (as rank-bm25: int / int)."""
+        return self._meta["total_terms"] / self._meta["sentences"]
+
+    @property
+    def _n(self) -> int:
+        return self._meta["sentences"]
 
     @property
     def sentences(self) -> Sequence[Sentence]:
@@ -302,11 +314,9 @@ class XapianSentenceIndex(BaseIndex):
         return list(self._record(position).terms)
 
     def document_frequency(self, term: str) -> int:
-        """Sentences containing ``term`` on the shards answering (0 when unseen)."""
-        df = self._df.get(term)
-        if df is None:
-            df = self._df[term] = self._run(lambda db: db.get_termfreq(xapian_term(term)))
-        return df
+        """Sentences containing ``term`` (0 when unseen), from the build's table: equal
+        to the shards' collection statistics (same build), and no round trip."""
+        return self._df.get(term, 0)
 
     def idf(self, term: str) -> float:
         """rank-bm25's BM25Okapi IDF of ``term`` (0 when unseen), epsilon floor included."""
@@ -352,16 +362,8 @@ class XapianSentenceIndex(BaseIndex):
         return None
 
     def _fetch_article(self, doc_id: str) -> None:
-        def run(db):
-            enquire = self._x.Enquire(db)
-            enquire.set_weighting_scheme(self._x.BoolWeight())
-            enquire.set_query(self._x.Query(article_term(doc_id)))
-            mset = enquire.get_mset(0, max(1, self._n))
-            mset.fetch()
-            for item in mset:
-                self._remember(self._position_of(item.docid), Record.decode(item.document.get_data()))
-
-        self._run(run)
+        for value in self._run(lambda db: self._spy(db, [article_term(doc_id)], self._n)):
+            self._remember(*Record.from_value(value))
 
     def source_rows(self) -> list[tuple[str, str, str | None, int]]:
         """``(doc_id, title, date, sentences)`` of every article, in corpus order
@@ -419,37 +421,32 @@ class XapianSentenceIndex(BaseIndex):
 
         def run(db):
             query = self._query(weights, 1)
-            want = self._n if k is None else k
-            while True:  # widen until every tie of the k-th score is in
+            want = self._n if k is None else k + 1
+            while True:  # widen until a score below the k-th is in (every tie of it is)
                 mset = self._mset(db, query, max(1, want))
                 items = [(item.weight, item.docid) for item in mset]
                 if k is None or len(items) < want or items[-1][0] < items[k - 1][0] * (1 - 1e-12):
                     break
                 want *= 2
-            scored = sorted((-w, self._position_of(d), d) for w, d in items)
-            if k is not None:
-                scored = scored[:k]
-                mset.fetch()
-                by_docid = {item.docid: item for item in mset}
-                for _, p, d in scored:
-                    if p not in self._records:
-                        self._remember(p, Record.decode(by_docid[d].document.get_data()))
-            return [ScoredPosition(p, -w) for w, p, _ in scored]
+            scored = sorted((-w, self._position_of(d)) for w, d in items)
+            return [ScoredPosition(p, -w) for w, p in (scored if k is None else scored[:k])]
 
         scored = self._run(run)
         if k is not None:
-            self._prefetch_paragraphs(scored)
+            self._prefetch(scored)
         return scored
 
-    def _prefetch_paragraphs(self, scored: list[ScoredPosition]) -> None:
+    def _prefetch(self, scored: list[ScoredPosition]) -> None:
+        """Fetch the hits with the sentences around them (``NEAR`` each side), then the
+        rest of their paragraphs and the sentence on each side: what the answer layer
+        reads next. Two round trips at most, :data:`PREFETCH_POSITIONS` sentences."""
+        near = [q for s in scored for q in range(s.position - NEAR, s.position + NEAR + 1)]
+        self._fetch(near[:PREFETCH_POSITIONS])
         wanted: list[int] = []
         for s in scored:
             r = self._records.get(s.position)
-            if r is None:
-                continue
-            wanted.extend(range(max(0, r.first - 1), min(self.size, r.last + 2)))
-            if len(wanted) > PREFETCH_POSITIONS:
-                break
+            if r is not None:
+                wanted.extend(q for q in (r.first - 1, *range(r.first, r.last + 1), r.last + 1) if q not in self._records)
         self._fetch(wanted[:PREFETCH_POSITIONS])
 
     def _score_exhaustive(self, weights: dict[str, float], k: int | None) -> list[ScoredPosition]:

@@ -18,7 +18,14 @@ Each sentence is one Xapian document:
   ``XD<doc_id>`` (digest when long), to fetch sentences by position or by article;
 * data: a JSON list ``[text, doc_id, title, section, paragraph, number, start, end,
   first, last, terms]`` -- the citation, the paragraph's first and last positions
-  and the terms in text order, so that the answer layer needs nothing else.
+  and the terms in text order, so that the answer layer needs nothing else;
+* value slot :data:`RECORD_SLOT`: ``<position>\\0`` + the same JSON, so that a
+  ``ValueCountMatchSpy`` brings many sentences back from all shards in one round trip
+  (fetching documents one by one costs a round trip each).
+
+Besides the build metadata, every shard holds the collection-wide document frequency
+of every term (key ``newsqa.df``, ``[[term, df], ...]`` in order of first occurrence),
+so that a client weighs query terms without asking the shards.
 
 Xapian (https://xapian.org) is GPL-2+; it is an optional extra (``pip install -e
 '.[xapian]'``).
@@ -37,6 +44,8 @@ from .errors import IndexFileError, SettingsError
 STUB_NAME = "shards.stub"
 META_KEY = "newsqa"
 DOCUMENTS_KEY = "newsqa.documents"
+DF_KEY = "newsqa.df"
+RECORD_SLOT = 0
 FORMAT = 1
 MAX_TERM_BYTES = 200
 
@@ -89,6 +98,16 @@ class Record:
     def decode(cls, data: bytes) -> "Record":
         v = json.loads(data)
         return cls(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], tuple(v[10]))
+
+    def value(self, position: int) -> bytes:
+        """The record slot's value: ``<position>\\0`` + :meth:`encode`."""
+        return b"%d\0" % position + self.encode()
+
+    @classmethod
+    def from_value(cls, value: bytes) -> tuple[int, "Record"]:
+        """``(position, record)`` from a record slot's value."""
+        position, _, data = value.partition(b"\0")
+        return int(position), cls.decode(data)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import shutil
 import pytest
 
 xapian = pytest.importorskip(
-    "xapian", reason="the optional xapian extra is not installed: pip install -e '.[xapian]'"
+    "xapian", reason="the optional xapian extra is not installed: pip install -e '.[xapian]'", exc_type=ImportError
 )
 
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st  # noqa: E402
