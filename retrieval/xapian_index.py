@@ -9,7 +9,9 @@ only when selected: it needs the optional ``xapian`` extra (Xapian is GPL-2+).
 
 Scores are rank-bm25's BM25Okapi (k1, b, epsilon): the shards are opened together as
 one ``xapian.Database``, which gives collection-wide N, average length and document
-frequencies, and ranked with ``BM25Weight(k1, 0, 1, b, 0)`` (no k2 term, query-term
+frequencies to the shards' weighting (the client reads the same document frequencies
+from the build's table in the shards' metadata, without a round trip per term), and
+ranked with ``BM25Weight(k1, 0, 1, b, 0)`` (no k2 term, query-term
 factor 1, no minimum normalised length), whose per-term part is
 ``xidf(t) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))``. Xapian's own IDF
 ``xidf`` is ``log((N - n + .5) / (n + .5))`` with ratios below 2 mapped to
@@ -27,11 +29,14 @@ Faults: every operation on a shard has ``Settings.xapian_timeout`` seconds (conn
 ``xapian_connect_timeout``). A shard that is down or too slow raises
 :class:`ShardError`, one line naming it; the next call tries to reconnect, so the
 engine recovers when the shard returns. With ``Settings.xapian_partial`` the other
-shards answer instead (statistics from those shards only) and :attr:`warning` says
-which shard is missing; a missing shard is retried after ``RETRY_SECONDS``.
+shards answer instead and :attr:`warning` says which shard is missing; a missing
+shard is retried after ``RETRY_SECONDS``. Partial scores are approximate: the
+query-term weights use the whole build's statistics, Xapian's length and IDF
+normalisation those of the shards answering.
 
-Sentence records are cached (bounded LRU); after a search the best hits' paragraphs
-are fetched in one query, since the answer layer reads them next.
+Sentence records are cached (bounded LRU); after a search the hits and their
+paragraphs are fetched in one or two round trips (``ValueCountMatchSpy`` on the record
+slot), since the answer layer reads them next.
 """
 
 from __future__ import annotations
