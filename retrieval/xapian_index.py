@@ -77,7 +77,7 @@ class ShardError(RetrievalError):
     """A shard is down or too slow (the message names it: one line)."""
 
 
-class _Unavailable(Exception):
+class _Unavailable(ShardError):
     """A position on a shard that is down (partial mode only)."""
 
 
@@ -212,7 +212,7 @@ class XapianSentenceIndex(BaseIndex):
         shard = bisect.bisect_right(starts, position) - 1
         slot = self._slot.get(shard)
         if slot is None:
-            raise _Unavailable(position)
+            raise _Unavailable(f"sentence {position} is on shard {shard} ({self.shards[shard].name}), which is not answering")
         return (position - starts[shard]) * len(self._live) + slot + 1
 
     def _position_of(self, docid: int) -> int:
@@ -220,12 +220,13 @@ class XapianSentenceIndex(BaseIndex):
         return self._meta["starts"][self._live[(docid - 1) % m]] + (docid - 1) // m
 
     def _remember(self, position: int, record: Record) -> None:
-        records = self._records
-        records[position] = record
-        self._by_citation[(record.doc_id, record.number)] = position
-        if len(records) > CACHE_SENTENCES:
-            _, old = records.popitem(last=False)
-            self._by_citation.pop((old.doc_id, old.number), None)
+        with self._lock:
+            records = self._records
+            records[position] = record
+            self._by_citation[(record.doc_id, record.number)] = position
+            if len(records) > CACHE_SENTENCES:
+                _, old = records.popitem(last=False)
+                self._by_citation.pop((old.doc_id, old.number), None)
 
     def _record(self, position: int) -> Record:
         record = self._records.get(position)
@@ -294,10 +295,9 @@ class XapianSentenceIndex(BaseIndex):
 
     @property
     def sentences(self) -> Sequence[Sentence]:
-        """All sentences, a lazy sequence (each fetched when accessed)."""
-        from .sparse import _SentenceView
-
-        return _SentenceView(self)
+        """All sentences, a lazy sequence (fetched when accessed; iterated in blocks of
+        1,000, one round trip each)."""
+        return _Sentences(self)
 
     def sentence(self, position: int) -> Sentence:
         """The sentence at ``position`` (corpus order). Raises IndexError out of range."""
@@ -484,3 +484,28 @@ def open_index(settings: Settings) -> XapianSentenceIndex:
             "the xapian engine needs the optional xapian extra: pip install -e '.[xapian]' (Xapian is GPL-2+)"
         ) from None
     return XapianSentenceIndex(shards_of(settings), settings)
+
+
+class _Sentences(Sequence):
+    """A read-only sequence of an index's sentences, fetched when accessed."""
+
+    BLOCK = 1000
+
+    def __init__(self, index: XapianSentenceIndex):
+        self._index = index
+
+    def __len__(self) -> int:
+        return self._index.size
+
+    def __getitem__(self, item):
+        if isinstance(item, slice):
+            return [self._index.sentence(i) for i in range(*item.indices(len(self)))]
+        return self._index.sentence(item)
+
+    def __iter__(self):
+        index = self._index
+        for start in range(0, index.size, self.BLOCK):
+            block = range(start, min(index.size, start + self.BLOCK))
+            index._fetch(block)
+            for position in block:
+                yield index.sentence(position)
