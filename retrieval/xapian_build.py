@@ -234,6 +234,46 @@ def write_sentences(sentences: Iterable[Sentence], out: str | os.PathLike, shard
     return write_shards(out, shards, fill)
 
 
+PARALLEL_MIN_BYTES = 4 << 20  # as the sparse build: smaller corpora are built in-process
+
+
+def _ignore_sigint() -> None:
+    """Pool worker initializer: Ctrl-C is the parent's to handle."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def analyze_article(path: str) -> tuple[tuple | None, list[tuple] | str]:
+    """Read, segment and analyze one article file (in a worker process), as the sparse
+    build's :func:`retrieval.build.analyze_article` (not imported from there: that
+    module imports this one for its command line).
+
+    Returns
+    -------
+    meta : tuple or None
+        ``(doc_id, title, date, path)``; None when the file cannot be used.
+    rows : list of tuple or str
+        Per sentence: ``(text, terms, section, paragraph, number, start, end, digest)``,
+        the digest a 64-bit BLAKE2b of the de-duplication key of
+        :func:`retrieval.corpus.split_corpus`; or why the file cannot be used.
+    """
+    import hashlib
+
+    from .corpus import _dedupe_key, read_article, sentence_rows
+    from .errors import CorpusError
+
+    try:
+        article = read_article(Path(path))
+    except CorpusError as exc:
+        return None, str(exc)
+    rows = []
+    for text, section, paragraph, number, start, end in sentence_rows(article):
+        digest = hashlib.blake2b(_dedupe_key(text).encode("utf-8"), digest_size=8).digest()
+        rows.append((text, analyze(text), section, paragraph, number, start, end, digest))
+    return (article.doc_id, article.title, article.date, article.path), rows
+
+
 def build_corpus_shards(corpus_dir, out, shards: int, *, workers: int | None = None, progress: bool | None = False) -> dict:
     """Segment, analyze and write every article of ``corpus_dir`` into ``shards`` shards.
 
@@ -255,7 +295,6 @@ def build_corpus_shards(corpus_dir, out, shards: int, *, workers: int | None = N
     """
     from tqdm import tqdm
 
-    from . import build as sparse_build
     from .corpus import article_paths, check_unique_ids, no_citable_sentence, unusable_files
 
     paths = article_paths(corpus_dir)
@@ -263,7 +302,7 @@ def build_corpus_shards(corpus_dir, out, shards: int, *, workers: int | None = N
     sizes = [p.stat().st_size for p in paths]
     total = max(1, sum(sizes))
     if workers is None:
-        workers = (os.cpu_count() or 1) if total >= sparse_build.PARALLEL_MIN_BYTES else 1
+        workers = (os.cpu_count() or 1) if total >= PARALLEL_MIN_BYTES else 1
 
     def fill(writer: ShardWriter) -> None:
         bar = tqdm(total=total, unit="B", unit_scale=True, desc="indexing (xapian)",
@@ -276,16 +315,16 @@ def build_corpus_shards(corpus_dir, out, shards: int, *, workers: int | None = N
             if workers > 1 and len(paths) > 1:
                 import multiprocessing
 
-                pools.append(multiprocessing.get_context("fork").Pool(workers, initializer=sparse_build._ignore_sigint))
-                results = pools[0].imap(sparse_build.analyze_article, [str(p) for p in paths], chunksize=4)
+                pools.append(multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_sigint))
+                results = pools[0].imap(analyze_article, [str(p) for p in paths], chunksize=4)
             else:
-                results = (sparse_build.analyze_article(str(p)) for p in paths)
+                results = (analyze_article(str(p)) for p in paths)
             for size, (meta, rows) in zip(sizes, results):
                 bar.update(size)
                 if meta is None:
                     problems.append(rows)
                 elif not rows:
-                    problems.append(no_citable_sentence(meta[4]))
+                    problems.append(no_citable_sentence(meta[3]))
                 if not problems:  # the shard holding the article's middle byte
                     writer.article((2 * done + size) * shards // (2 * total), meta[0], meta[1], meta[2])
                     for text, terms, section, paragraph, number, start, end, digest in rows:

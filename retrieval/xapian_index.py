@@ -59,6 +59,7 @@ from .xapian_shards import (
     DOCUMENTS_KEY,
     RECORD_SLOT,
     Record,
+    SentenceBlocks,
     Shard,
     article_term,
     position_term,
@@ -297,7 +298,7 @@ class XapianSentenceIndex(BaseIndex):
     def sentences(self) -> Sequence[Sentence]:
         """All sentences, a lazy sequence (fetched when accessed; iterated in blocks of
         1,000, one round trip each)."""
-        return _Sentences(self)
+        return SentenceBlocks(self)
 
     def sentence(self, position: int) -> Sentence:
         """The sentence at ``position`` (corpus order). Raises IndexError out of range."""
@@ -485,27 +486,3 @@ def open_index(settings: Settings) -> XapianSentenceIndex:
         ) from None
     return XapianSentenceIndex(shards_of(settings), settings)
 
-
-class _Sentences(Sequence):
-    """A read-only sequence of an index's sentences, fetched when accessed."""
-
-    BLOCK = 1000
-
-    def __init__(self, index: XapianSentenceIndex):
-        self._index = index
-
-    def __len__(self) -> int:
-        return self._index.size
-
-    def __getitem__(self, item):
-        if isinstance(item, slice):
-            return [self._index.sentence(i) for i in range(*item.indices(len(self)))]
-        return self._index.sentence(item)
-
-    def __iter__(self):
-        index = self._index
-        for start in range(0, index.size, self.BLOCK):
-            block = range(start, min(index.size, start + self.BLOCK))
-            index._fetch(block)
-            for position in block:
-                yield index.sentence(position)

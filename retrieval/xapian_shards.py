@@ -36,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -227,3 +228,29 @@ def read_meta(db, shard: Shard) -> dict:
             f"shard {shard.name} is not a shard built by 'python -m retrieval.build --engine xapian' "
             f"(format {FORMAT})"
         ) from None
+
+
+class SentenceBlocks(Sequence):
+    """A read-only sequence of a Xapian index's sentences, fetched when accessed;
+    iteration fetches blocks of ``BLOCK`` records at a time (``index._fetch``)."""
+
+    BLOCK = 1000
+
+    def __init__(self, index):
+        self._index = index
+
+    def __len__(self) -> int:
+        return self._index.size
+
+    def __getitem__(self, item):
+        if isinstance(item, slice):
+            return [self._index.sentence(i) for i in range(*item.indices(len(self)))]
+        return self._index.sentence(item)
+
+    def __iter__(self):
+        index = self._index
+        for start in range(0, index.size, self.BLOCK):
+            block = range(start, min(index.size, start + self.BLOCK))
+            index._fetch(block)
+            for position in block:
+                yield index.sentence(position)

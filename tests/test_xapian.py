@@ -332,3 +332,20 @@ def test_shard_names_in_stub_files(tmp_path):
     (tmp_path / "bad").write_text("tcp 127.0.0.1 7001\n")
     with pytest.raises(IndexFileError, match=r"bad, line 1: expected 'auto PATH' or 'remote :HOST:PORT', got 'tcp 127.0.0.1 7001'$"):
         read_stub(tmp_path / "bad")
+
+
+def test_build_drops_repeated_sentences_and_names_unusable_files(tmp_path, capsys):
+    corpus = write_corpus(tmp_path / "c", {
+        "a.md": "# A\n\nThe cat sat. The dog ran.\n\nThe cat sat. Birds fly high.\n",
+        "b.md": "# B\n\nThe  CAT sat. Fish swim.\n",
+        "e.md": "# E\n\n...\n",
+    })
+    assert build_main([str(corpus), "--engine", "xapian", "--shards", "2", "--out", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err.endswith(f"{corpus / 'e.md'}: no citable sentence (every line is empty, has no "
+                                            "words, or is a heading or boilerplate: no sentence-ending punctuation)\n")
+    assert not (tmp_path / "o").exists()
+    (corpus / "e.md").unlink()
+    assert build_main([str(corpus), "--engine", "xapian", "--shards", "2", "--out", str(tmp_path / "o")]) == 0
+    texts = [s.text for s in local(tmp_path / "o").sentences]
+    assert texts == ["The cat sat.", "The dog ran.", "Birds fly high.", "Fish swim."]
+    assert texts == [s.text for s in split_corpus(load_articles(corpus))]
