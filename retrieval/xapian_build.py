@@ -100,14 +100,15 @@ class ShardWriter:
         db = self._dbs[self._shard]
         if db is None:
             db = self._dbs[self._shard] = xapian.WritableDatabase(
-                str(self.directory / f"shard-{self._shard}"), xapian.DB_CREATE
+                str(self.directory / f"shard-{self._shard}"), xapian.DB_CREATE | xapian.DB_NO_SYNC
             )
         first, last = self._pending[0][0], self._pending[-1][0]
         for position, (text, doc_id, title, section, paragraph, number, start, end, terms) in self._pending:
             doc = xapian.Document()
             record = Record(text, doc_id, title, section, paragraph, number, start, end, first, last, tuple(terms))
-            doc.set_data(record.encode())
-            doc.add_value(RECORD_SLOT, record.value(position))
+            data = record.encode()
+            doc.set_data(data)
+            doc.add_value(RECORD_SLOT, b"%d\0" % position + data)  # Record.value(position)
             for term, tf in Counter(terms).items():
                 doc.add_term(xapian_term(term), tf)
             doc.add_boolean_term(position_term(position))
@@ -142,7 +143,7 @@ class ShardWriter:
             db = self._dbs[i]
             if db is None:  # fewer articles than shards: an empty shard
                 db = self._dbs[i] = self._xapian.WritableDatabase(
-                    str(self.directory / f"shard-{i}"), self._xapian.DB_CREATE
+                    str(self.directory / f"shard-{i}"), self._xapian.DB_CREATE | self._xapian.DB_NO_SYNC
                 )
             db.set_metadata(META_KEY, json.dumps({**meta, "shard": i}))
             db.set_metadata(DOCUMENTS_KEY, json.dumps(self._documents[i], ensure_ascii=False))
@@ -166,8 +167,21 @@ def _check_out(out: Path) -> None:
         raise IndexDirError(f"{out} exists and is not a Xapian build: choose an empty or new directory")
 
 
+def _sync(directory: Path) -> None:
+    """fsync every file of ``directory`` and the directory itself: the shards are
+    written without Xapian's own syncs (``DB_NO_SYNC``; a crash loses the temporary
+    build anyway), so that what is renamed into place is on disk."""
+    for path in [*directory.rglob("*"), directory]:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 def _replace(tmp: Path, out: Path) -> None:
     """Move the finished build ``tmp`` to ``out`` (renames; the old build removed after)."""
+    _sync(tmp)
     old = None
     if out.exists():
         old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:8]}")
