@@ -207,6 +207,11 @@ class XapianSentenceIndex(BaseIndex):
             self._conn[i] = None
         self._db = None
 
+    def close(self) -> None:
+        """Close every shard connection (the next call reconnects)."""
+        with self._lock:
+            self._reset(Exception())
+
     # ------------------------------------------------------------ positions and records
     def _docid(self, position: int) -> int:
         starts = self._meta["starts"]

@@ -5,7 +5,8 @@ Command line::
     python -m retrieval.xapian_servers DIR [--host 127.0.0.1] [--port P]
 
 starts a server for each shard of the build ``DIR`` (ports P, P+1, ... or free ones),
-prints the ``ASK_XAPIAN_REMOTE=...`` line to use, and stops them on Ctrl-C. In
+prints the ``ASK_XAPIAN_REMOTE=...`` line to use, and stops them on Ctrl-C or SIGTERM
+(exit 0). In
 production run the servers under a service manager instead (``docs/xapian.md``).
 
 Each server runs in its own session (process group), so that stopping it by its PID
@@ -156,10 +157,12 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # one line, no traceback
         print(f"xapian_servers: error: {exc}", file=sys.stderr)
         return 2
-    with servers:
-        print(f"ASK_ENGINE=xapian ASK_XAPIAN_REMOTE={','.join(servers.addresses)}", flush=True)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))  # stopped like Ctrl-C
+    with servers:  # stopped on the way out, whatever ends the wait
         try:
-            signal.pause()
+            print(f"ASK_ENGINE=xapian ASK_XAPIAN_REMOTE={','.join(servers.addresses)}", flush=True)
+            while True:
+                signal.pause()
         except KeyboardInterrupt:
             pass
     return 0

@@ -349,3 +349,33 @@ def test_build_drops_repeated_sentences_and_names_unusable_files(tmp_path, capsy
     texts = [s.text for s in local(tmp_path / "o").sentences]
     assert texts == ["The cat sat.", "The dog ran.", "Birds fly high.", "Fish swim."]
     assert texts == [s.text for s in split_corpus(load_articles(corpus))]
+
+
+@needs_servers
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
+def test_the_servers_command_serves_every_shard_and_stops_them(tmp_path, stop):
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    from .support import ROOT
+
+    write_sentences(sentences_of([[[["zorb"]]], [[["quix"]]]]), tmp_path / "b", 2)
+    process = subprocess.Popen([sys.executable, "-m", "retrieval.xapian_servers", str(tmp_path / "b")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("ASK_ENGINE=xapian ASK_XAPIAN_REMOTE=127.0.0.1:")
+        addresses = line.split("=")[-1].strip().split(",")
+        index = open_index(Settings(engine="xapian", xapian_remote=tuple(addresses)))
+        assert [s.text for s in index.sentences] == ["zorb.", "quix."]
+        index.close()  # our connections closed before the servers go
+    finally:
+        process.send_signal(getattr(signal, stop))
+        assert process.wait(timeout=30) == 0
+    assert process.stderr.read() == ""
+    for address in addresses:
+        host, port = address.split(":")
+        with pytest.raises(OSError):
+            socket.create_connection((host, int(port)), timeout=1).close()
