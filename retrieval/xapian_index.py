@@ -436,11 +436,11 @@ class XapianSentenceIndex(BaseIndex):
             while True:  # widen until a score below the k-th is in (every tie of it is)
                 mset = self._mset(db, query, max(1, want))
                 items = [(item.weight, item.docid) for item in mset]
-                if k is None or len(items) < want or items[-1][0] < items[k - 1][0] * (1 - 1e-12):
+                if k is None or len(items) < want or items[-1][0] < items[k - 1][0] * (1 - 2 * TIE):
                     break
                 want *= 2
-            scored = sorted((-w, self._position_of(d)) for w, d in items)
-            return [ScoredPosition(p, -w) for w, p in (scored if k is None else scored[:k])]
+            scored = _ranked([(w, self._position_of(d)) for w, d in items])
+            return scored if k is None else scored[:k]
 
         scored = self._run(run)
         if k is not None:
@@ -466,12 +466,31 @@ class XapianSentenceIndex(BaseIndex):
         def run(db):
             positive = {item.docid: item.weight for item in self._mset(db, self._query(weights, 1), max(1, self._n))}
             negative = {item.docid: item.weight for item in self._mset(db, self._query(weights, -1), max(1, self._n))}
-            return sorted((-(w - negative.get(d, 0.0)), self._position_of(d)) for d, w in positive.items())
+            return _ranked([(w - negative.get(d, 0.0), self._position_of(d)) for d, w in positive.items()])
 
         scored = self._run(run)
-        if k is not None:
-            scored = scored[:k]
-        return [ScoredPosition(p, -w) for w, p in scored]
+        return scored if k is None else scored[:k]
+
+
+TIE = 1e-12  # scores this close (relative) are ties: rank-bm25's equal scores, summed in another order
+
+
+def _ranked(scored: list[tuple[float, int]]) -> list[ScoredPosition]:
+    """``(score, position)`` pairs best first, ties by position.
+
+    Sentences with equal rank-bm25 scores can come back from different shards a few
+    ulps apart (each shard sums the terms in its own order), so scores within a
+    relative :data:`TIE` of the first of a run are one tie, ordered by position.
+    """
+    scored.sort(key=lambda pair: -pair[0])
+    keyed = []
+    anchor = None
+    for score, position in scored:
+        if anchor is None or abs(score - anchor) > TIE * abs(anchor):
+            anchor = score
+        keyed.append((-anchor, position, score))
+    keyed.sort()
+    return [ScoredPosition(position, score) for _, position, score in keyed]
 
 
 def open_index(settings: Settings) -> XapianSentenceIndex:
