@@ -109,8 +109,8 @@ class ShardWriter:
             data = record.encode()
             doc.set_data(data)
             doc.add_value(RECORD_SLOT, b"%d\0" % position + data)  # Record.value(position)
-            for term, tf in Counter(terms).items():
-                doc.add_term(xapian_term(term), tf)
+            for term, tf in Counter(terms).items():  # <= 50 characters: <= 200 UTF-8 bytes
+                doc.add_term(term if len(term) <= 50 else xapian_term(term), tf)
             doc.add_boolean_term(position_term(position))
             doc.add_boolean_term(article_term(doc_id))
             db.add_document(doc)

@@ -379,3 +379,13 @@ def test_the_servers_command_serves_every_shard_and_stops_them(tmp_path, stop):
         host, port = address.split(":")
         with pytest.raises(OSError):
             socket.create_connection((host, int(port)), timeout=1).close()
+
+
+def test_a_term_longer_than_xapians_limit_is_still_found(tmp_path):
+    long_word = "q" * 300  # Xapian refuses terms over 245 bytes: stored as a digest
+    sentences = sentences_of([[[["zorb", long_word], ["zorb", "quix"], [long_word, long_word]]]])
+    write_sentences(sentences, tmp_path / "b")
+    terms = analyze(f"{long_word} zorb")
+    assert long_word in terms
+    same_ranking(local(tmp_path / "b").score_terms(terms, 3), SentenceIndex.build(sentences).score_terms(terms, 3))
+    assert local(tmp_path / "b").sentence_terms(2) == [long_word, long_word]
