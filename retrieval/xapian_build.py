@@ -73,7 +73,12 @@ class ShardWriter:
     def article(self, shard: int, doc_id: str, title: str, date: str | None) -> None:
         """Start an article on ``shard`` (0-based, non-decreasing)."""
         self._flush()
-        self._shard = max(self._shard, min(shard, self.shards - 1))
+        shard = max(self._shard, min(shard, self.shards - 1))
+        if shard != self._shard and self._dbs[self._shard] is not None:  # a shard is done:
+            self._dbs[self._shard].commit()  # its buffered changes leave memory
+            self._dbs[self._shard].close()
+            self._dbs[self._shard] = None
+        self._shard = shard
         self._article = (doc_id, title)
         self._documents[self._shard].append([doc_id, title, date, 0])
 
@@ -141,9 +146,9 @@ class ShardWriter:
         df_table = json.dumps(list(self._df.items()), ensure_ascii=False, separators=(",", ":"))
         for i in range(self.shards):
             db = self._dbs[i]
-            if db is None:  # fewer articles than shards: an empty shard
+            if db is None:  # finished earlier, or empty (fewer articles than shards)
                 db = self._dbs[i] = self._xapian.WritableDatabase(
-                    str(self.directory / f"shard-{i}"), self._xapian.DB_CREATE | self._xapian.DB_NO_SYNC
+                    str(self.directory / f"shard-{i}"), self._xapian.DB_CREATE_OR_OPEN | self._xapian.DB_NO_SYNC
                 )
             db.set_metadata(META_KEY, json.dumps({**meta, "shard": i}))
             db.set_metadata(DOCUMENTS_KEY, json.dumps(self._documents[i], ensure_ascii=False))
@@ -283,7 +288,7 @@ def analyze_article(path: str) -> tuple[tuple | None, list[tuple] | str]:
         return None, str(exc)
     rows = []
     for text, section, paragraph, number, start, end in sentence_rows(article):
-        digest = hashlib.blake2b(_dedupe_key(text).encode("utf-8"), digest_size=8).digest()
+        digest = int.from_bytes(hashlib.blake2b(_dedupe_key(text).encode("utf-8"), digest_size=8).digest(), "little")
         rows.append((text, analyze(text), section, paragraph, number, start, end, digest))
     return (article.doc_id, article.title, article.date, article.path), rows
 
