@@ -25,6 +25,7 @@ import math
 import os
 import shutil
 import tempfile
+import threading
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -330,15 +331,26 @@ def build_corpus_shards(corpus_dir, out, shards: int, *, workers: int | None = N
         problems: list[str] = []
         seen: set[int] = set()
         done = 0
+        slots = threading.Semaphore(4 * workers)  # articles analyzed ahead of the writer, at most
+        stop = threading.Event()
+
+        def feed():  # runs in the pool's task thread: waits while the writer is behind
+            for p in paths:
+                while not slots.acquire(timeout=0.1):
+                    if stop.is_set():
+                        return
+                yield str(p)
+
         try:
             if workers > 1 and len(paths) > 1:
                 import multiprocessing
 
                 pools.append(multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_sigint))
-                results = pools[0].imap(analyze_article, [str(p) for p in paths], chunksize=4)
+                results = pools[0].imap(analyze_article, feed(), chunksize=1)
             else:
                 results = (analyze_article(str(p)) for p in paths)
             for size, (meta, rows) in zip(sizes, results):
+                slots.release()
                 bar.update(size)
                 if meta is None:
                     problems.append(rows)
@@ -352,6 +364,7 @@ def build_corpus_shards(corpus_dir, out, shards: int, *, workers: int | None = N
                             writer.add(text, terms, section, paragraph, number, start, end)
                 done += size
         finally:
+            stop.set()
             for pool in pools:
                 pool.terminate()
             bar.close()
