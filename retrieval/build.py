@@ -215,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
         from .xapian_build import cli
 
         return cli(args)
+    if args.out is not None or args.shards != 1:
+        print("build: error: --shards and --out are for --engine xapian (the sparse index: --index-dir)", file=sys.stderr)
+        return EXIT_USAGE
     from . import store
 
     if args.index_dir is not None:

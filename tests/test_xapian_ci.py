@@ -70,3 +70,14 @@ def test_ci_installs_xapian_tools_only_when_missing_and_the_extra_always(tmp_pat
     assert done.returncode == 0, done.stderr
     apt = [] if has_server else ["apt-get update -qq", "apt-get install -y -qq --no-install-recommends xapian-tools"]
     assert log.read_text().splitlines() == apt + ["pip install --quiet --disable-pip-version-check -e .[test,xapian]"]
+
+
+def test_shard_options_belong_to_the_xapian_engine(tmp_path, capsys):
+    from retrieval.build import main
+
+    from .support import CORPUS
+
+    assert main([str(CORPUS), "--shards", "2"]) == 2
+    assert capsys.readouterr().err == "build: error: --shards and --out are for --engine xapian (the sparse index: --index-dir)\n"
+    assert main([str(CORPUS), "--out", str(tmp_path / "x")]) == 2
+    assert not (tmp_path / "x").exists()
