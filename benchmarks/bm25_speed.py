@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/bm25_speed.py --sentences N [--data DIR] [--json]
         [--queries 200] [--bm25-queries Q] [--workers W] [--keep DIR]
+        [--engine xapian --shards 4 [--skip-rank-bm25]]
 
 How the corpus is made (printed by every run): the real sentences of ``--data``
 (default ``../shared/data`` from the project root: every SQuAD ``context`` of the
@@ -34,9 +35,26 @@ objects), and on the sparse index also with the whole ``retrieval.answer.answer`
    agreement (share of queries whose top 10 positions, in order, are identical, scores
    equal to a relative 1e-6).
 
+With ``--engine xapian`` (the optional extra, and ``xapian-tcpsrv``), the Xapian engine
+is measured beside them in the same run:
+
+4. xapian build: :func:`retrieval.xapian_build.build_corpus_shards` into ``--shards``
+   shards (same workers); seconds, peak RSS, disk.
+5. xapian serve: one ``xapian-tcpsrv`` per shard on 127.0.0.1 (started here, stopped by
+   PID at the end); a client process opens them through the network and runs the same
+   queries (``search(question, 10)``), then ``answer()`` on a fresh client (cold record
+   cache); p50/p99, client RSS, servers' RSS, top-10 agreement with the sparse engine
+   (identical positions, scores to a relative 1e-6) on every query, and with rank-bm25
+   on the queries rank-bm25 runs. Then the shard-fault phase: the client kills shard 1's
+   server (by PID, its process group) after a third of ``--queries`` answers and asks
+   all of them; each question must end, within the timeout, with an answer or the
+   one-line shard error (counted, slowest time printed), and once more with partial
+   answers on (answers carry the warning).
+
 ``--json`` makes the last line ``{"sentences": N, "engines": {NAME: {"build_s",
 "rss_mib", "p50_ms", "p99_ms"}}, "top10_agreement": F, "speedup_p50": F}`` (plus a few
-extra keys).
+extra keys); with ``--engine xapian`` ``engines`` also has ``"xapian": {"build_s",
+"rss_mib", "p50_ms", "p99_ms", "answer_p50_ms", "top10_agreement", ...}``.
 """
 
 from __future__ import annotations
@@ -232,7 +250,14 @@ def _topk_selection(index, questions, k=10):
     }
 
 
-def _child_rank_bm25(corpus, index_dir, questions, out):
+def _same_top(a, b) -> bool:
+    """Identical ids in order, scores equal to a relative 1e-6."""
+    return [i for i, _ in a] == [i for i, _ in b] and all(
+        abs(x - y) <= 1e-6 * max(abs(x), abs(y)) for (_, x), (_, y) in zip(a, b)
+    )
+
+
+def _child_rank_bm25(corpus, index_dir, questions, xapian_tops, out):
     from retrieval import Settings, store
     from retrieval.corpus import load_articles, split_corpus
     from retrieval.index import SentenceIndex
@@ -244,7 +269,7 @@ def _child_rank_bm25(corpus, index_dir, questions, out):
     sparse = store.load(index_dir, Settings())
     _time_queries(sparse, questions[:2])
     _time_queries(reference, questions[:1])
-    bm25_times, sparse_times, agree = [], [], 0
+    bm25_times, sparse_times, agree, xapian_agree = [], [], 0, 0
     for q in questions:  # interleaved, side by side
         (ts,), (top_s,) = _time_queries(sparse, [q])
         (tb,), (top_b,) = _time_queries(reference, [q])
@@ -254,6 +279,8 @@ def _child_rank_bm25(corpus, index_dir, questions, out):
             abs(a - b) <= 1e-6 * max(abs(a), abs(b)) for (_, a), (_, b) in zip(top_s, top_b)
         )
         agree += same
+        if xapian_tops is not None:
+            xapian_agree += _same_top(xapian_tops[len(bm25_times) - 1], top_b)
     out.put(
         {
             "build_s": build_s,
@@ -262,9 +289,126 @@ def _child_rank_bm25(corpus, index_dir, questions, out):
             "p99_ms": _percentile(bm25_times, 99),
             "sparse_p50_ms_same_queries": statistics.median(sparse_times),
             "top10_agreement": agree / len(questions),
+            "xapian_top10_agreement": xapian_agree / len(questions) if xapian_tops is not None else None,
             "queries": len(questions),
         }
     )
+
+
+def _child_xapian_build(corpus, out_dir, shards, workers, out):
+    from retrieval.xapian_build import build_corpus_shards
+
+    t = time.perf_counter()
+    meta = build_corpus_shards(corpus, out_dir, shards, workers=workers, progress=None)
+    build_s = time.perf_counter() - t
+    disk = sum(f.stat().st_size for f in Path(out_dir).rglob("*") if f.is_file())
+    out.put(
+        {
+            "build_s": build_s,
+            "rss_mib": _peak_rss_mib(),
+            "workers_rss_mib": _peak_rss_mib(resource.RUSAGE_CHILDREN),
+            "disk_mib": disk / 2**20,
+            "sentences": meta["sentences"],
+            "counts": meta["counts"],
+        }
+    )
+
+
+def _xapian_settings(addresses, **changes):
+    from retrieval import Settings
+
+    return Settings(engine="xapian", xapian_remote=tuple(addresses), **changes)
+
+
+def _child_xapian_serve(addresses, index_dir, questions, server_pids, timeout, out):
+    """Queries and answers through the shard servers, agreement with the sparse engine,
+    then the shard-fault phase (kills ``kill_pid``'s process group part-way)."""
+    import os
+    import signal
+
+    from retrieval import RetrievalError, store
+    from retrieval.answer import answer
+    from retrieval.xapian_index import open_index
+
+    t = time.perf_counter()
+    index = open_index(_xapian_settings(addresses, xapian_timeout=timeout))
+    open_s = time.perf_counter() - t
+    _time_queries(index, questions[:5])  # warm-up (first-call imports, connections)
+    times, tops = _time_queries(index, questions)
+    servers_rss = _servers_rss_mib(set(server_pids))  # while our connections are open
+    kill_pid = server_pids[min(1, len(server_pids) - 1)]
+    fresh = open_index(_xapian_settings(addresses, xapian_timeout=timeout))  # cold record cache
+    answer_times = _time_answers(fresh, questions)
+    rss = _peak_rss_mib()  # before the sparse index is loaded for the comparison
+    sparse = store.load(index_dir)
+    _, sparse_tops = _time_queries(sparse, questions)
+    agree = sum(_same_top(a, b) for a, b in zip(tops, sparse_tops))
+    del sparse
+    result = {
+        "open_s": open_s,
+        "rss_mib": rss,
+        "p50_ms": statistics.median(times),
+        "p99_ms": _percentile(times, 99),
+        "answer_p50_ms": statistics.median(answer_times),
+        "answer_p99_ms": _percentile(answer_times, 99),
+        "top10_agreement_sparse": agree / len(questions),
+        "servers_rss_mib": servers_rss,
+        "tops": tops,
+    }
+    fault = {}
+    for partial in (False, True):
+        index = open_index(_xapian_settings(addresses, xapian_timeout=timeout, xapian_partial=partial))
+        answered = errors = warned = 0
+        slowest = 0.0
+        lines = set()
+        for i, q in enumerate(questions):
+            if i == len(questions) // 3 and not partial:
+                os.killpg(kill_pid, signal.SIGKILL)  # shard 1 dies mid-run
+            t = time.perf_counter()
+            try:
+                a = answer(q, index)
+                answered += 1
+                warned += a.warning is not None or getattr(index, "warning", None) is not None
+            except RetrievalError as exc:
+                errors += 1
+                lines.add(str(exc)[:100] if "\n" not in str(exc) else "MULTI-LINE")
+            slowest = max(slowest, time.perf_counter() - t)
+        fault["partial" if partial else "strict"] = {
+            "questions": len(questions), "returned": answered, "shard_errors": errors,
+            "with_warning": warned, "slowest_s": round(slowest, 3), "error_heads": sorted(lines),
+        }
+    result["fault"] = fault
+    out.put(result)
+
+
+def _servers_rss_mib(groups) -> float:
+    """Resident memory of the shard servers (process groups ``groups``), including the
+    children serving our connections."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) in groups:  # pgrp
+                for line in (stat.parent / "status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / 1024
+
+
+def _measure_xapian(args, corpus, index_dir, out_dir, questions) -> dict:
+    """Build the shards, serve them on 127.0.0.1, measure a client; servers stopped after."""
+    from retrieval.xapian_servers import ShardServers
+
+    build = _run(_child_xapian_build, corpus, out_dir, args.shards, args.workers)
+    print(f"xapian build: {build}", file=sys.stderr)
+    with ShardServers(out_dir) as servers:
+        pids = [p.pid for p in servers.processes]
+        serve = _run(_child_xapian_serve, servers.addresses, index_dir, questions, pids, args.timeout)
+    print(f"xapian serve: { {k: v for k, v in serve.items() if k != 'tops'} }", file=sys.stderr)
+    return {**serve, "build_s": build["build_s"], "build_rss_mib": build["rss_mib"],
+            "disk_mib": build["disk_mib"], "counts": build["counts"]}
 
 
 def _run(target, *args):
@@ -287,6 +431,12 @@ def main(argv=None) -> int:
                         help="queries for rank-bm25 (default: all up to 2e5 sentences, else 20)")
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--keep", metavar="DIR", help="write the corpus here and keep it")
+    parser.add_argument("--engine", choices=("sparse", "xapian"), default="sparse",
+                        help="xapian: also measure the Xapian engine on --shards local shard servers")
+    parser.add_argument("--shards", type=int, default=4)
+    parser.add_argument("--timeout", type=float, default=2.0, help="xapian: seconds per shard operation")
+    parser.add_argument("--skip-rank-bm25", action="store_true",
+                        help="leave rank-bm25 out (at 10^7 sentences it needs more memory than a small machine has)")
     args = parser.parse_args(argv)
     n = args.sentences
     bm25_queries = args.bm25_queries or (args.queries if n <= 200_000 else 20)
@@ -315,8 +465,14 @@ def main(argv=None) -> int:
     print(f"sparse build: {build}", file=sys.stderr)
     serve = _run(_child_sparse_serve, index_dir, questions)
     print(f"sparse serve: {serve}", file=sys.stderr)
-    bm25 = _run(_child_rank_bm25, corpus, index_dir, questions[:bm25_queries])
-    print(f"rank-bm25: {bm25}", file=sys.stderr)
+    xapian_result = None
+    if args.engine == "xapian":
+        xapian_result = _measure_xapian(args, corpus, index_dir, work / "xapian", questions)
+    bm25 = None
+    if not args.skip_rank_bm25:
+        tops = xapian_result["tops"][:bm25_queries] if xapian_result else None
+        bm25 = _run(_child_rank_bm25, corpus, index_dir, questions[:bm25_queries], tops)
+        print(f"rank-bm25: {bm25}", file=sys.stderr)
 
     result = {
         "sentences": build["sentences"],
@@ -335,21 +491,40 @@ def main(argv=None) -> int:
                 **{key: round(serve[key], 4) for key in ("topk_ours_p50_ms", "topk_argpartition_p50_ms") if key in serve},
                 **{key: serve[key] for key in ("topk_questions", "topk_few_matches") if key in serve},
             },
-            "rank_bm25": {
-                "build_s": round(bm25["build_s"], 2),
-                "rss_mib": round(bm25["rss_mib"], 1),
-                "p50_ms": round(bm25["p50_ms"], 3),
-                "p99_ms": round(bm25["p99_ms"], 3),
-                "queries": bm25["queries"],
-            },
         },
-        "top10_agreement": bm25["top10_agreement"],
-        "speedup_p50": round(bm25["p50_ms"] / bm25["sparse_p50_ms_same_queries"], 1),
     }
-    lines = [
-        f"sentences indexed: {result['sentences']:,} ({build['terms']:,} terms, {build['nnz']:,} entries)",
-        f"{'engine':<10} {'build s':>9} {'peak RSS MiB':>13} {'p50 ms':>9} {'p99 ms':>9}  queries",
-    ]
+    if bm25 is not None:
+        result["engines"]["rank_bm25"] = {
+            "build_s": round(bm25["build_s"], 2),
+            "rss_mib": round(bm25["rss_mib"], 1),
+            "p50_ms": round(bm25["p50_ms"], 3),
+            "p99_ms": round(bm25["p99_ms"], 3),
+            "queries": bm25["queries"],
+        }
+        result["top10_agreement"] = bm25["top10_agreement"]
+        result["speedup_p50"] = round(bm25["p50_ms"] / bm25["sparse_p50_ms_same_queries"], 1)
+    if xapian_result is not None:
+        x = xapian_result
+        result["engines"]["xapian"] = {
+            "build_s": round(x["build_s"], 2),
+            "rss_mib": round(max(x["build_rss_mib"], x["rss_mib"]), 1),
+            "p50_ms": round(x["p50_ms"], 3),
+            "p99_ms": round(x["p99_ms"], 3),
+            "answer_p50_ms": round(x["answer_p50_ms"], 3),
+            "answer_p99_ms": round(x["answer_p99_ms"], 3),
+            # identical top-10 to rank-bm25 where it ran, else to the sparse engine
+            "top10_agreement": (bm25 or {}).get("xapian_top10_agreement") if bm25 else x["top10_agreement_sparse"],
+            "top10_agreement_sparse": x["top10_agreement_sparse"],
+            "shards": args.shards,
+            "shard_sentences": x["counts"],
+            "disk_mib": round(x["disk_mib"], 1),
+            "client_rss_mib": round(x["rss_mib"], 1),
+            "build_rss_mib": round(x["build_rss_mib"], 1),
+            "servers_rss_mib": round(x["servers_rss_mib"], 1),
+            "fault": x["fault"],
+        }
+    lines = [f"sentences indexed: {result['sentences']:,} ({build['terms']:,} terms, {build['nnz']:,} entries)",
+             f"{'engine':<10} {'build s':>9} {'peak RSS MiB':>13} {'p50 ms':>9} {'p99 ms':>9}  queries"]
     for name, e in result["engines"].items():
         q = e.get("queries", args.queries)
         lines.append(f"{name:<10} {e['build_s']:>9.2f} {e['rss_mib']:>13.1f} {e['p50_ms']:>9.3f} {e['p99_ms']:>9.3f}  {q}")
@@ -358,10 +533,11 @@ def main(argv=None) -> int:
         f"sparse: reload {s['reload_s']:.3f} s, serving RSS {s['serve_rss_mib']:.1f} MiB, "
         f"build workers' peak RSS {s['build_workers_rss_mib']:.1f} MiB, save {s['save_s']:.2f} s"
     )
-    lines.append(
-        f"top-10 agreement with rank-bm25: {result['top10_agreement']:.1%} of {bm25['queries']} queries; "
-        f"p50 speed ratio (same queries, same process): {result['speedup_p50']}x"
-    )
+    if bm25 is not None:
+        lines.append(
+            f"top-10 agreement with rank-bm25: {result['top10_agreement']:.1%} of {bm25['queries']} queries; "
+            f"p50 speed ratio (same queries, same process): {result['speedup_p50']}x"
+        )
     lines.append(
         f"whole answer() on the sparse index (100 candidates reranked, abstention): "
         f"p50 {s['answer_p50_ms']:.2f} ms, p99 {s['answer_p99_ms']:.2f} ms"
@@ -372,6 +548,23 @@ def main(argv=None) -> int:
             f"vs {s['topk_argpartition_p50_ms']:.3f} ms for np.argpartition over all {result['sentences']:,} "
             f"({s['topk_questions']} questions, {s['topk_few_matches']} with <= 10 matches)"
         )
+    if xapian_result is not None:
+        x = result["engines"]["xapian"]
+        versus = f"rank-bm25 ({bm25['queries']} queries)" if bm25 else "-"
+        lines += [
+            f"xapian: {args.shards} shards {x['shard_sentences']} on 127.0.0.1 servers; disk {x['disk_mib']:.1f} MiB; "
+            f"client RSS {x['client_rss_mib']:.1f} MiB, servers RSS {x['servers_rss_mib']:.1f} MiB, "
+            f"build RSS {x['build_rss_mib']:.1f} MiB",
+            f"xapian: whole answer() (cold record cache) p50 {x['answer_p50_ms']:.2f} ms, p99 {x['answer_p99_ms']:.2f} ms",
+            f"xapian: top-10 identical to the sparse engine on {x['top10_agreement_sparse']:.1%} of {args.queries} "
+            f"queries; to {versus}: " + (f"{x['top10_agreement']:.1%}" if bm25 else "not run"),
+        ]
+        for mode, f in x["fault"].items():
+            lines.append(
+                f"xapian shard 1 killed ({mode}): {f['returned']} answers ({f['with_warning']} with the warning), "
+                f"{f['shard_errors']} one-line shard errors of {f['questions']} questions; slowest {f['slowest_s']} s "
+                f"(timeout {args.timeout} s)"
+            )
     print("\n".join(lines))
     if args.json:
         print(json.dumps(result))

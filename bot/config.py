@@ -143,9 +143,33 @@ def state_home(env: dict | None = None) -> Path | None:
     return Path(raw) if raw and os.path.isabs(raw) else None
 
 
+def _xapian_settings(env: dict) -> dict:
+    """The xapian engine's keys: ``ASK_XAPIAN`` (a build directory, database or stub
+    file), ``ASK_XAPIAN_REMOTE`` (``host:port,host:port,...`` in shard order),
+    ``ASK_XAPIAN_PARTIAL`` (answer from the shards that answer), ``ASK_XAPIAN_TIMEOUT``
+    and ``ASK_XAPIAN_CONNECT_TIMEOUT`` (seconds)."""
+    path = os.path.expanduser(env.get("ASK_XAPIAN", "").strip()) or None
+    remote = tuple(a.strip() for a in env.get("ASK_XAPIAN_REMOTE", "").split(",") if a.strip())
+    for address in remote:
+        host, sep, port = address.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(f"ASK_XAPIAN_REMOTE must be host:port,host:port,..., got {address!r}")
+    engine = env.get("ASK_ENGINE", "").strip().lower()
+    if engine == "xapian" and bool(path) == bool(remote):
+        raise ConfigError("ASK_ENGINE=xapian needs one of ASK_XAPIAN=DIR or ASK_XAPIAN_REMOTE=host:port,... (not both)")
+    return {
+        "xapian": path,
+        "xapian_remote": remote,
+        "xapian_partial": _bool(env, "ASK_XAPIAN_PARTIAL", False),
+        "xapian_timeout": _float(env, "ASK_XAPIAN_TIMEOUT", Settings.xapian_timeout),
+        "xapian_connect_timeout": _float(env, "ASK_XAPIAN_CONNECT_TIMEOUT", Settings.xapian_connect_timeout),
+    }
+
+
 def retrieval_settings(env: dict | None = None) -> Settings:
     """Engine :class:`~retrieval.Settings` from ``ASK_TOP_K``, ``ASK_MAX_QUOTES``,
-    ``ASK_ENGINE``, ``BM25_K1``, ``BM25_B`` and ``BM25_EPSILON`` (all optional).
+    ``ASK_ENGINE``, ``BM25_K1``, ``BM25_B``, ``BM25_EPSILON`` and the xapian engine's
+    keys (:func:`_xapian_settings`), all optional.
 
     Raises
     ------
@@ -161,6 +185,7 @@ def retrieval_settings(env: dict | None = None) -> Settings:
         "top_k": _int(env, "ASK_TOP_K", defaults.top_k, minimum=1),
         "max_quotes": _int(env, "ASK_MAX_QUOTES", defaults.max_quotes, minimum=1),
         "engine": env.get("ASK_ENGINE", "").strip().lower() or defaults.engine,
+        **_xapian_settings(env),
     }
     keys = {
         "k1": "BM25_K1",
@@ -169,6 +194,8 @@ def retrieval_settings(env: dict | None = None) -> Settings:
         "top_k": "ASK_TOP_K",
         "max_quotes": "ASK_MAX_QUOTES",
         "engine": "ASK_ENGINE",
+        "xapian_timeout": "ASK_XAPIAN_TIMEOUT",
+        "xapian_connect_timeout": "ASK_XAPIAN_CONNECT_TIMEOUT",
     }
     try:
         return Settings(**values)

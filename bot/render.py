@@ -183,7 +183,8 @@ def render_terminal(result: Answer, *, articles: int = 1, color: bool = False) -
     Each quote on its own line(s), ``“…” [n]``, a context sentence (if any) just
     before its quote marked ``(context)``; then a ``Sources:`` block with one
     :func:`source_line` per quote. Article text goes through :func:`terminal_text`.
-    An abstention is one line (:func:`abstention_text`).
+    An abstention is one line (:func:`abstention_text`). A ``warning`` (answered from
+    part of a sharded index) is one more line, ``warning: ...``, at the end.
 
     Parameters
     ----------
@@ -200,8 +201,9 @@ def render_terminal(result: Answer, *, articles: int = 1, color: bool = False) -
     str
         The text to print, without a final newline.
     """
+    warning = f"\nwarning: {terminal_text(result.warning)}" if result.warning else ""
     if not result.answered:
-        return abstention_text(result, articles=articles)
+        return abstention_text(result, articles=articles) + warning
     lines: list[str] = []
     for number, quote in enumerate(result.quotes, start=1):
         if quote.context is not None:
@@ -210,7 +212,7 @@ def render_terminal(result: Answer, *, articles: int = 1, color: bool = False) -
         lines.append("")
     lines.append("Sources:")
     lines.extend(source_line(n, q) for n, q in enumerate(result.quotes, start=1))
-    return "\n".join(lines)
+    return "\n".join(lines) + warning
 
 
 def citation_dict(c: Citation) -> dict:
@@ -254,12 +256,15 @@ def answer_dict(result: Answer) -> dict:
                 "highlight": highlight_dict(highlight(result.question, quote.hit.text)),
             }
         )
-    return {
+    out = {
         "question": result.question,
         "answered": result.answered,
         "reason": result.reason,
         "answers": answers,
     }
+    if result.warning:  # only from a partly answering sharded index
+        out["warning"] = result.warning
+    return out
 
 
 def explain_dicts(explanations: list[Explanation]) -> list[dict]:

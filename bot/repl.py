@@ -468,6 +468,9 @@ def _run(args: argparse.Namespace, question: str, asked: bool, jsonl: bool = Fal
         return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK
+    except RetrievalError as exc:  # e.g. a shard of the xapian engine stopped answering
+        print_error(f"ask: error: {exc}")
+        return EXIT_USAGE
     except Exception as exc:  # the edge: no traceback reaches the user
         print_error(f"ask: internal error: {type(exc).__name__}: {exc}")
         return EXIT_INTERNAL

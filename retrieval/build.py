@@ -3,7 +3,9 @@
 Command line::
 
     python -m retrieval.build CORPUS_DIR [--index-dir DIR] [--workers N]
+    python -m retrieval.build CORPUS_DIR --engine xapian --shards N --out DIR
 
+(the second: :mod:`retrieval.xapian_build`)
 writes the index to ``DIR`` (default ``CORPUS_DIR/.index``) with a tqdm progress bar
 on stderr; errors are one line on stderr and exit status 2.
 
@@ -20,7 +22,6 @@ folding, as :func:`retrieval.corpus.split_corpus` drops them) are recognised by 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import signal
 import sys
@@ -28,18 +29,10 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from .analyze import analyze
-from .corpus import (
-    _dedupe_key,
-    article_paths,
-    check_unique_ids,
-    no_citable_sentence,
-    read_article,
-    sentence_rows,
-    unusable_files,
-)
 from . import store
-from .errors import CorpusError, RetrievalError, Terminated
+from .article_rows import analyze_article
+from .corpus import article_paths, check_unique_ids, no_citable_sentence, unusable_files
+from .errors import RetrievalError, Terminated
 from .settings import Settings
 from .sparse import SparseBuilder, SparseSentenceIndex
 
@@ -48,11 +41,6 @@ PARALLEL_MIN_BYTES = 4 << 20  # smaller corpora are built in-process (a pool cos
 EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 2, 130, Terminated.EXIT_CODE
 # what ASK_INDEX_DIR takes for "no persisted index"; the build command always writes one
 _OFF_WORDS = ("off", "none", "0", "false", "no")
-
-
-def _digest(text: str) -> int:
-    key = _dedupe_key(text).encode("utf-8")
-    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little")
 
 
 def _ignore_sigint() -> None:
@@ -97,30 +85,6 @@ def terminate_as_exit():
         fired = signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
         if not (fired and previous is _raise_terminated):  # an outer block is unwinding too: stay deaf
             signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
-
-
-def analyze_article(path: str) -> tuple[tuple | None, list[tuple] | str]:
-    """Read, segment and analyze one article file (runs in a worker process).
-
-    Returns
-    -------
-    meta : tuple or None
-        ``(doc_id, title, date, source, path)``; None when the file cannot be used.
-    rows : list of tuple or str
-        Per sentence in article order: ``(text, terms, section, paragraph, number,
-        start, end, digest)``; when ``meta`` is None, why the file cannot be used
-        (the :class:`~retrieval.errors.CorpusError` message).
-    """
-    try:
-        article = read_article(Path(path))
-    except CorpusError as exc:
-        return None, str(exc)
-    rows = [
-        (text, analyze(text), section, paragraph, number, start, end, _digest(text))
-        for text, section, paragraph, number, start, end in sentence_rows(article)
-    ]
-    meta = (article.doc_id, article.title, article.date, article.source, article.path)
-    return meta, rows
 
 
 def build_corpus_index(
@@ -257,6 +221,10 @@ def _parser() -> argparse.ArgumentParser:
         help="where to write (default CORPUS_DIR/.index); an existing DIR must be empty or an index",
     )
     parser.add_argument("--workers", type=int, default=None, help="processes (default: all cores for large corpora)")
+    parser.add_argument("--engine", choices=("sparse", "xapian"), default="sparse",
+                        help="xapian: write --shards Xapian shard databases to --out (optional extra)")
+    parser.add_argument("--shards", type=int, default=1, metavar="N", help="xapian shards (default 1)")
+    parser.add_argument("--out", metavar="DIR", help="xapian: the build directory (replaced atomically)")
     return parser
 
 
@@ -269,6 +237,13 @@ def main(argv: list[str] | None = None) -> int:
     """
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.engine == "xapian":
+        from .xapian_build import cli
+
+        return cli(args)
+    if args.out is not None or args.shards != 1:
+        print("build: error: --shards and --out are for --engine xapian (the sparse index: --index-dir)", file=sys.stderr)
+        return EXIT_USAGE
     if args.index_dir is not None:
         problem = None
         if not args.index_dir.strip():

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .answer import Explanation, answer, explain
 from .corpus import load_articles, split_corpus
-from .index import BaseIndex, build_index, select_engine
+from .index import BaseIndex, build_index, open_xapian, select_engine
 from .settings import Settings
 from .types import Answer, Article, Sentence
 
@@ -109,6 +109,8 @@ class Engine:
         shipped_weights()
         load_table()
         settings = settings or Settings()
+        if settings.engine == "xapian":  # the shards hold everything: corpus_dir is not read
+            return cls(None, open_xapian(settings), settings, corpus_dir)
         if index_dir is False:
             articles = load_articles(corpus_dir)
             return cls(articles, build_index(split_corpus(articles), settings), settings, corpus_dir)
@@ -125,8 +127,12 @@ class Engine:
 
     def answer(self, question: str, follow_up=None) -> Answer:
         """See :func:`retrieval.answer.answer` (``follow_up``: a
-        :class:`retrieval.conversation.FollowUp`, or None for a question on its own)."""
-        return answer(question, self.index, self.settings, follow_up=follow_up)
+        :class:`retrieval.conversation.FollowUp`, or None for a question on its own);
+        ``warning`` set when the index answered from part of its shards (xapian engine
+        with ``xapian_partial``)."""
+        result = answer(question, self.index, self.settings, follow_up=follow_up)
+        warning = getattr(self.index, "warning", None)
+        return replace(result, warning=warning) if warning else result
 
     def explain(self, question: str, k: int | None = None, follow_up=None) -> list[Explanation]:
         """See :func:`retrieval.answer.explain`; ``k`` defaults to ``settings.top_k``."""
@@ -134,6 +140,8 @@ class Engine:
 
     def sources(self) -> list[Source]:
         """The loaded articles with their citable sentence counts, in corpus order."""
+        if hasattr(self.index, "source_rows"):  # the xapian engine: from the shards' metadata
+            return [Source(*row) for row in self.index.source_rows()]
         counts: dict[str, int] = {}
         doc_column = getattr(self.index, "arrays", {}).get("doc")
         if doc_column is not None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .analyze import analyze
 from .base import BaseIndex, ScoredPosition
-from .errors import EmptyCorpusError
+from .errors import EmptyCorpusError, SettingsError
 from .settings import Settings
 from .types import Sentence
 
@@ -25,6 +25,7 @@ __all__ = [
     "SentenceIndex",
     "build_index",
     "choose_engine",
+    "open_xapian",
     "positive_idf",
     "select_engine",
 ]
@@ -183,8 +184,16 @@ def build_index(sentences: Iterable[Sentence], settings: Settings | None = None)
     ------
     EmptyCorpusError
         No sentence has a searchable term.
+    SettingsError
+        ``settings.engine`` is ``"xapian"``: that engine serves shards written by
+        ``python -m retrieval.build --engine xapian`` (:func:`open_xapian`), not built here.
     """
     settings = settings or Settings()
+    if settings.engine == "xapian":
+        raise SettingsError(
+            "the xapian engine serves shards built by 'python -m retrieval.build CORPUS --engine xapian', "
+            "not an index built in memory"
+        )
     if isinstance(sentences, Sequence) and choose_engine(len(sentences), settings) == "rank_bm25":
         return SentenceIndex.build(sentences, settings)
     from .sparse import SparseSentenceIndex
@@ -208,3 +217,12 @@ def select_engine(index: "SparseSentenceIndex", settings: Settings) -> BaseIndex
         [index.sentence_terms(i) for i in positions],
         settings,
     )
+
+
+def open_xapian(settings: Settings) -> BaseIndex:
+    """The xapian engine over the shards ``settings.xapian`` / ``settings.xapian_remote``
+    name (:func:`retrieval.xapian_index.open_index`; imported only here, when selected:
+    it needs the optional ``xapian`` extra)."""
+    from .xapian_index import open_index
+
+    return open_index(settings)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from .errors import SettingsError
 
-ENGINES = ("auto", "rank_bm25", "sparse")
+ENGINES = ("auto", "rank_bm25", "sparse", "xapian")
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,19 @@ class Settings:
         How many sentences an answer quotes at most (>= 1).
     engine : str
         ``"auto"`` (rank-bm25 for small corpora, sparse above ``sparse_threshold``),
-        ``"rank_bm25"`` or ``"sparse"``.
+        ``"rank_bm25"``, ``"sparse"`` or ``"xapian"`` (shards built by
+        ``python -m retrieval.build --engine xapian``; the optional ``xapian`` extra).
     sparse_threshold : int
         Sentence count from which ``"auto"`` picks the sparse engine.
+    xapian : str or None
+        The xapian engine's shards: a build directory, one database or a stub file.
+    xapian_remote : tuple of str
+        Or the ``host:port`` of each shard's ``xapian-tcpsrv``, in shard order.
+    xapian_partial : bool
+        Answer from the shards that answer when one is down (with a warning) instead
+        of failing.
+    xapian_timeout, xapian_connect_timeout : float
+        Seconds allowed for each operation on a remote shard, and for connecting (> 0).
     """
 
     k1: float = 1.5
@@ -45,6 +55,11 @@ class Settings:
     max_quotes: int = 2
     engine: str = "auto"
     sparse_threshold: int = 20_000
+    xapian: str | None = None
+    xapian_remote: tuple[str, ...] = ()
+    xapian_partial: bool = False
+    xapian_timeout: float = 5.0
+    xapian_connect_timeout: float = 2.0
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.k1) and 0 < self.k1 <= 1000):
@@ -59,6 +74,10 @@ class Settings:
             raise SettingsError(f"max_quotes must be a whole number >= 1, got {self.max_quotes!r}")
         if self.engine not in ENGINES:
             raise SettingsError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
+        for name in ("xapian_timeout", "xapian_connect_timeout"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and 0 < value <= 3600):
+                raise SettingsError(f"{name} must be a number of seconds > 0 and <= 3600, got {value!r}")
 
     def with_(self, **changes: object) -> "Settings":
         """A copy with some fields changed (validated again)."""

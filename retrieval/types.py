@@ -164,12 +164,16 @@ class Answer:
         (the question has no usable words) or ``"too_long"`` (the question has more
         than :data:`retrieval.answer.MAX_QUESTION_CHARS` characters and was not
         analyzed).
+    warning : str or None
+        Set when the answer may be incomplete: the xapian engine answered from some of
+        its shards only (``Settings.xapian_partial``); the text names the missing ones.
     """
 
     question: str
     answered: bool
     quotes: tuple[Quote, ...] = field(default_factory=tuple)
     reason: str = "answered"
+    warning: str | None = None
 
     @property
     def hits(self) -> tuple[Hit, ...]:

@@ -35,6 +35,8 @@ def ci_run(tmp_path, **env) -> tuple[subprocess.CompletedProcess, list[str]]:
     stubs.mkdir()
     (stubs / "python3").write_text(STUB_PYTHON3, encoding="utf-8")
     (stubs / "python3").chmod(0o755)
+    (stubs / "xapian-tcpsrv").write_text("#!/bin/sh\n", encoding="utf-8")  # present: no apt-get
+    (stubs / "xapian-tcpsrv").chmod(0o755)
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     environment = {**os.environ, "PATH": f"{stubs}{os.pathsep}{os.environ['PATH']}", "TMPDIR": str(temporary), **env}

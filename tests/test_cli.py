@@ -710,7 +710,7 @@ def test_more_usage_errors_exit_2(argv, capsys):
         ("BM25_B", "2", "BM25_B: b must be between 0 and 1, got 2.0"),
         ("BM25_EPSILON", "-1", "BM25_EPSILON: epsilon must be a number >= 0 and <= 1000, got -1.0"),
         ("BM25_EPSILON", "nan", "BM25_EPSILON must be a finite number, got 'nan'"),
-        ("ASK_ENGINE", "foo", "ASK_ENGINE: engine must be one of auto, rank_bm25, sparse, got 'foo'"),
+        ("ASK_ENGINE", "foo", "ASK_ENGINE: engine must be one of auto, rank_bm25, sparse, xapian, got 'foo'"),
         ("ASK_TOP_K", "0", "ASK_TOP_K must be >= 1, got 0"),
     ],
 )
