@@ -446,6 +446,8 @@ def _run(args: argparse.Namespace, question: str, asked: bool, jsonl: bool = Fal
     if isinstance(loaded, int):
         return loaded
     settings, corpus, index_dir, engine = loaded
+    from retrieval import RetrievalError
+
     try:
         if args.sentences:
             _print_lines(
