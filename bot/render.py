@@ -23,6 +23,16 @@ NO_TERMS_MANY = (  # more than one article loaded
 )
 
 
+HEDGE = "I'm not sure, but the closest the article comes is:"
+HEDGE_MANY = "I'm not sure, but the closest the articles come is:"
+
+
+def hedge_text(*, articles: int = 1) -> str:
+    """The line before a hedged answer (reason ``"uncertain"``: the answerability model's
+    probability is middling): :data:`HEDGE`, or :data:`HEDGE_MANY` for several articles."""
+    return HEDGE_MANY if articles > 1 else HEDGE
+
+
 def not_found_text(*, articles: int = 1) -> str:
     """:data:`NOT_FOUND`, or :data:`NOT_FOUND_MANY` when more than one article is loaded.
 
@@ -112,7 +122,8 @@ def render_terminal(result: Answer, *, articles: int = 1) -> str:
     Each quote on its own line(s), ``“…” [n]``, a context sentence (if any) just
     before its quote marked ``(context)``; then a ``Sources:`` block with one
     :func:`source_line` per quote. Article text goes through :func:`terminal_text`.
-    An abstention is one line (:func:`abstention_text`).
+    An abstention is one line (:func:`abstention_text`); a hedged answer (reason
+    ``"uncertain"``) opens with :func:`hedge_text`.
 
     Parameters
     ----------
@@ -128,7 +139,7 @@ def render_terminal(result: Answer, *, articles: int = 1) -> str:
     """
     if not result.answered:
         return abstention_text(result, articles=articles)
-    lines: list[str] = []
+    lines: list[str] = [hedge_text(articles=articles)] if result.reason == "uncertain" else []
     for number, quote in enumerate(result.quotes, start=1):
         if quote.context is not None:
             lines.append(f"  (context) “{terminal_text(quote.context.text)}”")
@@ -155,9 +166,11 @@ def citation_dict(c: Citation) -> dict:
 def answer_dict(result: Answer) -> dict:
     """The ``ask --json`` object.
 
-    ``{"question", "answered", "reason", "answers": [{"text", "score", "citation",
-    "context"}]}``; ``answers`` is empty when not answered; ``context`` is null or
-    ``{"text", "citation"}`` for the sentence shown before a quote.
+    ``{"question", "answered", "reason", "confidence", "answers": [{"text", "score",
+    "citation", "context"}]}``; ``answers`` is empty when not answered; ``context`` is
+    null or ``{"text", "citation"}`` for the sentence shown before a quote;
+    ``confidence`` is P(the first quote answers) or null (:attr:`Answer.confidence`);
+    ``reason`` is ``"uncertain"`` for a hedged answer (still ``"answered": true``).
     """
     answers = []
     for quote in result.quotes:
@@ -176,6 +189,7 @@ def answer_dict(result: Answer) -> dict:
         "question": result.question,
         "answered": result.answered,
         "reason": result.reason,
+        "confidence": result.confidence,
         "answers": answers,
     }
 

@@ -24,8 +24,12 @@ from typing import Iterable
 
 from rapidfuzz.distance import OSA
 
+import numpy as np
+
 from .answer_types import has_answer_type
+from .answerability import evidence, shipped_model
 from .candidates import Candidate, Paragraphs, nearby_terms
+from .features import Candidates
 from .index import SentenceIndex
 from .policy import MIN_COVERAGE, Features
 from .query import Query
@@ -47,8 +51,18 @@ def decide(
     settings: Settings,
     features: Features,
     paragraphs: Paragraphs,
+    found: Candidates | None = None,
 ) -> Answer:
     """The :class:`~retrieval.types.Answer` to ``query`` from its ranked candidates.
+
+    With ``features.answerability`` (the default) and the feature rows ``found``, the
+    learned model (:mod:`retrieval.answerability`) gives P(the first quote answers):
+    when no candidate passes :func:`answerable` (kept as a guarantee: "How old is
+    ...?" of an article without an age) or the probability is below the model's
+    ``abstain`` threshold the answer is a refusal (``"not_found"``), below its
+    ``hedge`` threshold a hedged answer (``"uncertain"``, still answered), else
+    ``"answered"``; ``confidence`` carries the probability. Otherwise the hand rules
+    decide (the module docstring) and ``confidence`` is None.
 
     Parameters
     ----------
@@ -57,8 +71,22 @@ def decide(
     paragraphs : Paragraphs
         The question's paragraph cache (the unknown-name test reads the terms of the
         candidates' paragraphs).
+    found : Candidates, optional
+        The candidates with their feature rows (the model's evidence reads them).
     """
-    candidates = [c for c in ranked if answerable(query, c, index)]
+    passing = [c for c in ranked if answerable(query, c, index)]
+    if features.answerability and found is not None:
+        model = shipped_model()
+        unknown = features.unknown_names and bool(unknown_names(query, index, nearby_terms(paragraphs, ranked)))
+        row = evidence(query, index, ranked, _rows(found), paragraphs.sentence_terms, bool(passing), unknown)
+        confidence = float(model.probability(row)[0])
+        if not passing or confidence < model.abstain:  # the coverage / answer-type test stays a guarantee
+            return Answer(question=query.asked, answered=False, reason="not_found", confidence=confidence)
+        candidates = [ranked[0]] + [c for c in passing if c is not ranked[0]]
+        quotes = choose_quotes(candidates, index, settings.max_quotes, features.quote_gap)
+        reason = "uncertain" if confidence < model.hedge else "answered"
+        return Answer(query.asked, True, tuple(quotes), reason, confidence)
+    candidates = passing
     if candidates and features.unknown_names and unknown_names(query, index, nearby_terms(paragraphs, ranked)):
         candidates = []
     if not candidates:
@@ -67,6 +95,25 @@ def decide(
         candidates = [ranked[0]] + candidates
     quotes = choose_quotes(candidates, index, settings.max_quotes, features.quote_gap)
     return Answer(question=query.asked, answered=True, quotes=tuple(quotes), reason="answered")
+
+
+def question_evidence(
+    query: Query,
+    ranked: list[Candidate],
+    found: Candidates,
+    index: SentenceIndex,
+    features: Features,
+    paragraphs: Paragraphs,
+) -> np.ndarray:
+    """The answerability evidence of ``query`` (:func:`retrieval.answerability.evidence`),
+    as :func:`decide` computes it; for ``benchmarks/train_answerability.py``."""
+    passing = any(answerable(query, c, index) for c in ranked)
+    unknown = features.unknown_names and bool(unknown_names(query, index, nearby_terms(paragraphs, ranked)))
+    return evidence(query, index, ranked, _rows(found), paragraphs.sentence_terms, passing, unknown)
+
+
+def _rows(found: Candidates) -> dict[int, np.ndarray]:
+    return {c.position: row for c, row in zip(found.items, found.rows)}
 
 
 def answerable(query: Query, candidate: Candidate, index: SentenceIndex) -> bool:

@@ -64,6 +64,11 @@ class Features:
         The other sentences of the paragraphs of this many best BM25 candidates are
         reranked too (:func:`retrieval.candidates.candidate_positions`), so that an answer sharing no word
         with the question ("He died in 1259.") can still be found; 0 turns it off.
+    answerability : bool
+        Decide answer / hedge / refuse by the learned answerability model
+        (:mod:`retrieval.answerability`, ``retrieval/data/answerability.json``) rather
+        than by the coverage rule, the answer-type rule and the unknown-name rule
+        alone (which remain its evidence).
     neighbour_window : int
         Only the paragraph's sentences at most this many places before or after the
         candidate are added (15: every sentence of every SQuAD paragraph, which have at
@@ -82,6 +87,7 @@ class Features:
     quote_gap: float = 4.0
     paragraph_neighbours: int = 3
     neighbour_window: int = 15
+    answerability: bool = True
 
     def weight_vector(self) -> np.ndarray:
         """The model's weights, shape ``(len(FEATURE_NAMES),)``."""

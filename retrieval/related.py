@@ -171,6 +171,12 @@ def phrase_related(words: Sequence[str], terms: Collection[str]) -> dict[str, fr
     return {t: frozenset(v) for t, v in out.items() if v}
 
 
+@lru_cache(maxsize=1 << 10)
+def question_phrases(surface: tuple[str, ...], terms: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    """:func:`phrase_related` memoised per question (the features ask once per candidate)."""
+    return phrase_related(surface, frozenset(terms))
+
+
 RELATIONS = (("related", related_terms), ("hypernym", hypernym_terms), ("two steps", two_step_terms))
 
 

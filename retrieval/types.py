@@ -163,13 +163,19 @@ class Answer:
         ``"answered"``, ``"not_found"`` (no strong enough evidence), ``"no_terms"``
         (the question has no usable words) or ``"too_long"`` (the question has more
         than :data:`retrieval.answer.MAX_QUESTION_CHARS` characters and was not
-        analyzed).
+        analyzed), or ``"uncertain"``: answered, but the answerability model's
+        probability is middling, so the front ends hedge.
+    confidence : float or None
+        P(the first quote answers the question) from the answerability model
+        (:mod:`retrieval.answerability`), also for a refusal; None when no model
+        decided (no terms, too long, nothing matched, or the model switched off).
     """
 
     question: str
     answered: bool
     quotes: tuple[Quote, ...] = field(default_factory=tuple)
     reason: str = "answered"
+    confidence: float | None = None
 
     @property
     def hits(self) -> tuple[Hit, ...]:
