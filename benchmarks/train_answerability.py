@@ -19,7 +19,9 @@ A logistic regression (L2 on standardised columns, SciPy's L-BFGS-B) over the ev
 and its hinges (:func:`retrieval.answerability.expand`, knots at the training
 quartiles) is fitted on own + offtopic + impossible. The product still refuses when no
 candidate passes the old coverage and answer-type test (a guarantee: "How old is ...?"
-without an age in the article); beyond that, the abstain threshold is chosen so that
+without an age in the article) and when a doubtful answer (below the hedge threshold)
+names something the corpus never mentions ("Who is the Prime Minister of the UK?" of
+an article without the UK); beyond that, the abstain threshold is chosen so that
 the product refuses ``--answerable-abstain`` (default 2%) of the training questions of
 the ``own`` kind; the hedge threshold is ``--hedge``.
 
@@ -130,7 +132,8 @@ def fit(X: np.ndarray, y: np.ndarray, l2: float, answerable_abstain: float, hedg
 
     beta = minimize(loss, np.zeros(Z.shape[1] + 1), jac=True, method="L-BFGS-B").x
     model = AnswerabilityModel(knots, mean, scale, beta[:-1], float(beta[-1]), 0.0, 1.0)
-    refused = hard(X[own])
+    hedge_at = max(hedge, 0.0)
+    refused = hard(X[own]) | (unknown(X[own]) & (model.probability(X[own]) < hedge_at))
     p = model.probability(X[own][~refused])
     rest = max(answerable_abstain - refused.mean(), 0.0) / max(1.0 - refused.mean(), 1e-9)
     abstain = float(np.quantile(p, rest)) if len(p) else 0.0
@@ -141,6 +144,18 @@ def hard(X: np.ndarray) -> np.ndarray:
     """The refusals the product keeps as a rule (:func:`retrieval.decide.decide`): no
     candidate passes the coverage and answer-type test."""
     return X[:, EVIDENCE_NAMES.index("coverage_rule")] == 0
+
+
+def unknown(X: np.ndarray) -> np.ndarray:
+    """The question names something the corpus never mentions (refused when the
+    probability is also below the hedge threshold)."""
+    return X[:, EVIDENCE_NAMES.index("unknown_names")] > 0
+
+
+def refusals(model: AnswerabilityModel, X: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """What the product refuses: the rule, a doubtful answer naming an unknown name, or
+    a probability below the abstain threshold."""
+    return hard(X) | (unknown(X) & (p < model.hedge)) | (p < model.abstain)
 
 
 def ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
@@ -202,12 +217,11 @@ def main(argv=None) -> int:
         tr, te = train & (d["fold"] != f), d["fold"] == f
         m = fit(d["X"][tr], d["y"][tr], args.l2, args.answerable_abstain, args.hedge, own[tr])
         p_cv[te] = m.probability(d["X"][te])
-        ab_cv[te] = (p_cv[te] < m.abstain) | rule[te]
+        ab_cv[te] = refusals(m, d["X"][te], p_cv[te])
         hedge_cv[te] = p_cv[te] < m.hedge
-    unknown = d["X"][:, EVIDENCE_NAMES.index("unknown_names")] > 0
-    old = rule | unknown
+    old = rule | unknown(d["X"])
     results = {
-        "in-sample": report(p_in, (p_in < model.abstain) | rule, p_in < model.hedge, d),
+        "in-sample": report(p_in, refusals(model, d["X"], p_in), p_in < model.hedge, d),
         "cross-validated": report(p_cv, ab_cv, hedge_cv, d),
         "old rule": report(np.where(old, 0.0, 1.0), old, old, d),
     }

@@ -58,8 +58,10 @@ def decide(
     With ``features.answerability`` (the default) and the feature rows ``found``, the
     learned model (:mod:`retrieval.answerability`) gives P(the first quote answers):
     when no candidate passes :func:`answerable` (kept as a guarantee: "How old is
-    ...?" of an article without an age) or the probability is below the model's
-    ``abstain`` threshold the answer is a refusal (``"not_found"``), below its
+    ...?" of an article without an age), when the question names something the corpus
+    never mentions (:func:`unknown_names`) and the probability is below the model's
+    ``hedge`` threshold, or when it is below its ``abstain`` threshold, the answer is a
+    refusal (``"not_found"``); below its
     ``hedge`` threshold a hedged answer (``"uncertain"``, still answered), else
     ``"answered"``; ``confidence`` carries the probability. Otherwise the hand rules
     decide (the module docstring) and ``confidence`` is None.
@@ -80,9 +82,10 @@ def decide(
         unknown = features.unknown_names and bool(unknown_names(query, index, nearby_terms(paragraphs, ranked)))
         row = evidence(query, index, ranked, _rows(found), paragraphs.sentence_terms, bool(passing), unknown)
         confidence = float(model.probability(row)[0])
-        if not passing or confidence < model.abstain:  # the coverage / answer-type test stays a guarantee
+        doubtful_unknown = unknown and confidence < model.hedge  # names the corpus never mentions
+        if not passing or doubtful_unknown or confidence < model.abstain:
             return Answer(question=query.asked, answered=False, reason="not_found", confidence=confidence)
-        candidates = [ranked[0]] + [c for c in passing if c is not ranked[0]]
+        candidates = [ranked[0]] + [c for c in passing if c is not ranked[0]] if features.quote_ranked else passing
         quotes = choose_quotes(candidates, index, settings.max_quotes, features.quote_gap)
         reason = "uncertain" if confidence < model.hedge else "answered"
         return Answer(query.asked, True, tuple(quotes), reason, confidence)

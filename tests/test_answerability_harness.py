@@ -10,6 +10,7 @@ import pytest
 from bot import discord_render
 from bot.render import HEDGE, HEDGE_MANY, answer_dict, render_terminal
 from retrieval import evaluate as ev
+from retrieval.answerability import shipped_model
 from retrieval.evaluate_metrics import calibration
 from retrieval.types import Answer, Citation, Hit, Quote, Sentence
 
@@ -98,3 +99,17 @@ def test_discord_hedges_an_uncertain_answer_only():
     assert discord_render.render_answer(_answer("uncertain", 0.3), echo_question=False).splitlines()[0] == f"*{HEDGE}*"
     plain = discord_render.render_answer(_answer("answered", 0.9)).splitlines()
     assert plain[1].startswith("> Putin went.")
+
+
+def test_the_bundled_article_gives_all_three_outcomes(engine):
+    sure = engine.answer("Who invited Putin?")
+    assert (sure.answered, sure.reason) == (True, "answered") and "Kim Jong Un" in sure.quotes[0].hit.text
+    hedged = engine.answer("Who escorted Putin?")  # the article says "accompanying": a paraphrase
+    assert (hedged.answered, hedged.reason) == (True, "uncertain")
+    assert "Andrei Belousov" in hedged.quotes[0].hit.text
+    refused = engine.answer("How many soldiers does South Korea have?")
+    assert (refused.answered, refused.reason, refused.quotes) == (False, "not_found", ())
+    shipped = shipped_model()
+    assert hedged.confidence is not None and shipped.abstain <= hedged.confidence < shipped.hedge
+    assert sure.confidence is not None and sure.confidence >= shipped.hedge
+    assert refused.confidence is not None and refused.confidence < shipped.hedge
