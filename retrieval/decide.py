@@ -1,5 +1,12 @@
-"""Last stage of the answer path: answer or abstain, which further sentences to quote,
-and which quotes need the sentence before them as context.
+"""Last stage of the answer path: answer, hedge or abstain, which further sentences to
+quote, and which quotes need the sentence before them as context.
+
+By default the learned answerability model (:mod:`retrieval.answerability`) decides:
+P(the first quote answers) below its ``abstain`` threshold refuses, below its ``hedge``
+threshold answers with a hedge (reason ``"uncertain"``), above answers; the rules below
+stay as guarantees (the coverage and answer-type test refuses on its own; an unknown
+name refuses a doubtful answer) and as the model's evidence. With
+``Features(answerability=False)`` the rules alone decide:
 
 Abstain (reason ``"not_found"``) when no candidate covers ``MIN_COVERAGE`` of the
 question's term weight (a term counts as covered when the sentence holds it or a
