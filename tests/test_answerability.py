@@ -106,3 +106,43 @@ def test_shipped_model_is_consistent():
     assert 0.0 < model.abstain <= model.hedge < 1.0
     assert set(model.knots) <= set(HINGED)
     assert model.weights.shape == model.mean.shape == model.scale.shape
+
+
+def _evidence(text: str, question: str) -> dict[str, float]:
+    import importlib
+
+    from retrieval import Article, SentenceIndex
+    from retrieval.candidates import Paragraphs
+    from retrieval.corpus import split_article
+    from retrieval.decide import question_evidence
+    from retrieval.policy import DEFAULT_FEATURES
+    from retrieval.query import parse_query
+
+    answer = importlib.import_module("retrieval.answer")
+    index = SentenceIndex.build(split_article(Article("doc", "Doc", text)))
+    query = parse_query(question, index)
+    paragraphs = Paragraphs(index)
+    best, found = answer.ranked(query, index, DEFAULT_FEATURES, paragraphs)
+    row = question_evidence(query, best, found, index, DEFAULT_FEATURES, paragraphs)
+    return dict(zip(EVIDENCE_NAMES, row.tolist()))
+
+
+def test_evidence_of_a_question_the_sentence_answers():
+    e = _evidence("The storm hit the coast on Friday.\nRain fell.\n", "When did the storm hit the coast?")
+    assert (e["coverage"], e["cover_related"], e["best_cover"], e["unseen"]) == (1.0, 1.0, 1.0, 0.0)
+    assert (e["focus"], e["focus_top"], e["focus_corpus"]) == (1.0, 1.0, 1.0)  # "coast"
+    assert (e["asks_type"], e["expected"], e["complete"], e["coverage_rule"]) == (1.0, 1.0, 1.0, 1.0)
+    assert (e["has_names"], e["unknown_names"], e["margin"]) == (0.0, 0.0, 10.0)  # one candidate: the cap
+    assert e["log_terms"] == pytest.approx(np.log(3))  # storm, hit, coast
+
+
+def test_evidence_of_a_question_about_something_the_corpus_never_mentions():
+    import math
+
+    e = _evidence("The storm hit the coast on Friday.\nRain fell.\n", "When did the storm hit Paris?")
+    # weights: log(1 + (N - n + 0.5) / (n + 0.5)) with N = 2 sentences; "paris" n = 0,
+    # "storm" and "hit" n = 1
+    unseen, seen = math.log(1 + 2.5 / 0.5), math.log(1 + 1.5 / 1.5)
+    assert e["unseen"] == pytest.approx(unseen / (unseen + 2 * seen))
+    assert e["coverage"] == pytest.approx(2 * seen / (unseen + 2 * seen))
+    assert (e["has_names"], e["names"], e["unknown_names"]) == (1.0, 0.0, 1.0)
