@@ -42,8 +42,8 @@ class Features:
     complete_first : bool
         Rank the candidates that contain every question term found in any candidate
         above all the others (the model's order within each group): a sentence that
-        answers with all of the question's words is never placed below one that lacks
-        some. Measured neutral on SQuAD half A (``docs/quality.md``).
+        answers with all of the question's words is not placed below one that lacks
+        some, unless that one scores more than ``complete_margin`` higher.
     complete_margin : float
         ``complete_first`` yields when the best candidate scores more than this above
         the best complete one (a log-odds difference; ``math.inf`` always lifts). On
