@@ -7,8 +7,9 @@ irregular inflection ("won" / "win") or a word one step more or less general ("m
 lexical database for English"; licence in ``retrieval/data/WORDNET-LICENSE``), taken
 from each word's two most frequent senses, reduced to the product's terms by
 ``benchmarks/build_wordnet_terms.py`` and shipped in
-``retrieval/data/wordnet_terms.json.xz`` (about 0.95 MB; read once, in about 0.08 s and
-18 MiB, by :class:`retrieval.Engine` at load or on first use). Nothing is downloaded.
+``retrieval/data/wordnet_terms.json.xz`` (about 1.2 MB with the multi-word table; read
+once, in about 0.15 s and 26 MiB, by :class:`retrieval.Engine` at load or on first use;
+figures in ``docs/quality.md``). Nothing is downloaded.
 
 Without word-sense disambiguation a relation can come from a sense the text does not
 use ("start" / "jump"); the reranker weighs these features by what they were worth on
@@ -45,7 +46,7 @@ def load_table() -> dict[str, dict[str, str]]:
     dict
         ``{"related": {term: "term term ..."}, "hypernym": {...}, "phrase": {...}}``:
         each term's (or phrase key's) related terms sorted and joined by single spaces
-        (one string per key: about 18 MiB loaded, rather than 49 MiB as lists).
+        (one string per key keeps the loaded table small; sizes in ``docs/quality.md``).
 
     Raises
     ------
