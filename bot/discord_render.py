@@ -300,6 +300,9 @@ def render_answer(
     if not answer.answered or not answer.quotes:
         text = terminal.abstention_text(answer, articles=articles)
         return f"{header}\n{text}" if header else text
+    if answer.reason == "uncertain":  # a hedged answer says so before its quotes
+        hedge = f"*{terminal.hedge_text(articles=articles)}*"
+        header = f"{header}\n{hedge}" if header else hedge
 
     source_max = min(SOURCE_LINE_LIMIT, limit // 4)
     numbered = list(enumerate(answer.quotes, start=1))

@@ -28,6 +28,16 @@ NO_TERMS_MANY = (  # more than one article loaded
 )
 
 
+HEDGE = "I'm not sure, but the closest the article comes is:"
+HEDGE_MANY = "I'm not sure, but the closest the articles come is:"
+
+
+def hedge_text(*, articles: int = 1) -> str:
+    """The line before a hedged answer (reason ``"uncertain"``: the answerability model's
+    probability is middling): :data:`HEDGE`, or :data:`HEDGE_MANY` for several articles."""
+    return HEDGE_MANY if articles > 1 else HEDGE
+
+
 def not_found_text(*, articles: int = 1) -> str:
     """:data:`NOT_FOUND`, or :data:`NOT_FOUND_MANY` when more than one article is loaded.
 
@@ -183,7 +193,8 @@ def render_terminal(result: Answer, *, articles: int = 1, color: bool = False) -
     Each quote on its own line(s), ``“…” [n]``, a context sentence (if any) just
     before its quote marked ``(context)``; then a ``Sources:`` block with one
     :func:`source_line` per quote. Article text goes through :func:`terminal_text`.
-    An abstention is one line (:func:`abstention_text`). A ``warning`` (answered from
+    An abstention is one line (:func:`abstention_text`); a hedged answer (reason
+    ``"uncertain"``) opens with :func:`hedge_text`. A ``warning`` (answered from
     part of a sharded index) is one more line, ``warning: ...``, at the end.
 
     Parameters
@@ -204,7 +215,7 @@ def render_terminal(result: Answer, *, articles: int = 1, color: bool = False) -
     warning = f"\nwarning: {terminal_text(result.warning)}" if result.warning else ""
     if not result.answered:
         return abstention_text(result, articles=articles) + warning
-    lines: list[str] = []
+    lines: list[str] = [hedge_text(articles=articles)] if result.reason == "uncertain" else []
     for number, quote in enumerate(result.quotes, start=1):
         if quote.context is not None:
             lines.append(f"  (context) “{terminal_text(quote.context.text)}”")
@@ -236,11 +247,13 @@ def highlight_dict(found: Highlight | None) -> dict | None:
 def answer_dict(result: Answer) -> dict:
     """The ``ask --json`` object.
 
-    ``{"question", "answered", "reason", "answers": [{"text", "score", "citation",
-    "context", "highlight"}]}``; ``answers`` is empty when not answered; ``context`` is
-    null or ``{"text", "citation"}`` for the sentence shown before a quote;
+    ``{"question", "answered", "reason", "confidence", "answers": [{"text", "score",
+    "citation", "context", "highlight"}]}``; ``answers`` is empty when not answered;
+    ``context`` is null or ``{"text", "citation"}`` for the sentence shown before a quote;
     ``highlight`` is null or the phrase of ``text`` that answers the question
-    (:func:`highlight_dict`).
+    (:func:`highlight_dict`); ``confidence`` is P(the first quote answers) or null
+    (:attr:`Answer.confidence`); ``reason`` is ``"uncertain"`` for a hedged answer (still
+    ``"answered": true``).
     """
     answers = []
     for quote in result.quotes:
@@ -260,6 +273,7 @@ def answer_dict(result: Answer) -> dict:
         "question": result.question,
         "answered": result.answered,
         "reason": result.reason,
+        "confidence": result.confidence,
         "answers": answers,
     }
     if result.warning:  # only from a partly answering sharded index

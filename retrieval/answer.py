@@ -220,10 +220,10 @@ def answer(
     if not query.terms:
         return Answer(question=question, answered=False, reason="no_terms")
     paragraphs = Paragraphs(index)  # shared by the ranking and the unknown-name test
-    best, _ = ranked(query, index, features, paragraphs)
+    best, found = ranked(query, index, features, paragraphs)
     if not best:
         return Answer(question=question, answered=False, reason="not_found")
-    return decide(query, best, index, settings or index.settings, features, paragraphs)
+    return decide(query, best, index, settings or index.settings, features, paragraphs, found)
 
 
 def explain(

@@ -1,5 +1,12 @@
-"""Last stage of the answer path: answer or abstain, which further sentences to quote,
-and which quotes need the sentence before them as context.
+"""Last stage of the answer path: answer, hedge or abstain, which further sentences to
+quote, and which quotes need the sentence before them as context.
+
+By default the learned answerability model (:mod:`retrieval.answerability`) decides:
+P(the first quote answers) below its ``abstain`` threshold refuses, below its ``hedge``
+threshold answers with a hedge (reason ``"uncertain"``), above answers; the rules below
+stay as guarantees (the coverage and answer-type test refuses on its own; an unknown
+name refuses a doubtful answer) and as the model's evidence. With
+``Features(answerability=False)`` the rules alone decide:
 
 Abstain (reason ``"not_found"``) when no candidate covers ``MIN_COVERAGE`` of the
 question's term weight (a term counts as covered when the sentence holds it or a
@@ -24,8 +31,12 @@ from typing import Iterable
 
 from rapidfuzz.distance import OSA
 
+import numpy as np
+
 from .answer_types import has_answer_type
+from .answerability import evidence, shipped_model
 from .candidates import Candidate, Paragraphs, nearby_terms
+from .features import Candidates
 from .index import SentenceIndex
 from .policy import MIN_COVERAGE, Features
 from .query import Query
@@ -47,8 +58,20 @@ def decide(
     settings: Settings,
     features: Features,
     paragraphs: Paragraphs,
+    found: Candidates | None = None,
 ) -> Answer:
     """The :class:`~retrieval.types.Answer` to ``query`` from its ranked candidates.
+
+    With ``features.answerability`` (the default) and the feature rows ``found``, the
+    learned model (:mod:`retrieval.answerability`) gives P(the first quote answers):
+    when no candidate passes :func:`answerable` (kept as a guarantee: "How old is
+    ...?" of an article without an age), when the question names something the corpus
+    never mentions (:func:`unknown_names`) and the probability is below the model's
+    ``hedge`` threshold, or when it is below its ``abstain`` threshold, the answer is a
+    refusal (``"not_found"``); below its
+    ``hedge`` threshold a hedged answer (``"uncertain"``, still answered), else
+    ``"answered"``; ``confidence`` carries the probability. Otherwise the hand rules
+    decide (the module docstring) and ``confidence`` is None.
 
     Parameters
     ----------
@@ -57,8 +80,23 @@ def decide(
     paragraphs : Paragraphs
         The question's paragraph cache (the unknown-name test reads the terms of the
         candidates' paragraphs).
+    found : Candidates, optional
+        The candidates with their feature rows (the model's evidence reads them).
     """
-    candidates = [c for c in ranked if answerable(query, c, index)]
+    passing = [c for c in ranked if answerable(query, c, index)]
+    if features.answerability and found is not None:
+        model = shipped_model()
+        unknown = features.unknown_names and bool(unknown_names(query, index, nearby_terms(paragraphs, ranked)))
+        row = evidence(query, index, ranked, _rows(found), paragraphs.sentence_terms, bool(passing), unknown)
+        confidence = float(model.probability(row)[0])
+        doubtful_unknown = unknown and confidence < model.hedge  # names the corpus never mentions
+        if not passing or doubtful_unknown or confidence < model.abstain:
+            return Answer(question=query.asked, answered=False, reason="not_found", confidence=confidence)
+        candidates = [ranked[0]] + [c for c in passing if c is not ranked[0]] if features.quote_ranked else passing
+        quotes = choose_quotes(candidates, index, settings.max_quotes, features.quote_gap)
+        reason = "uncertain" if confidence < model.hedge else "answered"
+        return Answer(query.asked, True, tuple(quotes), reason, confidence)
+    candidates = passing
     if candidates and features.unknown_names and unknown_names(query, index, nearby_terms(paragraphs, ranked)):
         candidates = []
     if not candidates:
@@ -88,6 +126,25 @@ def follow_up_order(query: Query, ranked: list[Candidate], index: SentenceIndex)
             chosen = set(map(id, near))
             ranked = near + [c for c in ranked if id(c) not in chosen]
     return ranked
+
+
+def question_evidence(
+    query: Query,
+    ranked: list[Candidate],
+    found: Candidates,
+    index: SentenceIndex,
+    features: Features,
+    paragraphs: Paragraphs,
+) -> np.ndarray:
+    """The answerability evidence of ``query`` (:func:`retrieval.answerability.evidence`),
+    as :func:`decide` computes it; for ``benchmarks/train_answerability.py``."""
+    passing = any(answerable(query, c, index) for c in ranked)
+    unknown = features.unknown_names and bool(unknown_names(query, index, nearby_terms(paragraphs, ranked)))
+    return evidence(query, index, ranked, _rows(found), paragraphs.sentence_terms, passing, unknown)
+
+
+def _rows(found: Candidates) -> dict[int, np.ndarray]:
+    return {c.position: row for c, row in zip(found.items, found.rows)}
 
 
 def answerable(query: Query, candidate: Candidate, index: SentenceIndex) -> bool:

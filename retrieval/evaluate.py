@@ -1,6 +1,6 @@
 """Evaluation harness: answer quality on SQuAD and on the project's regression file.
 
-Run ``python -m retrieval.evaluate FILE [--mode reqa|article|abstain] [--baseline] [--json]``.
+Run ``python -m retrieval.evaluate FILE [--mode reqa|article|abstain|offtopic] [--baseline] [--json]``.
 
 FILE is either official SQuAD JSON (v1.1, or v2.0 with ``is_impossible``) or the
 project's QA regression YAML (a list of ``{question, expect}`` or
@@ -21,6 +21,15 @@ Modes (SQuAD)
     SQuAD 2.0, within-article: accuracy@1 on the answerable questions with the
     product's abstention rule and without it (``never_abstain_accuracy@1``), and
     precision, recall and F1 of abstaining on the ``is_impossible`` questions.
+``offtopic``
+    Each article i asked its own answerable questions and those of article i+1 (mod
+    the article count), from its sentences alone: ``offtopic_abstain_recall`` (the
+    next article's questions refused) and ``answerable_abstain_rate`` (its own refused).
+
+``article`` and ``abstain`` also report the calibration of the answers' ``confidence``
+(P(the first quote answers), :mod:`retrieval.answerability`) against the ranking's first
+sentence being gold: ``ece`` (expected calibration error, 10 equal-width bins) and the
+reliability table (questions, mean confidence and accuracy per bin).
 
 Contexts are cut by the product's segmenter (:func:`retrieval.segment.split_sentences`);
 each context is one paragraph (``Citation.paragraph``) of its article. ``--baseline``
@@ -65,6 +74,7 @@ from .evaluate_runs import (
     evaluate_squad,
     run_abstain,
     run_article,
+    run_offtopic,
     run_regression,
     run_reqa,
 )
@@ -94,11 +104,12 @@ __all__ = [
     "reciprocal_rank",
     "run_abstain",
     "run_article",
+    "run_offtopic",
     "run_regression",
     "run_reqa",
 ]
 
-MODES = ("reqa", "article", "abstain")
+MODES = ("reqa", "article", "abstain", "offtopic")
 
 
 # --------------------------------------------------------------------------- CLI
@@ -112,12 +123,21 @@ def _format(key: str, value) -> str:
 
 def _table(results: dict[str, dict]) -> str:
     names = list(results)
-    keys = list(dict.fromkeys(k for r in results.values() for k in r if k != "failures"))
+    keys = list(dict.fromkeys(k for r in results.values() for k in r if k not in ("failures", "reliability")))
     width = max(len(k) for k in keys) + 2
     lines = ["metric".ljust(width) + "".join(n.rjust(12) for n in names)]
     for key in keys:
         lines.append(key.ljust(width) + "".join(_format(key, results[n].get(key)).rjust(12) for n in names))
     return "\n".join(lines)
+
+
+def _reliability_lines(table: list[dict] | None) -> list[str]:
+    """The reliability table (:func:`~retrieval.evaluate_metrics.calibration`), or nothing."""
+    if not table:
+        return []
+    lines = ["", "reliability (confidence bin: questions, mean confidence, accuracy)"]
+    lines += [f"  {r['bin']}  {r['questions']:6d}  {r['confidence']:.4f}  {r['accuracy']:.4f}" for r in table]
+    return lines
 
 
 def _is_regression_file(path: str) -> bool:
@@ -127,7 +147,7 @@ def _is_regression_file(path: str) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m retrieval.evaluate",
-        description="Measure answer quality on SQuAD JSON (reqa/article/abstain) or the QA regression YAML.",
+        description="Measure answer quality on SQuAD JSON (reqa/article/abstain/offtopic) or the QA regression YAML.",
     )
     parser.add_argument("file", help="SQuAD v1.1/v2.0 JSON, or the project's QA regression YAML")
     parser.add_argument("--mode", choices=MODES, default="reqa", help="SQuAD evaluation mode (default reqa)")
@@ -164,6 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     lines = [_table(results)] + [f"FAILED: {q}" for q in results["ours"].get("failures", [])]
+    lines += _reliability_lines(results["ours"].get("reliability"))
     if args.json:
         out = dict(results["ours"])
         if "baseline" in results:

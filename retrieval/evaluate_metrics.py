@@ -1,4 +1,4 @@
-"""Evaluation metrics: MRR, recall@k, accuracy@1, abstention precision/recall/F1.
+"""Evaluation metrics: MRR, recall@k, accuracy@1, abstention precision/recall/F1, calibration.
 
 Sources: Voorhees (1999), TREC-8 QA track (mean reciprocal rank); Ahmad et al. (2019),
 "ReQA: An Evaluation for End-to-End Answer Retrieval Models" (MRR over the top 100,
@@ -11,6 +11,46 @@ from typing import Iterable, Sequence
 
 RANK_CUTOFF = 100  # MRR is taken over the top 100 (ReQA)
 RECALL_KS = (1, 5, 10)
+CALIBRATION_BINS = 10
+
+
+def calibration(confidence: Sequence[float], correct: Sequence[bool], bins: int = CALIBRATION_BINS) -> tuple[float, list[dict]]:
+    """Expected calibration error and the reliability table of ``confidence`` against ``correct``.
+
+    Source: Naeini, Cooper & Hauskrecht (2015), "Obtaining well calibrated probabilities
+    using Bayesian binning" (ECE over equal-width bins); Guo et al. (2017).
+
+    Parameters
+    ----------
+    confidence : sequence of float in [0, 1], shape (n,)
+    correct : sequence of bool, shape (n,)
+    bins : int
+        Equal-width bins of [0, 1]; a confidence of exactly 1 falls in the last.
+
+    Returns
+    -------
+    (ece, table)
+        ``ece``: the bins' ``|mean confidence - accuracy|`` weighted by their share of
+        the questions (0 for no question); ``table``: one dict per non-empty bin,
+        ``{"bin": "0.3-0.4", "questions", "confidence", "accuracy"}``.
+
+    Raises
+    ------
+    ValueError
+        The sequences differ in length.
+    """
+    if len(confidence) != len(correct):
+        raise ValueError("confidence and correct differ in length")
+    table, ece = [], 0.0
+    for b in range(bins):
+        members = [(p, c) for p, c in zip(confidence, correct) if min(int(p * bins), bins - 1) == b]
+        if not members:
+            continue
+        mean = sum(p for p, _ in members) / len(members)
+        accuracy = sum(1 for _, c in members if c) / len(members)
+        ece += len(members) / len(confidence) * abs(mean - accuracy)
+        table.append({"bin": f"{b / bins:.1f}-{(b + 1) / bins:.1f}", "questions": len(members), "confidence": mean, "accuracy": accuracy})
+    return ece, table
 
 
 def first_gold_rank(ranked: Sequence[str], gold: Iterable[str], cutoff: int = RANK_CUTOFF) -> int | None:

@@ -15,7 +15,16 @@ import time
 from typing import Callable, Sequence
 
 from .evaluate_data import Dataset, Question, RegressionCase
-from .evaluate_metrics import RANK_CUTOFF, RECALL_KS, abstain_scores, accuracy_at_1, first_gold_rank, mrr, recall_at_k
+from .evaluate_metrics import (
+    RANK_CUTOFF,
+    RECALL_KS,
+    abstain_scores,
+    accuracy_at_1,
+    calibration,
+    first_gold_rank,
+    mrr,
+    recall_at_k,
+)
 from .types import Sentence
 
 
@@ -107,10 +116,18 @@ class ProductRanker:
 
     def quoted(self, question: str) -> list[str]:
         """Ids of every sentence the answer quotes, in order (empty when it abstains)."""
+        return self.judged(question)[0]
+
+    def judged(self, question: str) -> tuple[list[str], float | None, str | None]:
+        """The quoted ids (empty when it abstains), the answer's ``confidence`` (None
+        when no model decided) and the ranking's first sentence (what the confidence is
+        about, also when the product refuses; None when nothing matches)."""
         from .answer import answer
 
         result = answer(question, self.index, self.settings, self.features)
-        return [q.hit.id for q in result.quotes]
+        ids = [q.hit.id for q in result.quotes]
+        first = ids[0] if ids else next(iter(self.rank(question, 1)), None)
+        return ids, result.confidence, first
 
 
 RankerFactory = Callable[[Sequence[Sentence]], object]
@@ -163,13 +180,73 @@ def run_article(dataset: Dataset, make: RankerFactory, progress: bool = False) -
         ``sentences``.
     """
     questions = [q for q in dataset.questions if not q.impossible]
-    quoted = [ranker.quoted(q.text) for q, ranker in _per_article(dataset, make, questions, progress, "article")]
+    judged = [_judged(ranker, q.text) for q, ranker in _per_article(dataset, make, questions, progress, "article")]
+    quoted = [ids for ids, _, _ in judged]
     answered = [ids for ids in quoted if ids]
-    return {
+    out = {
         "accuracy@1": accuracy_at_1([bool(ids) and ids[0] in q.gold for q, ids in zip(questions, quoted)]),
         "gold_quoted": accuracy_at_1([any(i in q.gold for i in ids) for q, ids in zip(questions, quoted)]),
         "quotes_per_answer": sum(map(len, answered)) / len(answered) if answered else 0.0,
+        "abstained": sum(1 for ids in quoted if not ids),
         "questions": len(questions),
+        "sentences": len(dataset.sentences),
+    }
+    out.update(_calibrated(judged, [q.gold for q in questions]))
+    return out
+
+
+def _judged(ranker, question: str) -> tuple[list[str], float | None, str | None]:
+    """``ranker.judged`` where the system has it (the product), else no confidence."""
+    if hasattr(ranker, "judged"):
+        return ranker.judged(question)
+    ids = ranker.quoted(question)
+    return ids, None, ids[0] if ids else None
+
+
+def _calibrated(judged, golds) -> dict:
+    """``ece`` and ``reliability`` (:func:`calibration`) of the confidences against the
+    ranking's first sentence being gold; {} when the system gives no confidence."""
+    pairs = [(p, first in gold) for (_, p, first), gold in zip(judged, golds) if p is not None]
+    if not pairs:
+        return {}
+    ece, table = calibration([p for p, _ in pairs], [c for _, c in pairs])
+    return {"ece": ece, "reliability": table}
+
+
+def run_offtopic(dataset: Dataset, make: RankerFactory, progress: bool = False) -> dict:
+    """Off-topic questions: for each article i, its own answerable questions and those of
+    article i+1 (mod the article count), asked of article i's sentences alone.
+
+    Nothing in article i answers article i+1's questions, so the product should refuse
+    them (issue 12's cross-article test) while answering its own.
+
+    Returns
+    -------
+    dict
+        ``offtopic_abstain_recall`` (share of the next article's questions refused),
+        ``answerable_abstain_rate`` (share of the article's own questions refused),
+        ``questions`` (both kinds), ``sentences``.
+    """
+    own: dict[int, list[Question]] = {}
+    for q in dataset.questions:
+        if not q.impossible:
+            own.setdefault(q.article, []).append(q)
+    count = len(dataset.articles)
+    pairs = [(i, q, False) for i in range(count) for q in own.get(i, [])]
+    pairs += [(i, q, True) for i in range(count) for q in own.get((i + 1) % count, [])]
+    pairs.sort(key=lambda item: item[0])  # one article indexed at a time
+    refused = {False: 0, True: 0}
+    asked = {False: 0, True: 0}
+    ranker, current = None, None
+    for i, q, off in _progress(pairs, "offtopic", progress):
+        if i != current:
+            current, ranker = i, make(dataset.articles[i])
+        asked[off] += 1
+        refused[off] += ranker.top(q.text) is None
+    return {
+        "offtopic_abstain_recall": refused[True] / asked[True] if asked[True] else 0.0,
+        "answerable_abstain_rate": refused[False] / asked[False] if asked[False] else 0.0,
+        "questions": len(pairs),
         "sentences": len(dataset.sentences),
     }
 
@@ -185,17 +262,19 @@ def run_abstain(dataset: Dataset, make: RankerFactory, progress: bool = False) -
         ``abstain_f1``, ``abstained``, ``questions``, ``sentences``.
     """
     questions = dataset.questions
-    abstained, impossible, correct, never = [], [], [], []
+    abstained, impossible, correct, never, judged = [], [], [], [], []
     for q, ranker in _per_article(dataset, make, questions, progress, "abstain"):
-        top = ranker.top(q.text)
+        judged.append(_judged(ranker, q.text))
+        ids, _, first = judged[-1]
+        top = ids[0] if ids else None
         abstained.append(top is None)
         impossible.append(q.impossible)
         if not q.impossible:
             correct.append(top in q.gold)
-            ranked = ranker.rank(q.text, 1)
-            never.append(bool(ranked) and ranked[0] in q.gold)
+            never.append(first is not None and first in q.gold)
     precision, recall, f1 = abstain_scores(abstained, impossible)
-    return {
+    calibrated = _calibrated(judged, [frozenset() if q.impossible else q.gold for q in questions])
+    return calibrated | {
         "answerable_accuracy@1": accuracy_at_1(correct),
         "never_abstain_accuracy@1": accuracy_at_1(never),
         "abstain_precision": precision,
@@ -207,7 +286,7 @@ def run_abstain(dataset: Dataset, make: RankerFactory, progress: bool = False) -
     }
 
 
-RUNS = {"reqa": run_reqa, "article": run_article, "abstain": run_abstain}
+RUNS = {"reqa": run_reqa, "article": run_article, "abstain": run_abstain, "offtopic": run_offtopic}
 
 
 def evaluate_squad(dataset: Dataset, mode: str, make: RankerFactory, progress: bool = False) -> dict:

@@ -24,7 +24,7 @@ from .candidates import Candidate, Paragraphs
 from .index import SentenceIndex, positive_idf
 from .policy import DEFAULT_FEATURES, PREFIX, Features
 from .query import Query
-from .related import hypernym_terms, related_terms, two_step_terms
+from .related import hypernym_terms, question_phrases, related_terms, two_step_terms
 from .rerank import FEATURE_NAMES
 
 _RELATED = FEATURE_NAMES.index("related")
@@ -300,7 +300,8 @@ def _row(
     matched = frozenset(t for t in distinct if t in present)
     absent = [t for t in distinct if t not in present]
     coverage = sum(weights[t] for t in matched) / total
-    related_absent = {t for t in absent if not present.isdisjoint(related_terms(t))}
+    phrases = question_phrases(query.surface, query.distinct)  # "went with" ~ accompany
+    related_absent = {t for t in absent if not present.isdisjoint(related_terms(t) | phrases.get(t, frozenset()))}
     before = paragraphs.before(position)
     stems = {u[:PREFIX] for u in present if len(u) >= PREFIX}
     said = _said(sentence.text)

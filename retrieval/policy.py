@@ -42,8 +42,14 @@ class Features:
     complete_first : bool
         Rank the candidates that contain every question term found in any candidate
         above all the others (the model's order within each group): a sentence that
-        answers with all of the question's words is never placed below one that lacks
-        some. Measured neutral on SQuAD half A (``docs/quality.md``).
+        answers with all of the question's words is not placed below one that lacks
+        some, unless that one scores more than ``complete_margin`` higher.
+    complete_margin : float
+        ``complete_first`` yields when the best candidate scores more than this above
+        the best complete one (a log-odds difference; ``math.inf`` always lifts). On
+        SQuAD half A the ranking's accuracy@1 is 0.7489 with the rule always applied,
+        0.7480 without it, 0.7499 with a margin of 2 (both halves gain;
+        ``docs/quality.md``).
     superset_first : bool
         Place a candidate whose matched question terms strictly contain another's
         above it (:func:`retrieval.scoring.dominance_order`). Measured and not kept
@@ -64,6 +70,11 @@ class Features:
         The other sentences of the paragraphs of this many best BM25 candidates are
         reranked too (:func:`retrieval.candidates.candidate_positions`), so that an answer sharing no word
         with the question ("He died in 1259.") can still be found; 0 turns it off.
+    answerability : bool
+        Decide answer / hedge / refuse by the learned answerability model
+        (:mod:`retrieval.answerability`, ``retrieval/data/answerability.json``) rather
+        than by the coverage rule, the answer-type rule and the unknown-name rule
+        alone (which remain its evidence).
     neighbour_window : int
         Only the paragraph's sentences at most this many places before or after the
         candidate are added (15: every sentence of every SQuAD paragraph, which have at
@@ -74,6 +85,7 @@ class Features:
     weights: RankerWeights | None = None
     coverage_first: bool = False
     complete_first: bool = True
+    complete_margin: float = 2.0
     superset_first: bool = False
     quote_ranked: bool = True
     paragraph_k1: float = 1.2
@@ -82,6 +94,7 @@ class Features:
     quote_gap: float = 4.0
     paragraph_neighbours: int = 3
     neighbour_window: int = 15
+    answerability: bool = True
 
     def weight_vector(self) -> np.ndarray:
         """The model's weights, shape ``(len(FEATURE_NAMES),)``."""

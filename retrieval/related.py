@@ -7,8 +7,9 @@ irregular inflection ("won" / "win") or a word one step more or less general ("m
 lexical database for English"; licence in ``retrieval/data/WORDNET-LICENSE``), taken
 from each word's two most frequent senses, reduced to the product's terms by
 ``benchmarks/build_wordnet_terms.py`` and shipped in
-``retrieval/data/wordnet_terms.json.xz`` (about 0.95 MB; read once, in about 0.08 s and
-18 MiB, by :class:`retrieval.Engine` at load or on first use). Nothing is downloaded.
+``retrieval/data/wordnet_terms.json.xz`` (about 1.2 MB with the multi-word table; read
+once, in about 0.15 s and 26 MiB, by :class:`retrieval.Engine` at load or on first use;
+figures in ``docs/quality.md``). Nothing is downloaded.
 
 Without word-sense disambiguation a relation can come from a sense the text does not
 use ("start" / "jump"); the reranker weighs these features by what they were worth on
@@ -25,11 +26,14 @@ import json
 import lzma
 from functools import lru_cache
 from pathlib import Path
-from typing import Collection, Iterable
+from typing import Collection, Iterable, Sequence
 
+from .analyze import analyze, stem
 from .errors import RetrievalError
 
 TABLE_PATH = Path(__file__).parent / "data" / "wordnet_terms.json.xz"
+TABLES = ("related", "hypernym", "phrase")
+PHRASE_WORDS = (2, 3)  # WordNet multi-word lemmas looked up in a question: "go with", "hand over"
 _EMPTY: frozenset[str] = frozenset()
 
 
@@ -40,9 +44,9 @@ def load_table() -> dict[str, dict[str, str]]:
     Returns
     -------
     dict
-        ``{"related": {term: "term term ..."}, "hypernym": {...}}``: each term's related
-        terms sorted and joined by single spaces (one string per term: about 18 MiB
-        loaded, rather than 49 MiB as lists).
+        ``{"related": {term: "term term ..."}, "hypernym": {...}, "phrase": {...}}``:
+        each term's (or phrase key's) related terms sorted and joined by single spaces
+        (one string per key keeps the loaded table small; sizes in ``docs/quality.md``).
 
     Raises
     ------
@@ -51,9 +55,9 @@ def load_table() -> dict[str, dict[str, str]]:
     """
     try:
         data = json.loads(lzma.decompress(TABLE_PATH.read_bytes()))
-        if not isinstance(data, dict) or not all(name in data for name in ("related", "hypernym")):
-            raise ValueError('not an object with "related" and "hypernym" tables')
-        tables = {"related": data["related"], "hypernym": data["hypernym"]}
+        if not isinstance(data, dict) or not all(name in data for name in TABLES):
+            raise ValueError('not an object with "related", "hypernym" and "phrase" tables')
+        tables = {name: data[name] for name in TABLES}
         if not all(isinstance(t, dict) and all(isinstance(v, str) for v in t.values()) for t in tables.values()):
             raise ValueError("the tables are not objects of strings")
         return tables
@@ -121,6 +125,57 @@ def two_step_terms(term: str) -> frozenset[str]:
         out |= related_terms(other)
     out.discard(term)
     return frozenset(out - first) or _EMPTY
+
+
+def phrase_related(words: Sequence[str], terms: Collection[str]) -> dict[str, frozenset[str]]:
+    """Related terms that a question's multi-word expressions give its terms.
+
+    WordNet lists phrasal verbs and compounds as lemmas of their own ("go with" =
+    accompany, "pass away" = die, "hand over" = deliver); a question that says "Who
+    went with Putin?" means "accompanied", which no single word of it says. Each run of
+    2 or 3 adjacent words of ``words`` is looked up (by :func:`retrieval.analyze.stem`
+    of each word, stopwords kept; built by ``benchmarks/build_wordnet_terms.py`` with
+    the first word inflected: "went with", "goes with"), and the terms of the phrase's
+    two most frequent senses are credited to the run's words that are question terms.
+
+    Parameters
+    ----------
+    words : sequence of str
+        The question's lowercase tokens as written (stopwords kept).
+    terms : collection of str
+        The question's terms: only these receive related terms.
+
+    Returns
+    -------
+    dict of str to frozenset of str
+        Question term -> the phrase-related terms for it (never the term itself);
+        only terms in some phrase appear.
+
+    Raises
+    ------
+    RetrievalError
+        The shipped table is missing or unreadable.
+    """
+    table = load_table()["phrase"]
+    stems = [stem(w) for w in words]
+    out: dict[str, set[str]] = {}
+    for n in PHRASE_WORDS:
+        for i in range(len(stems) - n + 1):
+            found = table.get(" ".join(stems[i : i + n]))
+            if not found:
+                continue
+            related = set(found.split())
+            for word in words[i : i + n]:
+                for term in analyze(word):
+                    if term in terms:
+                        out.setdefault(term, set()).update(related - {term})
+    return {t: frozenset(v) for t, v in out.items() if v}
+
+
+@lru_cache(maxsize=1 << 10)
+def question_phrases(surface: tuple[str, ...], terms: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    """:func:`phrase_related` memoised per question (the features ask once per candidate)."""
+    return phrase_related(surface, frozenset(terms))
 
 
 RELATIONS = (("related", related_terms), ("hypernym", hypernym_terms), ("two steps", two_step_terms))

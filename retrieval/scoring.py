@@ -53,7 +53,9 @@ def order(candidates: Candidates, scores: np.ndarray, features: Features) -> lis
     By score, then BM25, then corpus order (:func:`_key`), *except that* the candidates
     containing every question term that any candidate contains come first
     (``Features.complete_first``): a sentence with all of the question's words is
-    never ranked below one that lacks some. ``Features.coverage_first`` ranks by
+    not ranked below one that lacks some, unless the best candidate scores more than
+    ``Features.complete_margin`` above the best complete one (a log-odds: more than
+    e^2, about 7 times as likely, by default), where the score wins. ``Features.coverage_first`` ranks by
     coverage first instead; ``Features.superset_first`` uses :func:`dominance_order`.
     """
     out = [replace(c, score=float(v)) for c, v in zip(candidates.items, scores)]
@@ -63,7 +65,9 @@ def order(candidates: Candidates, scores: np.ndarray, features: Features) -> lis
     out = dominance_order(out) if features.superset_first else sorted(out, key=_key)
     if features.complete_first:
         everything = frozenset().union(*(c.matched for c in out))
-        out = [c for c in out if c.matched == everything] + [c for c in out if c.matched != everything]
+        complete = [c for c in out if c.matched == everything]
+        if complete and out[0].score - complete[0].score <= features.complete_margin:
+            out = complete + [c for c in out if c.matched != everything]
     return out
 
 

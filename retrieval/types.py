@@ -163,7 +163,12 @@ class Answer:
         ``"answered"``, ``"not_found"`` (no strong enough evidence), ``"no_terms"``
         (the question has no usable words) or ``"too_long"`` (the question has more
         than :data:`retrieval.answer.MAX_QUESTION_CHARS` characters and was not
-        analyzed).
+        analyzed), or ``"uncertain"``: answered, but the answerability model's
+        probability is middling, so the front ends hedge.
+    confidence : float or None
+        P(the first quote answers the question) from the answerability model
+        (:mod:`retrieval.answerability`), also for a refusal; None when no model
+        decided (no terms, too long, nothing matched, or the model switched off).
     warning : str or None
         Set when the answer may be incomplete: the xapian engine answered from some of
         its shards only (``Settings.xapian_partial``); the text names the missing ones.
@@ -173,6 +178,7 @@ class Answer:
     answered: bool
     quotes: tuple[Quote, ...] = field(default_factory=tuple)
     reason: str = "answered"
+    confidence: float | None = None
     warning: str | None = None
 
     @property

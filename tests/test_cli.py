@@ -71,6 +71,7 @@ def test_json_abstention_has_no_answers(capsys):
         "question": "What is the capital of France?",
         "answered": False,
         "reason": "not_found",
+        "confidence": None,  # nothing in the article matches: no model decided
         "answers": [],
     }
 
@@ -226,6 +227,7 @@ def test_json_question_over_the_limit_has_reason_too_long(capsys):
         "question": LONG_QUESTION,
         "answered": False,
         "reason": "too_long",
+        "confidence": None,
         "answers": [],
         "explain": [],
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -96,28 +97,45 @@ def test_article_exact(tiny, make, correct):
 # (a0:1, 4.46 below the first in reranker score), q4 "Nile" (a0:4, 6.81 below), q5
 # "Egypt" (a0:4, 1.36 below), q8 "watched" (the gold a1:3, 0.16 below); the product's
 # quote_gap of 4 keeps the last two. The baseline quotes one sentence; it misses q8.
+# With the answerability model (the product's default) q8 is refused (confidence
+# 0.057, below the shipped abstain threshold): 6 answers of one quote each.
+RULES = Features(answerability=False)
+
+
 @pytest.mark.parametrize(
     "make, gold_quoted, quotes",
     [
         (ev.BaselineRanker, 6 / 7, 1.0),
-        (ev.ProductRanker, 1.0, 8 / 7),  # q8's second quote (q5 is impossible: not counted)
-        (lambda s: ev.ProductRanker(s, features=Features(quote_gap=math.inf)), 1.0, 10 / 7),
+        (lambda s: ev.ProductRanker(s, features=RULES), 1.0, 8 / 7),  # q8's second quote (q5 is impossible)
+        (lambda s: ev.ProductRanker(s, features=replace(RULES, quote_gap=math.inf)), 1.0, 10 / 7),
+        (ev.ProductRanker, 6 / 7, 1.0),
+        (lambda s: ev.ProductRanker(s, features=Features(quote_gap=math.inf)), 6 / 7, 8 / 6),  # q3, q4 add one
     ],
-    ids=["baseline", "product", "product-no-gap"],
+    ids=["baseline", "rules", "rules-no-gap", "product", "product-no-gap"],
 )
 def test_article_quotes_exact(tiny, make, gold_quoted, quotes):
     out = ev.run_article(tiny, make)
     assert (out["gold_quoted"], out["quotes_per_answer"]) == (pytest.approx(gold_quoted), pytest.approx(quotes))
 
 
-def test_abstain_exact(tiny):
+def test_abstain_exact_with_the_rules(tiny):
     # q9 (capital of France) shares no term: abstained; q5 looks answerable: answered;
     # q8 is answered with its second-ranked sentence (see test_reqa_exact)
-    out = ev.run_abstain(tiny, ev.ProductRanker)
+    out = ev.run_abstain(tiny, lambda s: ev.ProductRanker(s, features=RULES))
     assert out["abstained"] == 1
     assert (out["abstain_precision"], out["abstain_recall"]) == (1.0, 0.5)
     assert out["abstain_f1"] == pytest.approx(2 / 3)
     assert out["answerable_accuracy@1"] == out["never_abstain_accuracy@1"] == pytest.approx(6 / 7)
+
+
+def test_abstain_exact_with_the_model(tiny):
+    # as above, and the model also refuses q8 (answerable, but its first sentence is
+    # not gold, so accuracy@1 loses nothing)
+    out = ev.run_abstain(tiny, ev.ProductRanker)
+    assert out["abstained"] == 2
+    assert (out["abstain_precision"], out["abstain_recall"], out["abstain_f1"]) == (0.5, 0.5, 0.5)
+    assert out["answerable_accuracy@1"] == out["never_abstain_accuracy@1"] == pytest.approx(6 / 7)
+    assert sum(r["questions"] for r in out["reliability"]) == 8  # q9 matches nothing: no confidence
 
 
 # ----------------------------------------------------------------- regression YAML

@@ -50,6 +50,31 @@ def test_two_steps_reach_further_and_exclude_the_first_step():
     assert two_step_terms(term("purchase")).isdisjoint(related_terms(term("purchase")))
 
 
+def test_british_and_american_spellings_are_related():
+    assert term("defense") in related_terms(term("defence"))
+    assert term("traveled") in related_terms(term("travelled")) or term("traveled") == term("travelled")
+    assert term("favor") in related_terms(term("favour"))
+
+
+def test_demonyms_reach_their_country_also_through_a_multi_word_name():
+    assert term("Russia") in related_terms(term("Russian"))  # a one-word pertainym
+    assert term("Britain") in related_terms(term("British"))  # "Great Britain", by its last word
+
+
+def test_phrasal_verbs_give_their_words_the_phrase_meaning():
+    words = "who went with putin".split()
+    assert related.phrase_related(words, set(analyze(" ".join(words)))) == {term("went"): frozenset({term("accompany")})}
+    words = "when did he pass away".split()
+    found = related.phrase_related(words, {term("pass")})
+    assert set(found) == {term("pass")} and term("die") in found[term("pass")]
+
+
+def test_phrases_credit_only_question_terms_and_need_a_phrase():
+    assert related.phrase_related("who saw putin".split(), {term("saw"), "putin"}) == {}
+    assert related.phrase_related("went with".split(), set()) == {}
+    assert related.phrase_related([], {"go"}) == {}
+
+
 def test_unknown_terms_have_no_relations():
     for t in ("zzqx", "2024", "belousov"):
         assert related_terms(t) == frozenset() == hypernym_terms(t) == two_step_terms(t)
@@ -70,10 +95,10 @@ _corrupted_middle = _xz_with_flipped_middle()
     [
         (None, "No such file"),
         (b"not xz", "Input format not supported"),
-        (lzma.compress(b'{"related": {}}'), 'not an object with "related" and "hypernym" tables'),
-        (lzma.compress(b"[1, 2]"), 'not an object with "related" and "hypernym" tables'),
-        (lzma.compress(b'{"related": {"buy": ["purchas"]}, "hypernym": {}}'), "not objects of strings"),
-        (lzma.compress(b'{"related": {}, "hypernym": {}}')[:-6], "Compressed data ended before the end-of-stream marker"),  # truncated
+        (lzma.compress(b'{"related": {}, "hypernym": {}}'), 'not an object with "related", "hypernym" and "phrase" tables'),
+        (lzma.compress(b"[1, 2]"), 'not an object with "related", "hypernym" and "phrase" tables'),
+        (lzma.compress(b'{"related": {"buy": ["purchas"]}, "hypernym": {}, "phrase": {}}'), "not objects of strings"),
+        (lzma.compress(b'{"related": {}, "hypernym": {}, "phrase": {}}')[:-6], "Compressed data ended before the end-of-stream marker"),  # truncated
         (_corrupted_middle, "Corrupt input data"),  # lzma.LZMAError
         (lzma.compress(b"[" * 100000 + b"]" * 100000), "maximum recursion depth"),
     ],

@@ -55,3 +55,22 @@ def test_order_follows_any_scorer_and_lifts_complete_matches():
     ]
     assert [c.score for c in ranked] == [0.0, 2.0, 1.0]
     assert set(analyze("storm hit coast")) == set(ranked[0].matched)
+
+
+class _ByPositionTimes3:
+    def score(self, query, candidates):
+        return np.array([3.0 * c.position for c in candidates.items])
+
+
+def test_a_clearly_better_score_outranks_a_complete_match():
+    index = SentenceIndex.build(
+        split_article(Article("doc", "Doc", "Storm hits the coast.\nThe storm passed.\nRain fell on the coast.\n"))
+    )
+    query = parse_query("Where did the storm hit the coast?", index)
+    found = candidate_features(index, query, candidate_positions(index, query.terms, DEFAULT_FEATURES))
+    # the best scores 6.0, the complete match 0.0: more than complete_margin (2.0) apart
+    ranked = order(found, _ByPositionTimes3().score(query, found), DEFAULT_FEATURES)
+    assert [c.score for c in ranked] == [6.0, 3.0, 0.0]
+    # with the margin wide enough, the complete match is lifted again
+    lifted = order(found, _ByPositionTimes3().score(query, found), Features(complete_margin=6.0))
+    assert [c.score for c in lifted] == [0.0, 6.0, 3.0]

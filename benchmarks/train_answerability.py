@@ -1,0 +1,248 @@
+"""Fit the answerability model (``retrieval/data/answerability.json``) and measure it across articles.
+
+Usage::
+
+    python benchmarks/train_answerability.py [--data ../shared/data] [--write retrieval/data/answerability.json]
+        [--cache /tmp/answerability.npz] [--l2 1e-3] [--answerable-abstain 0.02] [--hedge 0.3]
+
+Questions, each asked of one article's sentences alone (the product's use), with the
+product's evidence about its first quote (:func:`retrieval.decide.question_evidence`):
+
+* ``own``: SQuAD v1.1 half A's questions of their own article; label 1 when the first
+  quote is gold, else 0;
+* ``offtopic``: article i+1's questions (mod the article count) asked of article i: label 0;
+* ``impossible`` / ``v2own``: SQuAD 2.0 half A's unanswerable questions (label 0, used for
+  fitting) and its answerable ones (label as ``own``; only for the report, since they
+  repeat v1.1's).
+
+A logistic regression (L2 on standardised columns, SciPy's L-BFGS-B) over the evidence
+and its hinges (:func:`retrieval.answerability.expand`, knots at the training
+quartiles) is fitted on own + offtopic + impossible. The product still refuses when no
+candidate passes the old coverage and answer-type test (a guarantee: "How old is ...?"
+without an age in the article) and when a doubtful answer (below the hedge threshold)
+names something the corpus never mentions ("Who is the Prime Minister of the UK?" of
+an article without the UK); beyond that, the abstain threshold is chosen so that
+the product refuses ``--answerable-abstain`` (default 2%) of the training questions of
+the ``own`` kind; the hedge threshold is ``--hedge``.
+
+Cross-validation by article as in ``benchmarks/train_ranker.py``: fit on the even-numbered
+articles of the v1.1 file (an SQuAD 2.0 article takes the parity of the same title
+there) and score the odd ones, then the reverse; *the thresholds are chosen inside each
+fold* from its training half, so the held-out figures include their fitting. Printed:
+off-topic abstain recall, answerable abstain rate, within-article accuracy@1 (an
+abstention counting as wrong), SQuAD 2.0 abstain precision / recall and answerable
+accuracy@1 against never abstaining, and the expected calibration error (10 equal-width
+bins) on the mix the model is fitted to (own + offtopic + impossible), on the answerable
+questions alone (article mode) and on SQuAD 2.0 (abstain mode), in-sample
+and cross-validated, and the same for the old coverage rule.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from retrieval import evaluate as ev  # noqa: E402
+from retrieval.answerability import EVIDENCE_NAMES, HINGED, AnswerabilityModel, expand  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data"
+KINDS = ("own", "offtopic", "impossible", "v2own")
+QUARTILES = (0.25, 0.5, 0.75)
+
+
+def collect(data: Path, progress: bool = True) -> dict[str, np.ndarray]:
+    """Evidence, labels, kinds and folds of every question (see the module docstring)."""
+    import importlib
+
+    from tqdm import tqdm
+
+    from retrieval.candidates import Paragraphs
+    from retrieval.decide import question_evidence
+    from retrieval.index import SentenceIndex
+    from retrieval.policy import DEFAULT_FEATURES
+    from retrieval.query import parse_query
+
+    answer = importlib.import_module("retrieval.answer")  # the package exports a function of that name
+    raw1 = ev.read_json(data / "squad-v1.1-dev-A.json")
+    raw2 = ev.read_json(data / "squad-v2.0-dev-A.json")
+    v1, v2 = ev.load_squad(raw1), ev.load_squad(raw2)
+    titles1 = [a["title"] for a in raw1["data"]]
+    fold2 = [titles1.index(a["title"]) % 2 if a["title"] in titles1 else i % 2 for i, a in enumerate(raw2["data"])]
+    jobs = []  # (articles, article number, fold, question, kind)
+    own = {}
+    for q in v1.questions:
+        own.setdefault(q.article, []).append(q)
+    count = len(v1.articles)
+    for i in range(count):
+        jobs += [(v1.articles, i, i % 2, q, "own") for q in own.get(i, [])]
+        jobs += [(v1.articles, i, i % 2, q, "offtopic") for q in own.get((i + 1) % count, [])]
+    for q in v2.questions:
+        jobs.append((v2.articles, q.article, fold2[q.article], q, "impossible" if q.impossible else "v2own"))
+    X, y, kind, fold, article = [], [], [], [], []
+    current, index = None, None
+    for articles, i, f, q, k in tqdm(jobs, desc="evidence", file=sys.stderr, disable=not progress, leave=False):
+        if current != (id(articles), i):
+            current, index = (id(articles), i), SentenceIndex.build(articles[i])
+        query = parse_query(q.text, index)
+        row, label = np.zeros(len(EVIDENCE_NAMES)), 0
+        if query.terms:
+            paragraphs = Paragraphs(index)
+            best, found = answer.ranked(query, index, DEFAULT_FEATURES, paragraphs)
+            if best:
+                row = question_evidence(query, best, found, index, DEFAULT_FEATURES, paragraphs)
+                label = int(k in ("own", "v2own") and index.sentence(best[0].position).id in q.gold)
+        X.append(row)
+        y.append(label)
+        kind.append(KINDS.index(k))
+        fold.append(f)
+        article.append(i if k != "impossible" and k != "v2own" else 1000 + i)
+    return {
+        "X": np.array(X),
+        "y": np.array(y, dtype=np.float64),
+        "kind": np.array(kind),
+        "fold": np.array(fold),
+        "article": np.array(article),
+    }
+
+
+def fit(X: np.ndarray, y: np.ndarray, l2: float, answerable_abstain: float, hedge: float, own: np.ndarray) -> AnswerabilityModel:
+    """The model fitted on rows ``X`` / labels ``y``; the abstain threshold is chosen so
+    that, with the coverage rule's refusals (:func:`hard`, kept as a guarantee), the
+    product refuses ``answerable_abstain`` of the rows ``own``."""
+    knots = {n: tuple(float(v) for v in np.unique(np.quantile(X[:, EVIDENCE_NAMES.index(n)], QUARTILES))) for n in HINGED}
+    C = expand(X, knots)
+    mean, scale = C.mean(0), C.std(0)
+    scale[scale == 0] = 1.0
+    Z = (C - mean) / scale
+
+    def loss(beta):
+        z = Z @ beta[:-1] + beta[-1]
+        p = 1.0 / (1.0 + np.exp(-z))
+        value = np.mean(np.logaddexp(0.0, z) - y * z) + l2 * beta[:-1] @ beta[:-1]
+        grad = np.append(Z.T @ (p - y) / len(y) + 2 * l2 * beta[:-1], np.mean(p - y))
+        return value, grad
+
+    beta = minimize(loss, np.zeros(Z.shape[1] + 1), jac=True, method="L-BFGS-B").x
+    model = AnswerabilityModel(knots, mean, scale, beta[:-1], float(beta[-1]), 0.0, 1.0)
+    hedge_at = max(hedge, 0.0)
+    refused = hard(X[own]) | (unknown(X[own]) & (model.probability(X[own]) < hedge_at))
+    p = model.probability(X[own][~refused])
+    rest = max(answerable_abstain - refused.mean(), 0.0) / max(1.0 - refused.mean(), 1e-9)
+    abstain = float(np.quantile(p, rest)) if len(p) else 0.0
+    return AnswerabilityModel(knots, mean, scale, beta[:-1], float(beta[-1]), abstain, max(abstain, hedge))
+
+
+def hard(X: np.ndarray) -> np.ndarray:
+    """The refusals the product keeps as a rule (:func:`retrieval.decide.decide`): no
+    candidate passes the coverage and answer-type test."""
+    return X[:, EVIDENCE_NAMES.index("coverage_rule")] == 0
+
+
+def unknown(X: np.ndarray) -> np.ndarray:
+    """The question names something the corpus never mentions (refused when the
+    probability is also below the hedge threshold)."""
+    return X[:, EVIDENCE_NAMES.index("unknown_names")] > 0
+
+
+def refusals(model: AnswerabilityModel, X: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """What the product refuses: the rule, a doubtful answer naming an unknown name, or
+    a probability below the abstain threshold."""
+    return hard(X) | (unknown(X) & (p < model.hedge)) | (p < model.abstain)
+
+
+def ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error over ``bins`` equal-width bins (Naeini et al. 2015)."""
+    which = np.minimum((p * bins).astype(int), bins - 1)
+    return float(sum(abs(p[which == b].mean() - y[which == b].mean()) * (which == b).sum() for b in range(bins) if (which == b).any()) / len(p))
+
+
+def report(p: np.ndarray, abstain: np.ndarray, hedge: np.ndarray, d: dict) -> dict:
+    """The figures of one set of probabilities / decisions (see the module docstring)."""
+    y, kind = d["y"].astype(bool), d["kind"]
+    own, off, imp, v2own = (kind == KINDS.index(k) for k in KINDS)
+    v2 = imp | v2own
+    caught = abstain & imp
+    refused_v2 = abstain & v2
+    return {
+        "offtopic_abstain_recall": float(abstain[off].mean()),
+        "answerable_abstain_rate": float(abstain[own].mean()),
+        "accuracy@1": float((y & ~abstain)[own].mean()),
+        "hedged_share": float((hedge & ~abstain)[own].mean()),
+        "hedged_accuracy": float(y[own & hedge & ~abstain].mean()) if (own & hedge & ~abstain).any() else 0.0,
+        "confident_accuracy": float(y[own & ~hedge].mean()) if (own & ~hedge).any() else 0.0,
+        "squad2_abstain_precision": float(caught.sum() / refused_v2.sum()) if refused_v2.any() else 0.0,
+        "squad2_abstain_recall": float(caught.sum() / imp.sum()),
+        "squad2_answerable_accuracy@1": float((y & ~abstain)[v2own].mean()),
+        "squad2_never_abstain_accuracy@1": float(y[v2own].mean()),
+        "ece_training_mix": ece(p[own | off | imp], y[own | off | imp].astype(float)),
+        "ece_article": ece(p[own], y[own].astype(float)),
+        "ece_abstain": ece(p[v2], y[v2].astype(float)),
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(DEFAULT_DATA), help="folder of the SQuAD half-A files")
+    parser.add_argument("--cache", help="read the evidence from / save it to this .npz")
+    parser.add_argument("--l2", type=float, default=1e-3)
+    parser.add_argument("--answerable-abstain", type=float, default=0.02)
+    parser.add_argument("--hedge", type=float, default=0.3)
+    parser.add_argument("--write", help="write the model fitted on all of half A here")
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    if args.cache and Path(args.cache).exists():
+        d = dict(np.load(args.cache))
+    else:
+        d = collect(Path(args.data), progress=not args.no_progress)
+        if args.cache:
+            np.savez(args.cache, **d)
+    kind = d["kind"]
+    train = kind != KINDS.index("v2own")
+    own = kind == KINDS.index("own")
+    model = fit(d["X"][train], d["y"][train], args.l2, args.answerable_abstain, args.hedge, own[train])
+    rule = hard(d["X"])
+    p_in = model.probability(d["X"])
+    p_cv = np.zeros(len(p_in))
+    ab_cv = np.zeros(len(p_in), dtype=bool)
+    hedge_cv = np.zeros(len(p_in), dtype=bool)
+    for f in (0, 1):
+        tr, te = train & (d["fold"] != f), d["fold"] == f
+        m = fit(d["X"][tr], d["y"][tr], args.l2, args.answerable_abstain, args.hedge, own[tr])
+        p_cv[te] = m.probability(d["X"][te])
+        ab_cv[te] = refusals(m, d["X"][te], p_cv[te])
+        hedge_cv[te] = p_cv[te] < m.hedge
+    old = rule | unknown(d["X"])
+    results = {
+        "in-sample": report(p_in, refusals(model, d["X"], p_in), p_in < model.hedge, d),
+        "cross-validated": report(p_cv, ab_cv, hedge_cv, d),
+        "old rule": report(np.where(old, 0.0, 1.0), old, old, d),
+    }
+    keys = list(results["in-sample"])
+    print(f"{'metric':34s}" + "".join(f"{n:>17s}" for n in results))
+    for k in keys:
+        print(f"{k:34s}" + "".join(f"{results[n][k]:17.4f}" for n in results))
+    print(f"thresholds (all of half A): abstain {model.abstain:.4f}, hedge {model.hedge:.4f}")
+    print("questions: " + ", ".join(f"{k} {int((kind == i).sum())}" for i, k in enumerate(KINDS)))
+    if args.write:
+        about = {
+            "trained_on": "squad-v1.1-dev-A.json (own and next-article questions), squad-v2.0-dev-A.json (impossible)",
+            "l2": args.l2,
+            "answerable_abstain": args.answerable_abstain,
+            "cross_validated": {k: round(v, 4) for k, v in results["cross-validated"].items()},
+            "in_sample": {k: round(v, 4) for k, v in results["in-sample"].items()},
+        }
+        Path(args.write).write_text(json.dumps(model.to_json(about), indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {args.write}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

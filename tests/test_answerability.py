@@ -1,0 +1,148 @@
+"""The answerability model (retrieval/answerability.py): focus words, the model file, probabilities."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from retrieval.answerability import (
+    EVIDENCE_NAMES,
+    HINGED,
+    AnswerabilityModel,
+    AnswerabilityModelError,
+    expand,
+    focus_word,
+    read_model,
+    shipped_model,
+)
+
+
+def words(question: str) -> list[str]:
+    return question.lower().rstrip("?").split()
+
+
+@pytest.mark.parametrize(
+    "question, focus",
+    [
+        ("What is the population of Pyongyang?", "population"),
+        ("How many missiles were sent?", "missiles"),
+        ("How much oil does Russia sell?", "oil"),
+        ("Which city hosted the talks?", "city"),
+        ("What kind of pact was signed?", "pact"),
+        ("Who is the president of France?", "president"),
+        ("When was Kim born?", "born"),
+        ("Where did the leaders meet?", "meet"),
+        ("Putin arrived.", None),  # no wh-word
+        ("What is it?", None),  # nothing but stopwords
+    ],
+)
+def test_focus_word(question, focus):
+    assert focus_word(words(question)) == focus
+
+
+def _model(abstain=0.1, hedge=0.5) -> AnswerabilityModel:
+    knots = {"coverage": (0.5,)}
+    width = len(EVIDENCE_NAMES) + 1
+    weights = np.zeros(width)
+    weights[EVIDENCE_NAMES.index("coverage")] = 2.0
+    return AnswerabilityModel(knots, np.zeros(width), np.ones(width), weights, -1.0, abstain, hedge)
+
+
+def test_expand_appends_one_hinge_per_knot():
+    X = np.zeros((2, len(EVIDENCE_NAMES)))
+    X[:, EVIDENCE_NAMES.index("coverage")] = [0.25, 0.75]
+    C = expand(X, {"coverage": (0.5,), "score": (0.0, 1.0)})
+    assert C.shape == (2, len(EVIDENCE_NAMES) + 3)
+    assert C[:, len(EVIDENCE_NAMES)].tolist() == [0.0, 0.25]  # max(0, coverage - 0.5)
+
+
+def test_probability_is_the_logistic_of_the_weighted_evidence():
+    X = np.zeros((1, len(EVIDENCE_NAMES)))
+    X[0, EVIDENCE_NAMES.index("coverage")] = 1.0
+    assert _model().probability(X)[0] == pytest.approx(1 / (1 + np.exp(-(2.0 - 1.0))))
+
+
+def test_model_round_trips_through_json(tmp_path):
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(_model().to_json({"note": "test"})))
+    back = read_model(path)
+    assert (back.abstain, back.hedge, back.bias) == (0.1, 0.5, -1.0)
+    assert back.knots == {"coverage": (0.5,)}
+    assert back.weights.tolist() == _model().weights.tolist()
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda d: d.update(format=2), "format 2, expected 1"),
+        (lambda d: d.update(evidence=["coverage"]), "its evidence names are not this version's"),
+        (lambda d: d.update(weights=[1.0]), "must have"),
+        (lambda d: d.update(thresholds={"abstain": 0.6, "hedge": 0.5}), "0 <= abstain <= hedge <= 1"),
+        (lambda d: d.pop("bias"), "'bias'"),
+    ],
+)
+def test_bad_model_files_are_named(tmp_path, change, message):
+    data = _model().to_json()
+    change(data)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(AnswerabilityModelError, match="cannot read the answerability model") as caught:
+        read_model(path)
+    assert str(path) in str(caught.value) and message in str(caught.value)
+
+
+def test_unreadable_model_file_is_named(tmp_path):
+    with pytest.raises(AnswerabilityModelError, match="No such file"):
+        read_model(tmp_path / "missing.json")
+    (tmp_path / "x.json").write_text("{not json")
+    with pytest.raises(AnswerabilityModelError, match="x.json"):
+        read_model(tmp_path / "x.json")
+
+
+def test_shipped_model_is_consistent():
+    model = shipped_model()
+    assert 0.0 < model.abstain <= model.hedge < 1.0
+    assert set(model.knots) <= set(HINGED)
+    assert model.weights.shape == model.mean.shape == model.scale.shape
+
+
+def _evidence(text: str, question: str) -> dict[str, float]:
+    import importlib
+
+    from retrieval import Article, SentenceIndex
+    from retrieval.candidates import Paragraphs
+    from retrieval.corpus import split_article
+    from retrieval.decide import question_evidence
+    from retrieval.policy import DEFAULT_FEATURES
+    from retrieval.query import parse_query
+
+    answer = importlib.import_module("retrieval.answer")
+    index = SentenceIndex.build(split_article(Article("doc", "Doc", text)))
+    query = parse_query(question, index)
+    paragraphs = Paragraphs(index)
+    best, found = answer.ranked(query, index, DEFAULT_FEATURES, paragraphs)
+    row = question_evidence(query, best, found, index, DEFAULT_FEATURES, paragraphs)
+    return dict(zip(EVIDENCE_NAMES, row.tolist()))
+
+
+def test_evidence_of_a_question_the_sentence_answers():
+    e = _evidence("The storm hit the coast on Friday.\nRain fell.\n", "When did the storm hit the coast?")
+    assert (e["coverage"], e["cover_related"], e["best_cover"], e["unseen"]) == (1.0, 1.0, 1.0, 0.0)
+    assert (e["focus"], e["focus_top"], e["focus_corpus"]) == (1.0, 1.0, 1.0)  # "coast"
+    assert (e["asks_type"], e["expected"], e["complete"], e["coverage_rule"]) == (1.0, 1.0, 1.0, 1.0)
+    assert (e["has_names"], e["unknown_names"], e["margin"]) == (0.0, 0.0, 10.0)  # one candidate: the cap
+    assert e["log_terms"] == pytest.approx(np.log(3))  # storm, hit, coast
+
+
+def test_evidence_of_a_question_about_something_the_corpus_never_mentions():
+    import math
+
+    e = _evidence("The storm hit the coast on Friday.\nRain fell.\n", "When did the storm hit Paris?")
+    # weights: log(1 + (N - n + 0.5) / (n + 0.5)) with N = 2 sentences; "paris" n = 0,
+    # "storm" and "hit" n = 1
+    unseen, seen = math.log(1 + 2.5 / 0.5), math.log(1 + 1.5 / 1.5)
+    assert e["unseen"] == pytest.approx(unseen / (unseen + 2 * seen))
+    assert e["coverage"] == pytest.approx(2 * seen / (unseen + 2 * seen))
+    assert (e["has_names"], e["names"], e["unknown_names"]) == (1.0, 0.0, 1.0)
