@@ -138,9 +138,21 @@ def state_home(env: dict | None = None) -> Path | None:
     return Path(raw) if raw and os.path.isabs(raw) else None
 
 
-def retrieval_settings(env: dict | None = None) -> Settings:
+def model_cache_dir() -> str | None:
+    """Where named semantic models are cached: ``<user cache dir>/newsqa/models``
+    (platformdirs: ``$XDG_CACHE_HOME`` or ``~/.cache`` on Linux); None without the
+    ``semantic`` extra (the engine then says the extra is missing)."""
+    try:
+        import platformdirs
+    except ImportError:
+        return None
+    return str(platformdirs.user_cache_path("newsqa") / "models")
+
+
+def retrieval_settings(env: dict | None = None, semantic: str | None = None) -> Settings:
     """Engine :class:`~retrieval.Settings` from ``ASK_TOP_K``, ``ASK_MAX_QUOTES``,
-    ``ASK_ENGINE``, ``BM25_K1``, ``BM25_B`` and ``BM25_EPSILON`` (all optional).
+    ``ASK_ENGINE``, ``BM25_K1``, ``BM25_B``, ``BM25_EPSILON`` and ``ASK_SEMANTIC`` (all
+    optional); ``semantic`` (``ask --semantic``) wins over ``ASK_SEMANTIC``.
 
     Raises
     ------
@@ -156,7 +168,12 @@ def retrieval_settings(env: dict | None = None) -> Settings:
         "top_k": _int(env, "ASK_TOP_K", defaults.top_k, minimum=1),
         "max_quotes": _int(env, "ASK_MAX_QUOTES", defaults.max_quotes, minimum=1),
         "engine": env.get("ASK_ENGINE", "").strip().lower() or defaults.engine,
+        "semantic": (semantic if semantic is not None else env.get("ASK_SEMANTIC", "")).strip() or "off",
     }
+    if values["semantic"].lower() not in ("off", "none", "0", "false", "no"):
+        values["model_cache"] = model_cache_dir()
+    else:
+        values["semantic"] = "off"
     keys = {
         "k1": "BM25_K1",
         "b": "BM25_B",
@@ -164,6 +181,7 @@ def retrieval_settings(env: dict | None = None) -> Settings:
         "top_k": "ASK_TOP_K",
         "max_quotes": "ASK_MAX_QUOTES",
         "engine": "ASK_ENGINE",
+        "semantic": "--semantic" if semantic is not None else "ASK_SEMANTIC",
     }
     try:
         return Settings(**values)

@@ -353,6 +353,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--explain", action="store_true", help="also show each term's share of the score"
     )
+    parser.add_argument(
+        "--semantic",
+        metavar="VALUE",
+        help="semantic model: off, on (bundled), a fastembed model name or a model directory "
+        "(default: $ASK_SEMANTIC, else off; needs the semantic extra)",
+    )
     return parser
 
 
@@ -487,7 +493,7 @@ def _one_shot(engine, question: str, *, json_output: bool, explain: bool) -> str
 def _run(args: argparse.Namespace, question: str, asked: bool) -> int:
     try:
         config.load_dotenv_file()
-        settings = config.retrieval_settings()
+        settings = config.retrieval_settings(semantic=args.semantic)
         corpus = args.corpus or config.corpus_dir()
         index_dir = config.index_dir()
         from retrieval import Engine, RetrievalError

@@ -43,8 +43,10 @@ class Engine:
         settings: Settings,
         corpus_dir: str | Path | None = None,
         documents=None,
+        semantic=None,
     ):
         self._articles = articles
+        self.semantic = semantic  # a retrieval.semantic_scorer.SemanticScorer, or None
         self.index = index
         self.settings = settings
         self.corpus_dir = corpus_dir
@@ -101,21 +103,29 @@ class Engine:
         RetrievalError
             The shipped WordNet table (``retrieval/data/wordnet_terms.json.xz``) is
             missing or damaged (also checked first).
+        SemanticModelError
+            ``settings.semantic`` names a model that cannot be loaded (checked before
+            the corpus is read; see :func:`retrieval.semantic.load_model`).
         """
         from .related import load_table
         from .rerank import shipped_weights
+        from .semantic_scorer import attach, prepare
 
         shipped_weights()
         load_table()
         settings = settings or Settings()
+        model = prepare(settings)  # None when semantic is off; fails fast, before the corpus
         if index_dir is False:
             articles = load_articles(corpus_dir)
-            return cls(articles, build_index(split_corpus(articles), settings), settings, corpus_dir)
-        from .store import load_or_build
+            index = build_index(split_corpus(articles), settings)
+            return cls(articles, index, settings, corpus_dir, semantic=attach(model, index, None))
+        from .store import default_index_dir, load_or_build
 
-        sparse = load_or_build(corpus_dir, settings, None if index_dir in (None, True) else index_dir)
+        directory = default_index_dir(corpus_dir) if index_dir in (None, True) else index_dir
+        sparse = load_or_build(corpus_dir, settings, directory)
+        semantic = attach(model, sparse, directory)
         index = select_engine(sparse, settings)
-        return cls(None, index, settings, corpus_dir, documents=sparse.documents)
+        return cls(None, index, settings, corpus_dir, documents=sparse.documents, semantic=semantic)
 
     @property
     def sentences(self) -> list[Sentence]:

@@ -36,6 +36,11 @@ class Settings:
         ``"rank_bm25"`` or ``"sparse"``.
     sparse_threshold : int
         Sentence count from which ``"auto"`` picks the sparse engine.
+    semantic : str
+        The optional semantic model: ``"off"`` (default), ``"on"`` (bundled), a fastembed
+        model name or a model directory (see :func:`retrieval.semantic.parse_setting`).
+    model_cache : str or None
+        Where named semantic models are cached (None: fastembed's default).
     """
 
     k1: float = 1.5
@@ -45,6 +50,8 @@ class Settings:
     max_quotes: int = 2
     engine: str = "auto"
     sparse_threshold: int = 20_000
+    semantic: str = "off"
+    model_cache: str | None = None
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.k1) and 0 < self.k1 <= 1000):
@@ -59,6 +66,10 @@ class Settings:
             raise SettingsError(f"max_quotes must be a whole number >= 1, got {self.max_quotes!r}")
         if self.engine not in ENGINES:
             raise SettingsError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
+        if self.semantic != "off":
+            from .semantic import parse_setting  # raises SettingsError
+
+            parse_setting(self.semantic)
 
     def with_(self, **changes: object) -> "Settings":
         """A copy with some fields changed (validated again)."""

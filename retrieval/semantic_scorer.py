@@ -1,0 +1,98 @@
+"""The semantic scorer: how close in meaning each candidate sentence is to the question.
+
+What: for an embedding model, the cosine between the question's vector and each
+candidate's persisted sentence vector (:mod:`retrieval.semantic_store`); for a
+cross-encoder, its relevance probability for the first :data:`CROSS_TOP` candidates (in
+the lexical ranking's order), the others getting the lowest of those. Why: one question
+embedding and a few dot products cost a few milliseconds, where a cross-encoder runs the
+model once per scored candidate.
+
+The engine builds one with :func:`prepare` (the model, before the corpus is read, so that
+a model that cannot load fails fast) and :func:`attach` (the sentence vectors of the
+index).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .semantic import SemanticModel, load_model
+
+CROSS_TOP = 20  # candidates a cross-encoder scores per question
+
+
+class SemanticScorer:
+    """Scores candidate sentences by meaning.
+
+    Parameters
+    ----------
+    model : SemanticModel
+    vectors : ndarray, optional
+        float16 ``(N, dim)`` unit vectors of the indexed sentences, by position (needed
+        for an embedding model).
+    """
+
+    def __init__(self, model: SemanticModel, vectors: np.ndarray | None = None):
+        if model.kind == "embedding" and vectors is None:
+            raise ValueError("an embedding model needs the sentence vectors")
+        self.model = model
+        self.vectors = vectors
+        self.name = model.name
+
+    def similarities(self, question: str, positions: Sequence[int], text: Callable[[int], str]) -> np.ndarray:
+        """Each candidate's semantic score, float64, aligned with ``positions``.
+
+        Parameters
+        ----------
+        question : str
+            As typed.
+        positions : sequence of int
+            Candidate sentence positions, best lexical candidate first.
+        text : callable
+            Position -> sentence text (used by a cross-encoder only).
+
+        Returns
+        -------
+        ndarray
+            Cosine in [-1, 1] (embedding model) or probability in [0, 1] (cross-encoder).
+        """
+        positions = list(positions)
+        if not positions:
+            return np.zeros(0)
+        if self.model.kind == "embedding":
+            query = self.model.embed_query(question).astype(np.float16).astype(np.float32)
+            rows = self.vectors[np.asarray(positions, dtype=np.int64)].astype(np.float32)
+            return (rows @ query).astype(np.float64)
+        top = positions[:CROSS_TOP]
+        scores = self.model.pair_scores(question, [text(p) for p in top])
+        rest = np.full(len(positions) - len(top), scores.min() if len(scores) else 0.0)
+        return np.concatenate([scores, rest])
+
+
+def prepare(settings) -> SemanticModel | None:
+    """The model ``settings.semantic`` names, loaded (None when off).
+
+    Raises
+    ------
+    SemanticModelError, SettingsError
+        As :func:`retrieval.semantic.load_model`.
+    """
+    if settings.semantic == "off":
+        return None
+    return load_model(settings.semantic, cache_dir=settings.model_cache, threads=1)
+
+
+def attach(model: SemanticModel | None, index, directory: str | Path | None, *, progress=None) -> SemanticScorer | None:
+    """A scorer for ``index`` (None when ``model`` is None); an embedding model's sentence
+    vectors are read from ``directory`` or computed (and persisted there): see
+    :func:`retrieval.semantic_store.sentence_vectors`."""
+    if model is None:
+        return None
+    if model.kind != "embedding":
+        return SemanticScorer(model)
+    from .semantic_store import sentence_vectors
+
+    return SemanticScorer(model, sentence_vectors(model, index, directory, progress=progress))
