@@ -35,12 +35,24 @@ class SemanticScorer:
         for an embedding model).
     """
 
-    def __init__(self, model: SemanticModel, vectors: np.ndarray | None = None):
+    def __init__(
+        self,
+        model: SemanticModel,
+        vectors: np.ndarray | None = None,
+        text: Callable[[int], str] | None = None,
+    ):
         if model.kind == "embedding" and vectors is None:
             raise ValueError("an embedding model needs the sentence vectors")
         self.model = model
         self.vectors = vectors
+        self.text = text
         self.name = model.name
+
+    def score(self, query, candidates) -> np.ndarray:
+        """The scorer interface of :mod:`retrieval.scoring`: :meth:`similarities` of
+        ``query.text`` (the question, respelt the corpus's way) and the positions of
+        ``candidates.items``, shape ``(len(candidates.items),)``."""
+        return self.similarities(query.text, [c.position for c in candidates.items], self.text)
 
     def similarities(self, question: str, positions: Sequence[int], text: Callable[[int], str]) -> np.ndarray:
         """Each candidate's semantic score, float64, aligned with ``positions``.
@@ -91,8 +103,11 @@ def attach(model: SemanticModel | None, index, directory: str | Path | None, *, 
     :func:`retrieval.semantic_store.sentence_vectors`."""
     if model is None:
         return None
+    def text(position: int) -> str:
+        return index.sentence(position).text
+
     if model.kind != "embedding":
-        return SemanticScorer(model)
+        return SemanticScorer(model, text=text)
     from .semantic_store import sentence_vectors
 
-    return SemanticScorer(model, sentence_vectors(model, index, directory, progress=progress))
+    return SemanticScorer(model, sentence_vectors(model, index, directory, progress=progress), text)
