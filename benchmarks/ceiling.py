@@ -5,7 +5,7 @@ Usage::
     python benchmarks/ceiling.py [--squad ../shared/data/squad-v1.1-dev-A.json]
 
 For each answerable question, with each article indexed alone and the product's
-ranking (:func:`retrieval.answer._candidates`, no abstention), prints the share of
+ranking (:func:`retrieval.answer.ranked`, no abstention), prints the share of
 questions whose
 
 * best-ranked sentence is gold (the ranking's accuracy@1, before abstaining);
@@ -27,7 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from retrieval import evaluate as ev  # noqa: E402
-from retrieval.answer import DEFAULT_FEATURES, _candidates  # noqa: E402
+from retrieval.answer import DEFAULT_FEATURES, ranked as rank_candidates  # noqa: E402
+from retrieval.query import query_of  # noqa: E402
 from retrieval.spell import spelled  # noqa: E402
 from retrieval.index import SentenceIndex  # noqa: E402
 
@@ -51,7 +52,7 @@ def main(argv=None) -> int:
         if q.article != article:
             article, index = q.article, SentenceIndex.build(dataset.articles[q.article])
         text, terms = spelled(q.text, index)  # as the product searches
-        ranked = _candidates(index, terms, DEFAULT_FEATURES, text)
+        ranked = rank_candidates(query_of(text, terms), index, DEFAULT_FEATURES)[0]
         gold = [c for c in ranked if index.sentence(c.position).id in q.gold]
         if not gold:
             counts["no candidate"] += 1
@@ -62,6 +63,7 @@ def main(argv=None) -> int:
         counts["top in gold paragraph"] += paragraph(top) in {paragraph(g) for g in gold}
         counts["oracle paragraph"] += [c for c in ranked if paragraph(c) == paragraph(gold[0])][0] is gold[0]
         counts["dominated"] += any(gold[0].matched < c.matched for c in ranked)
+    print(f"{len(questions)} answerable questions ({dataset.dropped} dropped: no gold sentence)")
     for name, n in counts.items():
         print(f"{name:24} {n / len(questions):.4f}")
     return 0

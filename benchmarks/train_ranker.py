@@ -6,7 +6,7 @@ Usage::
         [--l2 1e-4] [--write retrieval/data/ranker.json] [--ablate]
 
 Each answerable question gives two candidate lists with their feature matrices
-(:func:`retrieval.answer.candidate_features`): one with its article indexed alone (the
+(:func:`retrieval.features.candidate_features`): one with its article indexed alone (the
 product's use) and one with every sentence of the file as one corpus (ReQA). The
 weights are fitted with :func:`retrieval.rerank.fit_listwise` on both kinds.
 
@@ -18,7 +18,7 @@ before any abstention) and ReQA MRR over the candidates (0 when no candidate is 
 
 ``--ablate`` refits without each feature (its column zeroed), once more on lists built
 without spelling correction of the question terms, and once on lists of the BM25
-candidates alone (no paragraph neighbours, :func:`retrieval.answer.candidate_positions`),
+candidates alone (no paragraph neighbours, :func:`retrieval.candidates.candidate_positions`),
 and prints the table of gains that the README carries. ``--write`` stores the weights fitted on the whole file.
 """
 
@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from retrieval import evaluate as ev  # noqa: E402
 from retrieval.analyze import analyze  # noqa: E402
 from retrieval.answer import DEFAULT_FEATURES, Features, candidate_features, candidate_positions  # noqa: E402
+from retrieval.query import query_of  # noqa: E402
 from retrieval.spell import spelled  # noqa: E402
 from retrieval.errors import RetrievalError  # noqa: E402
 from retrieval.index import SentenceIndex  # noqa: E402
@@ -81,7 +82,7 @@ def _list(
     scored = candidate_positions(index, terms, features) if terms else []
     if not scored:
         return np.zeros((0, len(FEATURE_NAMES))), np.zeros(0, dtype=bool)
-    X, found = candidate_features(index, text, terms, scored, features)
+    X, found = candidate_features(index, query_of(text, terms), scored, features)
     gold = np.array([index.sentence(c.position).id in q.gold for c in found], dtype=bool)
     return X, gold
 
@@ -171,7 +172,10 @@ def main(argv=None) -> int:
     except RetrievalError as exc:  # e.g. passages with no searchable word at all
         print(f"{Path(__file__).name}: error: {exc}", file=sys.stderr)
         return 2
-    print(f"{args.squad}: {len(lists.article)} questions; lists built in {time.perf_counter() - began:.0f} s")
+    print(
+        f"{args.squad}: {len(lists.article)} questions ({dataset.dropped} dropped: no gold sentence); "
+        f"lists built in {time.perf_counter() - began:.0f} s"
+    )
     base = cross_validate(lists, args.l2)
     print("Cross-validated by article parity (fit on one half, scored on the other):")
     print("| configuration | MRR | accuracy@1 | MRR gain | accuracy@1 gain | MRR even / odd | accuracy@1 even / odd |")

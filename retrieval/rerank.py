@@ -2,8 +2,9 @@
 
 The answer layer (:mod:`retrieval.answer`) describes each candidate sentence by the
 features named in :data:`FEATURE_NAMES` (their definitions are in
-:func:`retrieval.answer.candidate_features`) and ranks candidates by the dot product
-with a weight vector. The shipped weights live in ``retrieval/data/ranker.json``; they
+:func:`retrieval.features.candidate_features`) and ranks candidates by the dot product
+with a weight vector (the scorer :class:`retrieval.scoring.LinearScorer`; this module
+holds its weights, their file and their fitting). The shipped weights live in ``retrieval/data/ranker.json``; they
 are fitted by ``benchmarks/train_ranker.py`` with :func:`fit_listwise`.
 
 Model: the listwise "top one" softmax loss of ListNet (Cao et al. 2007, "Learning to

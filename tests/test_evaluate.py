@@ -154,6 +154,22 @@ def test_cli_json_last_line(capsys):
     assert last["abstain_recall"] == 0.5 and last["questions"] == 9
     assert last["baseline"]["abstain_precision"] == 1.0
     assert "seconds" in last
+    assert last["dropped"] == 0 and last["baseline"]["dropped"] == 0
+
+
+def test_cli_reports_questions_dropped_for_having_no_gold_sentence(tmp_path, capsys):
+    # the second question's answer starts at the space between the two sentences
+    context = "Storm hits the coast. Markets rally on Friday."
+    qas = [
+        {"id": "q1", "question": "What hits the coast?", "answers": [{"answer_start": 0, "text": "Storm"}]},
+        {"id": "q2", "question": "What rallies?", "answers": [{"answer_start": 21, "text": " "}]},
+    ]
+    path = tmp_path / "squad.json"
+    path.write_text(json.dumps({"data": [{"title": "T", "paragraphs": [{"context": context, "qas": qas}]}]}))
+    assert ev.main([str(path), "--mode", "article", "--json", "--no-progress"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert json.loads(lines[-1])["dropped"] == 1 and json.loads(lines[-1])["questions"] == 1
+    assert [line.split() for line in lines if line.startswith("dropped")] == [["dropped", "1"]]
 
 
 def test_cli_output_that_cannot_be_written_is_one_line_exit_2(capsys, monkeypatch):

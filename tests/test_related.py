@@ -8,7 +8,8 @@ import pytest
 
 from retrieval import Article, RetrievalError, SentenceIndex, related
 from retrieval.analyze import analyze
-from retrieval.answer import candidate_features
+from retrieval.features import candidate_features
+from retrieval.query import query_of
 from retrieval.corpus import split_article
 from retrieval.index import positive_idf
 from retrieval.related import hypernym_terms, related_terms, two_step_terms
@@ -105,7 +106,7 @@ def test_engine_load_reports_a_damaged_table_first(tmp_path, monkeypatch):
 def features(text: str, question: str) -> tuple[list[dict[str, float]], dict[str, float]]:
     index = SentenceIndex.build(split_article(Article("doc", "Doc", text)))
     terms = analyze(question)
-    X, found = candidate_features(index, question, terms, index.score_terms(terms, 100))
+    X, found = candidate_features(index, query_of(question, terms), index.score_terms(terms, 100))
     rows = {index.sentence(c.position).text: dict(zip(FEATURE_NAMES, r)) for c, r in zip(found, X.tolist())}
     weights = {t: positive_idf(index, t) for t in dict.fromkeys(terms)}
     total = sum(weights.values())

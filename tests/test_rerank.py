@@ -9,7 +9,9 @@ import pytest
 
 from retrieval import Article, SentenceIndex
 from retrieval.analyze import analyze
-from retrieval.answer import Features, candidate_features, rank
+from retrieval.answer import Features, rank
+from retrieval.features import candidate_features
+from retrieval.query import query_of
 from retrieval.corpus import split_article
 from retrieval.index import positive_idf
 from retrieval.rerank import (
@@ -30,7 +32,7 @@ def build(text: str, title: str = "Doc") -> SentenceIndex:
 
 def features_of(index: SentenceIndex, question: str) -> list[dict[str, float]]:
     terms = analyze(question)
-    X, found = candidate_features(index, question, terms, index.score_terms(terms, 100))
+    X, found = candidate_features(index, query_of(question, terms), index.score_terms(terms, 100))
     assert X.shape == (len(found), len(FEATURE_NAMES))
     return [dict(zip(FEATURE_NAMES, row)) for row in X.tolist()]
 
@@ -138,7 +140,7 @@ def test_shipped_weights_cover_every_feature():
 
 from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
 
-from retrieval.answer import _longest_run, _pairs_found, _said  # noqa: E402
+from retrieval.features import _longest_run, _pairs_found, _said  # noqa: E402
 
 WORDS = st.lists(st.sampled_from(["the", "storm", "hit", "coast", "a"]), max_size=8)
 

@@ -100,4 +100,5 @@ def test_spelled_respells_the_word_the_corpus_way():
 
 def test_misspelt_name_is_answered_like_the_right_spelling(engine: Engine):
     assert engine.answer("Who is Puttin?").quotes == engine.answer("Who is Putin?").quotes
+    assert [q.hit.id for q in engine.answer("Who is Puttin?").quotes] == [f"{SEED_DOC}:6"]  # not an abstention
     assert engine.answer("Who is Puttin?").question == "Who is Puttin?"  # echoed as typed
