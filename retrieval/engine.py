@@ -134,11 +134,11 @@ class Engine:
 
     def answer(self, question: str) -> Answer:
         """See :func:`retrieval.answer.answer`."""
-        return answer(question, self.index, self.settings)
+        return answer(question, self.index, self.settings, semantic=self.semantic)
 
     def explain(self, question: str, k: int | None = None) -> list[Explanation]:
         """See :func:`retrieval.answer.explain`; ``k`` defaults to ``settings.top_k``."""
-        return explain(question, self.index, self.settings.top_k if k is None else k)
+        return explain(question, self.index, self.settings.top_k if k is None else k, self.semantic)
 
     def sources(self) -> list[Source]:
         """The loaded articles with their citable sentence counts, in corpus order."""

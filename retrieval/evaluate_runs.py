@@ -83,7 +83,7 @@ class BaselineRanker:
 class ProductRanker:
     """The product: :class:`~retrieval.index.SentenceIndex` plus the answer layer."""
 
-    def __init__(self, sentences: Sequence[Sentence], settings=None, features=None):
+    def __init__(self, sentences: Sequence[Sentence], settings=None, features=None, semantic=None):
         from .answer import DEFAULT_FEATURES
         from .index import SentenceIndex
         from .settings import Settings
@@ -91,25 +91,27 @@ class ProductRanker:
         self.settings = settings or Settings()
         self.features = features or DEFAULT_FEATURES
         self.index = SentenceIndex.build(list(sentences), self.settings)
+        # semantic: index -> SemanticScorer (retrieval.semantic_eval), or None
+        self.semantic = semantic(self.index) if semantic is not None else None
 
     def rank(self, question: str, k: int = RANK_CUTOFF) -> list[str]:
         """Ids of the ``k`` best sentences in the answer layer's order (no abstention)."""
         from .answer import rank
 
-        return [h.id for h in rank(question, self.index, k, self.features)]
+        return [h.id for h in rank(question, self.index, k, self.features, self.semantic)]
 
     def top(self, question: str) -> str | None:
         """The first quoted sentence's id, None when the product abstains."""
         from .answer import answer
 
-        result = answer(question, self.index, self.settings, self.features)
+        result = answer(question, self.index, self.settings, self.features, self.semantic)
         return result.quotes[0].hit.id if result.answered else None
 
     def quoted(self, question: str) -> list[str]:
         """Ids of every sentence the answer quotes, in order (empty when it abstains)."""
         from .answer import answer
 
-        result = answer(question, self.index, self.settings, self.features)
+        result = answer(question, self.index, self.settings, self.features, self.semantic)
         return [q.hit.id for q in result.quotes]
 
 
@@ -242,7 +244,8 @@ def run_regression(cases: Sequence[RegressionCase], engine, features=None) -> di
     ranks, failures = [], []
     abstained = abstained_right = 0
     for case in cases:
-        result = answer(case.question, engine.index, engine.settings, features)
+        semantic = getattr(engine, "semantic", None)
+        result = answer(case.question, engine.index, engine.settings, features, semantic)
         abstained += not result.answered
         if case.unanswerable:
             r = 1 if not result.answered else None
@@ -251,7 +254,7 @@ def run_regression(cases: Sequence[RegressionCase], engine, features=None) -> di
             r = None
         else:
             texts = [h.text for h in result.hits]
-            texts += [h.text for h in rank(case.question, engine.index, RANK_CUTOFF, features)]
+            texts += [h.text for h in rank(case.question, engine.index, RANK_CUTOFF, features, semantic)]
             seen = list(dict.fromkeys(texts))
             r = next((i for i, t in enumerate(seen, start=1) if case.expect in t), None)
         ranks.append(r)

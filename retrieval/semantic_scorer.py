@@ -22,6 +22,12 @@ import numpy as np
 from .semantic import SemanticModel, load_model
 
 CROSS_TOP = 20  # candidates a cross-encoder scores per question
+# lambda of "linear score + lambda * semantic score", and whether the candidates holding
+# every question term still come first (Features.complete_first) when semantic is on:
+# chosen on SQuAD v1.1 dev half A, cross-validated by article, by
+# benchmarks/semantic_fit.py (figures in docs/quality.md)
+WEIGHT = 1.0
+COMPLETE_FIRST = True
 
 
 class SemanticScorer:
@@ -47,6 +53,24 @@ class SemanticScorer:
         self.vectors = vectors
         self.text = text
         self.name = model.name
+        self.weight = WEIGHT
+        self._last: tuple[str, np.ndarray] | None = None  # the last question's vector
+
+    def combine(self, query, candidates, scores: np.ndarray, features) -> list:
+        """The candidates in answer order by ``scores + weight * score(query,
+        candidates)`` (:func:`retrieval.scoring.order`, with ``complete_first`` as
+        :data:`COMPLETE_FIRST` says)."""
+        from dataclasses import replace
+
+        from .scoring import order
+
+        combined = scores + self.weight * self.score(query, candidates)
+        return order(candidates, combined, replace(features, complete_first=features.complete_first and COMPLETE_FIRST))
+
+    def contributions(self, query, candidates) -> dict[int, float]:
+        """Position -> ``weight * score`` for ``--explain``."""
+        values = self.weight * self.score(query, candidates)
+        return {c.position: float(v) for c, v in zip(candidates.items, values)}
 
     def score(self, query, candidates) -> np.ndarray:
         """The scorer interface of :mod:`retrieval.scoring`: :meth:`similarities` of
@@ -75,7 +99,12 @@ class SemanticScorer:
         if not positions:
             return np.zeros(0)
         if self.model.kind == "embedding":
-            query = self.model.embed_query(question).astype(np.float16).astype(np.float32)
+            last = self._last
+            if last is not None and last[0] == question:
+                query = last[1]
+            else:
+                query = self.model.embed_query(question).astype(np.float16).astype(np.float32)
+                self._last = (question, query)
             rows = self.vectors[np.asarray(positions, dtype=np.int64)].astype(np.float32)
             return (rows @ query).astype(np.float64)
         top = positions[:CROSS_TOP]
