@@ -31,7 +31,7 @@ from retrieval.semantic import BUNDLED_NAME, SemanticModelError, load_model
 from retrieval.semantic_scorer import SemanticScorer
 from retrieval.semantic_store import META, VECTORS, sentence_vectors
 
-from .support import CORPUS, write_corpus
+from .support import CORPUS, ROOT, write_corpus
 
 SENTENCES = [
     "The defence minister accompanied the president on the trip.",
@@ -300,3 +300,90 @@ def test_a_cross_encoder_scores_the_top_candidates_only(model):
 def test_unloadable_model_stops_the_engine_before_the_corpus(tmp_path):
     with pytest.raises(SemanticModelError):
         Engine.load(tmp_path / "no-corpus-here", Settings(semantic="nobody/no-such-model"))
+
+
+# ----------------------------------------------------------------- in the answer path
+QUESTIONS = [
+    "Who went along with Putin?",
+    "Which minister is in charge of defence?",
+    "When did Putin last visit Pyongyang?",
+    "What did the White House say?",
+    "Who is the mayor of Paris?",
+]
+
+
+def test_a_fresh_and_a_reloaded_index_answer_identically(tmp_path):
+    index_dir = tmp_path / "index"
+    fresh = Engine.load(CORPUS, Settings(semantic="on"), index_dir=index_dir)
+    reloaded = Engine.load(CORPUS, Settings(semantic="on"), index_dir=index_dir)
+    memory = Engine.load(CORPUS, Settings(semantic="on"), index_dir=False)
+    for question in QUESTIONS:
+        expected = fresh.answer(question)
+        assert reloaded.answer(question) == expected == memory.answer(question)
+        assert reloaded.explain(question) == fresh.explain(question)
+
+
+def test_explain_shows_the_weighted_semantic_score(tmp_path):
+    from retrieval.semantic_scorer import WEIGHT
+
+    engine = Engine.load(CORPUS, Settings(semantic="on"), index_dir=tmp_path / "index")
+    question = "Who went along with Putin?"
+    explanations = engine.explain(question)
+    assert explanations
+    for e in explanations:
+        features = dict(e.features)
+        cosine = engine.semantic.similarities(question, [_position(engine, e)], None)[0]
+        assert features["semantic"] == pytest.approx(WEIGHT * cosine)
+    from bot.render import render_explanation
+
+    assert f"   semantic score (meaning): {dict(explanations[0].features)['semantic']:+.3f}" in render_explanation(
+        question, explanations
+    ).split("\n")
+
+
+def _position(engine, explanation) -> int:
+    return next(i for i in range(engine.index.size) if engine.index.sentence(i).id == explanation.hit.id)
+
+
+def test_semantic_moves_only_by_its_weighted_score(tmp_path, monkeypatch):
+    """With a zero weight the semantic ranking is the lexical one."""
+    from retrieval import semantic_scorer
+
+    off = Engine.load(CORPUS, index_dir=tmp_path / "index")
+    on = Engine.load(CORPUS, Settings(semantic="on"), index_dir=tmp_path / "index")
+    monkeypatch.setattr(on.semantic, "weight", 0.0)
+    monkeypatch.setattr(semantic_scorer, "COMPLETE_FIRST", True)
+    for question in QUESTIONS:
+        assert on.answer(question) == off.answer(question)
+
+
+def test_ask_with_semantic_on_answers_and_a_bad_model_is_one_line(capsys):
+    from bot.repl import main
+
+    assert main(["--corpus", str(CORPUS), "--semantic", "on", "Who went along with Putin?"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("“") and err == ""
+    assert main(["--corpus", str(CORPUS), "--semantic", "nobody/no-such-model", "Who went along with Putin?"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        "ask: error: semantic model 'nobody/no-such-model': no such directory and not a fastembed model "
+        "(e.g. BAAI/bge-small-en-v1.5, Xenova/ms-marco-MiniLM-L-6-v2); check the name or use on\n"
+    )
+
+
+def test_evaluate_runs_semantic_beside_off(capsys):
+    from retrieval.evaluate import main
+
+    assert main([str(ROOT / "tests" / "qa_regression.yaml"), "--corpus", str(CORPUS), "--semantic", "on", "--no-progress", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split() == ["metric", "ours", "semantic"]
+    report = json.loads(out.splitlines()[-1])
+    assert set(report["semantic"]) == set(report) - {"semantic", "failures"}
+
+
+def test_evaluate_with_a_bad_model_is_one_line(capsys):
+    from retrieval.evaluate import main
+
+    assert main([str(ROOT / "tests" / "qa_regression.yaml"), "--corpus", str(CORPUS), "--semantic", "nobody/no-such-model"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
