@@ -26,7 +26,7 @@ CROSS_TOP = 20  # candidates a cross-encoder scores per question
 # every question term still come first (Features.complete_first) when semantic is on:
 # chosen on SQuAD v1.1 dev half A, cross-validated by article, by
 # benchmarks/semantic_fit.py (figures in docs/quality.md)
-WEIGHT = 1.0
+WEIGHT = 10.0
 COMPLETE_FIRST = True
 
 
