@@ -143,6 +143,17 @@ def state_home(env: dict | None = None) -> Path | None:
     return Path(raw) if raw and os.path.isabs(raw) else None
 
 
+def model_cache_dir() -> str | None:
+    """Where named semantic models are cached: ``<user cache dir>/newsqa/models``
+    (platformdirs: ``$XDG_CACHE_HOME`` or ``~/.cache`` on Linux); None without the
+    ``semantic`` extra (the engine then says the extra is missing)."""
+    try:
+        import platformdirs
+    except ImportError:
+        return None
+    return str(platformdirs.user_cache_path("newsqa") / "models")
+
+
 def _xapian_settings(env: dict) -> dict:
     """The xapian engine's keys: ``ASK_XAPIAN`` (a build directory, database or stub
     file), ``ASK_XAPIAN_REMOTE`` (``host:port,host:port,...`` in shard order),
@@ -166,10 +177,11 @@ def _xapian_settings(env: dict) -> dict:
     }
 
 
-def retrieval_settings(env: dict | None = None) -> Settings:
+def retrieval_settings(env: dict | None = None, semantic: str | None = None) -> Settings:
     """Engine :class:`~retrieval.Settings` from ``ASK_TOP_K``, ``ASK_MAX_QUOTES``,
     ``ASK_ENGINE``, ``BM25_K1``, ``BM25_B``, ``BM25_EPSILON`` and the xapian engine's
-    keys (:func:`_xapian_settings`), all optional.
+    keys (:func:`_xapian_settings`) and ``ASK_SEMANTIC``, all optional; ``semantic``
+    (``ask --semantic``) wins over ``ASK_SEMANTIC``.
 
     Raises
     ------
@@ -186,7 +198,12 @@ def retrieval_settings(env: dict | None = None) -> Settings:
         "max_quotes": _int(env, "ASK_MAX_QUOTES", defaults.max_quotes, minimum=1),
         "engine": env.get("ASK_ENGINE", "").strip().lower() or defaults.engine,
         **_xapian_settings(env),
+        "semantic": (semantic if semantic is not None else env.get("ASK_SEMANTIC", "")).strip() or "off",
     }
+    if values["semantic"].lower() not in ("off", "none", "0", "false", "no"):
+        values["model_cache"] = model_cache_dir()
+    else:
+        values["semantic"] = "off"
     keys = {
         "k1": "BM25_K1",
         "b": "BM25_B",
@@ -196,6 +213,7 @@ def retrieval_settings(env: dict | None = None) -> Settings:
         "engine": "ASK_ENGINE",
         "xapian_timeout": "ASK_XAPIAN_TIMEOUT",
         "xapian_connect_timeout": "ASK_XAPIAN_CONNECT_TIMEOUT",
+        "semantic": "--semantic" if semantic is not None else "ASK_SEMANTIC",
     }
     try:
         return Settings(**values)

@@ -255,6 +255,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--explain", action="store_true", help="also show each term's share of the score"
     )
+    parser.add_argument(
+        "--semantic",
+        metavar="VALUE",
+        help="semantic model: off, on (bundled), a fastembed model name or a model directory "
+        "(default: $ASK_SEMANTIC, else off; needs the semantic extra)",
+    )
     return parser
 
 
@@ -419,7 +425,7 @@ def _load(args: argparse.Namespace):
     or the exit code when one of them is bad (its one line already printed)."""
     try:
         config.load_dotenv_file()
-        settings = config.retrieval_settings()
+        settings = config.retrieval_settings(semantic=args.semantic)
         corpus = args.corpus or config.corpus_dir()
         index_dir = config.index_dir()
         from retrieval import Engine, RetrievalError

@@ -134,15 +134,20 @@ def ranked(
     index: SentenceIndex,
     features: Features = DEFAULT_FEATURES,
     paragraphs: Paragraphs | None = None,
+    semantic=None,
 ) -> tuple[list[Candidate], Candidates]:
     """Stages 2 to 4 for a query with terms: the candidates in answer order, and the
-    candidates with their feature rows (in BM25 order; empty when nothing matches)."""
+    candidates with their feature rows (in BM25 order; empty when nothing matches).
+    ``semantic`` (a :class:`~retrieval.semantic_scorer.SemanticScorer`, optional) adds
+    its weighted score to the linear one (:meth:`~retrieval.semantic_scorer.SemanticScorer.combine`)."""
     paragraphs = paragraphs or Paragraphs(index)
     scored = candidate_positions(index, query.terms, features, paragraphs)
     if not scored:
         return [], Candidates(np.zeros((0, len(FEATURE_NAMES))), [])
     found = candidate_features(index, query, scored, features, paragraphs)
     scores = LinearScorer.of(features).score(query, found)
+    if semantic is not None:
+        return follow_up_order(query, semantic.combine(query, found, scores, features), index), found
     return follow_up_order(query, order(found, scores, features), index), found
 
 
@@ -151,6 +156,7 @@ def rank(
     index: SentenceIndex,
     k: int | None = None,
     features: Features = DEFAULT_FEATURES,
+    semantic=None,
 ) -> list[Hit]:
     """The answer layer's ranking of sentences for ``question``, without abstaining.
 
@@ -164,6 +170,8 @@ def rank(
         Keep the ``k`` best (all ``features.candidates`` candidates when None).
     features : Features, optional
         Ranking switches; the product's defaults when omitted.
+    semantic : SemanticScorer, optional
+        The optional semantic scorer (:mod:`retrieval.semantic_scorer`).
 
     Returns
     -------
@@ -175,7 +183,7 @@ def rank(
     query = parse_query(question, index)
     if not query.terms:
         return []
-    best = ranked(query, index, features)[0]
+    best = ranked(query, index, features, semantic=semantic)[0]
     if k is not None:
         best = best[:k]
     return [Hit(sentence=index.sentence(c.position), score=c.bm25, rank=r) for r, c in enumerate(best, start=1)]
@@ -187,6 +195,7 @@ def answer(
     settings: Settings | None = None,
     features: Features = DEFAULT_FEATURES,
     follow_up: FollowUp | None = None,
+    semantic=None,
 ) -> Answer:
     """Answer ``question`` extractively from ``index``.
 
@@ -204,6 +213,8 @@ def answer(
     follow_up : FollowUp, optional
         What the question carries over from the exchange before it in a conversation
         (:mod:`retrieval.conversation`); None (a question on its own) changes nothing.
+    semantic : SemanticScorer, optional
+        The optional semantic scorer (:mod:`retrieval.semantic_scorer`).
 
     Returns
     -------
@@ -220,14 +231,14 @@ def answer(
     if not query.terms:
         return Answer(question=question, answered=False, reason="no_terms")
     paragraphs = Paragraphs(index)  # shared by the ranking and the unknown-name test
-    best, found = ranked(query, index, features, paragraphs)
+    best, found = ranked(query, index, features, paragraphs, semantic)
     if not best:
         return Answer(question=question, answered=False, reason="not_found")
     return decide(query, best, index, settings or index.settings, features, paragraphs, found)
 
 
 def explain(
-    question: str, index: SentenceIndex, k: int = 3, follow_up: FollowUp | None = None
+    question: str, index: SentenceIndex, k: int = 3, follow_up: FollowUp | None = None, semantic=None
 ) -> list[Explanation]:
     """Per-term BM25 and per-feature reranker contributions for the top ``k``
     candidates, in the order :func:`answer` ranks them (before abstaining), from the
@@ -247,13 +258,15 @@ def explain(
     if not query.terms:
         return []
     paragraphs = Paragraphs(index)
-    best, found = ranked(query, index, DEFAULT_FEATURES, paragraphs)
+    best, found = ranked(query, index, DEFAULT_FEATURES, paragraphs, semantic)
     rows = {c.position: row for c, row in zip(found.items, found.rows)}
+    extra = semantic.contributions(query, found) if semantic is not None else {}
     weights = LinearScorer.of(DEFAULT_FEATURES).weights.array()
     out = []
     for position, candidate in enumerate(best[:k], start=1):
         sentence = index.sentence(candidate.position)
         parts = [(name, float(v)) for name, v in zip(FEATURE_NAMES, rows[candidate.position] * weights) if v]
+        parts += [("semantic", extra[candidate.position])] if candidate.position in extra else []
         parts.sort(key=lambda item: -abs(item[1]))
         out.append(
             Explanation(

@@ -43,8 +43,10 @@ class Engine:
         settings: Settings,
         corpus_dir: str | Path | None = None,
         documents=None,
+        semantic=None,
     ):
         self._articles = articles
+        self.semantic = semantic  # a retrieval.semantic_scorer.SemanticScorer, or None
         self.index = index
         self.settings = settings
         self.corpus_dir = corpus_dir
@@ -102,23 +104,36 @@ class Engine:
         RetrievalError
             The shipped WordNet table (``retrieval/data/wordnet_terms.json.xz``) is
             missing or damaged (also checked first).
+        SemanticModelError
+            ``settings.semantic`` names a model that cannot be loaded (checked before
+            the corpus is read; see :func:`retrieval.semantic.load_model`).
         """
         from .related import load_table
         from .rerank import shipped_weights
+        from .semantic_scorer import attach, prepare
 
         shipped_weights()
         load_table()
         settings = settings or Settings()
+        model = prepare(settings)  # None when semantic is off; fails fast, before the corpus
         if settings.engine == "xapian":  # the shards hold everything: corpus_dir is not read
             return cls(None, open_xapian(settings), settings, corpus_dir)
         if index_dir is False:
             articles = load_articles(corpus_dir)
-            return cls(articles, build_index(split_corpus(articles), settings), settings, corpus_dir)
+            index = build_index(split_corpus(articles), settings)
+            return cls(articles, index, settings, corpus_dir, semantic=attach(model, index, None))
         from .persist import load_or_build
+        from .store import cache_index_dir, default_index_dir
+        from .store_manifest import MANIFEST
 
-        sparse = load_or_build(corpus_dir, settings, None if index_dir in (None, True) else index_dir)
+        default = index_dir in (None, True)  # <corpus>/.index, or the user cache when read-only
+        sparse = load_or_build(corpus_dir, settings, None if default else index_dir)
+        directory = Path(index_dir) if not default else default_index_dir(corpus_dir)
+        if default and not (directory / MANIFEST).exists():
+            directory = cache_index_dir(corpus_dir)  # where load_or_build kept it
+        semantic = attach(model, sparse, directory)
         index = select_engine(sparse, settings)
-        return cls(None, index, settings, corpus_dir, documents=sparse.documents)
+        return cls(None, index, settings, corpus_dir, documents=sparse.documents, semantic=semantic)
 
     @property
     def sentences(self) -> list[Sentence]:
@@ -130,13 +145,15 @@ class Engine:
         :class:`retrieval.conversation.FollowUp`, or None for a question on its own);
         ``warning`` set when the index answered from part of its shards (xapian engine
         with ``xapian_partial``)."""
-        result = answer(question, self.index, self.settings, follow_up=follow_up)
+        result = answer(question, self.index, self.settings, follow_up=follow_up, semantic=self.semantic)
         warning = getattr(self.index, "warning", None)
         return replace(result, warning=warning) if warning else result
 
     def explain(self, question: str, k: int | None = None, follow_up=None) -> list[Explanation]:
         """See :func:`retrieval.answer.explain`; ``k`` defaults to ``settings.top_k``."""
-        return explain(question, self.index, self.settings.top_k if k is None else k, follow_up=follow_up)
+        return explain(
+            question, self.index, self.settings.top_k if k is None else k, follow_up=follow_up, semantic=self.semantic
+        )
 
     def sources(self) -> list[Source]:
         """The loaded articles with their citable sentence counts, in corpus order."""

@@ -155,18 +155,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="end with one JSON object of the metrics")
     parser.add_argument("--corpus", default="corpus", help="corpus directory for the regression YAML (default corpus)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--semantic",
+        default="off",
+        metavar="VALUE",
+        help="also run with this semantic model (on, a fastembed name or a directory), beside off",
+    )
     args = parser.parse_args(argv)
     progress = not args.no_progress
     try:
         if _is_regression_file(args.file):
             from .engine import Engine
+            from .settings import Settings
 
             cases = load_regression(args.file)
             try:
                 engine = Engine.load(args.corpus)
+                semantic = None if args.semantic == "off" else Engine.load(args.corpus, Settings(semantic=args.semantic))
             except RetrievalError as exc:
                 raise EvaluationDataError(str(exc)) from exc
             results = {"ours": run_regression(cases, engine)}
+            if semantic is not None:
+                results["semantic"] = run_regression(cases, semantic)
             if args.baseline:
                 print("note: --baseline applies to SQuAD files only", file=sys.stderr)
         else:
@@ -176,7 +186,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             results = {}
             if args.baseline:
                 results["baseline"] = evaluate_squad(dataset, args.mode, BaselineRanker, progress)
+            from .semantic_eval import semantic_rankers
+
+            make_semantic = semantic_rankers(args.semantic, dataset, progress)  # first: a bad model fails fast
             results["ours"] = evaluate_squad(dataset, args.mode, ProductRanker, progress)
+            if make_semantic is not None:
+                results["semantic"] = evaluate_squad(dataset, args.mode, make_semantic, progress)
     except EvaluationDataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -185,10 +200,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     lines = [_table(results)] + [f"FAILED: {q}" for q in results["ours"].get("failures", [])]
     lines += _reliability_lines(results["ours"].get("reliability"))
+    lines += [f"FAILED (semantic): {q}" for q in results.get("semantic", {}).get("failures", [])]
     if args.json:
         out = dict(results["ours"])
         if "baseline" in results:
             out["baseline"] = results["baseline"]
+        if "semantic" in results:
+            out["semantic"] = {k: v for k, v in results["semantic"].items() if k != "failures"}
         lines.append(json.dumps(out))
     return _write("\n".join(lines) + "\n")
 

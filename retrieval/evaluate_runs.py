@@ -92,7 +92,7 @@ class BaselineRanker:
 class ProductRanker:
     """The product: :class:`~retrieval.index.SentenceIndex` plus the answer layer."""
 
-    def __init__(self, sentences: Sequence[Sentence], settings=None, features=None):
+    def __init__(self, sentences: Sequence[Sentence], settings=None, features=None, semantic=None):
         from .answer import DEFAULT_FEATURES
         from .index import SentenceIndex
         from .settings import Settings
@@ -100,18 +100,20 @@ class ProductRanker:
         self.settings = settings or Settings()
         self.features = features or DEFAULT_FEATURES
         self.index = SentenceIndex.build(list(sentences), self.settings)
+        # semantic: index -> SemanticScorer (retrieval.semantic_eval), or None
+        self.semantic = semantic(self.index) if semantic is not None else None
 
     def rank(self, question: str, k: int = RANK_CUTOFF) -> list[str]:
         """Ids of the ``k`` best sentences in the answer layer's order (no abstention)."""
         from .answer import rank
 
-        return [h.id for h in rank(question, self.index, k, self.features)]
+        return [h.id for h in rank(question, self.index, k, self.features, self.semantic)]
 
     def top(self, question: str) -> str | None:
         """The first quoted sentence's id, None when the product abstains."""
         from .answer import answer
 
-        result = answer(question, self.index, self.settings, self.features)
+        result = answer(question, self.index, self.settings, self.features, semantic=self.semantic)
         return result.quotes[0].hit.id if result.answered else None
 
     def quoted(self, question: str) -> list[str]:
@@ -124,7 +126,7 @@ class ProductRanker:
         about, also when the product refuses; None when nothing matches)."""
         from .answer import answer
 
-        result = answer(question, self.index, self.settings, self.features)
+        result = answer(question, self.index, self.settings, self.features, semantic=self.semantic)
         ids = [q.hit.id for q in result.quotes]
         first = ids[0] if ids else next(iter(self.rank(question, 1)), None)
         return ids, result.confidence, first
@@ -321,7 +323,8 @@ def run_regression(cases: Sequence[RegressionCase], engine, features=None) -> di
     ranks, failures = [], []
     abstained = abstained_right = 0
     for case in cases:
-        result = answer(case.question, engine.index, engine.settings, features)
+        semantic = getattr(engine, "semantic", None)
+        result = answer(case.question, engine.index, engine.settings, features, semantic=semantic)
         abstained += not result.answered
         if case.unanswerable:
             r = 1 if not result.answered else None
@@ -330,7 +333,7 @@ def run_regression(cases: Sequence[RegressionCase], engine, features=None) -> di
             r = None
         else:
             texts = [h.text for h in result.hits]
-            texts += [h.text for h in rank(case.question, engine.index, RANK_CUTOFF, features)]
+            texts += [h.text for h in rank(case.question, engine.index, RANK_CUTOFF, features, semantic)]
             seen = list(dict.fromkeys(texts))
             r = next((i for i, t in enumerate(seen, start=1) if case.expect in t), None)
         ranks.append(r)

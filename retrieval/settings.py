@@ -46,6 +46,11 @@ class Settings:
         of failing.
     xapian_timeout, xapian_connect_timeout : float
         Seconds allowed for each operation on a remote shard, and for connecting (> 0).
+    semantic : str
+        The optional semantic model: ``"off"`` (default), ``"on"`` (bundled), a fastembed
+        model name or a model directory (see :func:`retrieval.semantic.parse_setting`).
+    model_cache : str or None
+        Where named semantic models are cached (None: fastembed's default).
     """
 
     k1: float = 1.5
@@ -60,6 +65,8 @@ class Settings:
     xapian_partial: bool = False
     xapian_timeout: float = 5.0
     xapian_connect_timeout: float = 2.0
+    semantic: str = "off"
+    model_cache: str | None = None
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.k1) and 0 < self.k1 <= 1000):
@@ -78,6 +85,10 @@ class Settings:
             value = getattr(self, name)
             if not (math.isfinite(value) and 0 < value <= 3600):
                 raise SettingsError(f"{name} must be a number of seconds > 0 and <= 3600, got {value!r}")
+        if self.semantic != "off":
+            from .semantic import parse_setting  # raises SettingsError
+
+            parse_setting(self.semantic)
 
     def with_(self, **changes: object) -> "Settings":
         """A copy with some fields changed (validated again)."""

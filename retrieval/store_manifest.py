@@ -27,7 +27,9 @@ MANIFEST = "manifest.json"
 MARKER = ".newsqa-index"
 VOCABULARY = "vocabulary.txt"
 # every name an index directory (or one of our temporary directories) can hold
-OUR_NAMES = frozenset({MANIFEST, MARKER, VOCABULARY, *(f"{n}.npy" for n in ARRAY_NAMES)})
+OUR_NAMES = frozenset(
+    {MANIFEST, MARKER, VOCABULARY, *(f"{n}.npy" for n in ARRAY_NAMES), "semantic.npy", "semantic.json"}
+)  # semantic.*: the sentence vectors of retrieval.semantic_store, written beside the index
 _DTYPES = frozenset(
     np.dtype(t).str
     for t in (np.uint8, np.int8, np.uint16, np.int16, np.uint32, np.int32, np.int64, np.float64)

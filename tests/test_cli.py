@@ -423,6 +423,7 @@ def test_usage_error_is_the_usage_line_then_the_error(capsys, monkeypatch, argv,
     assert capsys.readouterr() == (
         "",
         "usage: ask [-h] [--corpus DIR] [--json] [--sentences] [--explain]\n"
+        "           [--semantic VALUE]\n"
         "           [question ...]\n"
         f"ask: error: {error}\n",
     )

@@ -69,7 +69,7 @@ def test_ci_installs_xapian_tools_only_when_missing_and_the_extra_always(tmp_pat
     )
     assert done.returncode == 0, done.stderr
     apt = [] if has_server else ["apt-get update -qq", "apt-get install -y -qq --no-install-recommends xapian-tools"]
-    assert log.read_text().splitlines() == apt + ["pip install --quiet --disable-pip-version-check -e .[test,xapian]"]
+    assert log.read_text().splitlines() == apt + ["pip install --quiet --disable-pip-version-check -e .[test,xapian,semantic]"]
 
 
 def test_shard_options_belong_to_the_xapian_engine(tmp_path, capsys):
