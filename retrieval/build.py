@@ -163,13 +163,13 @@ def _build(paths, sizes, workers, settings, bar) -> SparseSentenceIndex:
             results = (analyze_article(str(p)) for p in paths)
         # made after the fork, so that no worker inherits the spilled text's file buffer
         builder = SparseBuilder(settings, spill_text=True)
-        problems: list[str] = []
-        for size, (meta, rows) in zip(sizes, results):
+        problems: list[tuple[str, str]] = []
+        for path, size, (meta, rows) in zip(paths, sizes, results):
             bar.update(size)
             if meta is None:
-                problems.append(rows)
+                problems.append((str(path), rows))
             elif not rows:
-                problems.append(no_citable_sentence(meta[4]))
+                problems.append((meta[4], no_citable_sentence(meta[4])))
             if problems:  # after the first bad file, only look for more
                 continue
             doc = builder.add_document(*meta)

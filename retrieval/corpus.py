@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from pathlib import Path
 
 from .analyze import normalize
 from .errors import CorpusError
+from .store_manifest import is_our_index
 from .types import Article, Citation, Sentence
 
 ARTICLE_SUFFIXES = (".txt", ".md")
@@ -43,6 +45,30 @@ def _why_empty(text: str, front_matter: bool) -> str:
     return "the file is empty" if not text else "the file holds only blank lines"
 
 
+def _check_link(path: Path) -> None:
+    """Raise :class:`CorpusError` unless the symbolic link ``path`` leads to a regular
+    file: it dangles or loops (``is a broken or looping symbolic link``), or it leads to
+    a directory, a FIFO, a device or a socket (``is a symbolic link to a directory, not
+    to an article file``), which is never opened (a FIFO would block the read)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise CorpusError(f"{path} is a broken or looping symbolic link") from exc
+    if not stat.S_ISREG(mode):
+        raise CorpusError(f"{path} is a symbolic link to {_file_kind(mode)}, not to an article file")
+
+
+def _file_kind(mode: int) -> str:
+    """What a non-regular file of ``st_mode`` ``mode`` is, for a message."""
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a socket" if stat.S_ISSOCK(mode) else "something that is not a file"
+
+
 def read_article(path: Path) -> Article:
     """Read one article file. (Long because each way a file can be unusable gets its
     own one-line message here, in the order the file is read.)
@@ -66,10 +92,13 @@ def read_article(path: Path) -> Article:
     Raises
     ------
     CorpusError
-        The file cannot be read, is not UTF-8, its front matter is not valid YAML
-        mapping, or it has no text to index (empty, blank, or front matter alone).
-        The message names the file.
+        The file is a symbolic link that dangles, loops or leads to something other
+        than a regular file (a directory, a FIFO: never opened), cannot be read, is
+        not UTF-8, its front matter is not valid YAML mapping, or it has no text to
+        index (empty, blank, or front matter alone). The message names the file.
     """
+    if path.is_symlink():
+        _check_link(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -133,8 +162,11 @@ def check_corpus_dir(directory: str | Path) -> Path:
     ------
     CorpusError
         ``corpus directory X does not exist``, ``corpus path X is not a directory``,
-        or ``cannot read corpus directory X: <reason>`` (no permission to list it or
-        to enter it, as with mode 000).
+        ``cannot read corpus directory X: <reason>`` (no permission to list it or
+        to enter it, as with mode 000), or ``X is a persisted index directory, not a
+        corpus directory: use the corpus directory Y instead`` (one of our indexes,
+        :func:`retrieval.store_manifest.is_our_index`; Y is the directory above it when
+        that holds article files, else the message asks for the articles' directory).
     """
     root = Path(directory)
     try:
@@ -146,15 +178,36 @@ def check_corpus_dir(directory: str | Path) -> Path:
         os.stat(os.path.join(root, "."))  # search permission: needed to open its files
     except OSError as exc:
         raise CorpusError(f"cannot read corpus directory {root}: {exc.strerror or exc}") from exc
+    if is_our_index(root):
+        raise CorpusError(_index_not_corpus(root))
     return root
+
+
+def _index_not_corpus(root: Path) -> str:
+    """The message for a corpus path ``root`` that is one of our persisted indexes
+    (``corpus/.index`` given as the corpus): it names the directory above it when that
+    holds article files (the corpus the index was most likely built from)."""
+    parent = root.parent if root.name not in ("", ".", "..") else root.resolve().parent
+    said = f"{root} is a persisted index directory, not a corpus directory"
+    try:
+        has_articles = any(
+            p.suffix.lower() in ARTICLE_SUFFIXES and not p.name.startswith(".") and p.is_file()
+            for p in parent.iterdir()
+        )
+    except OSError:
+        has_articles = False
+    if has_articles and not is_our_index(parent):
+        return f"{said}: use the corpus directory {parent} instead"
+    return f"{said}: give the directory that holds the article files"
 
 
 def article_paths(directory: str | Path) -> list[Path]:
     """The article files of ``directory`` (``.txt``/``.md``, not hidden, not recursive), by name.
 
-    A broken or looping symbolic link with an article name is listed too: reading it
-    fails (:func:`read_article`), so that it is named in the same error as every other
-    unusable file.
+    Every symbolic link with an article name is listed too, whatever it leads to: one
+    that dangles, loops or leads to a directory, a FIFO or a device fails when read
+    (:func:`read_article`), so that it is named in the same error as every other
+    unusable file. A FIFO or a directory that is not a link is skipped (never opened).
 
     Raises
     ------
@@ -170,7 +223,7 @@ def article_paths(directory: str | Path) -> list[Path]:
     for p in entries:
         if p.suffix.lower() not in ARTICLE_SUFFIXES or p.name.startswith("."):
             continue
-        if p.is_file() or (p.is_symlink() and not p.exists()):  # a broken link: reported when read
+        if p.is_symlink() or p.is_file():  # a link to no regular file: reported when read
             paths.append(p)
     if not paths:
         raise CorpusError(
@@ -207,7 +260,7 @@ def load_articles(directory: str | Path) -> list[Article]:
         try:
             articles.append(read_article(path))
         except CorpusError as exc:
-            problems.append(str(exc))
+            problems.append((str(path), str(exc)))
     if problems:
         raise unusable_files(problems)
     seen: dict[str, str] = {}
@@ -220,21 +273,53 @@ def load_articles(directory: str | Path) -> list[Article]:
     return articles
 
 
-MAX_NAMED = 10
+MAX_NAMED = 10  # reasons (groups of files) named in one error, then "and N more"
+MAX_NAMED_PER_REASON = 3  # files named for one reason, then "and N more"
 
 
-def unusable_files(problems: list[str]) -> CorpusError:
-    """One error for every article file that cannot be used (``problems``: each file's
-    :class:`CorpusError` message, in corpus order), so that one run reports them all.
+def unusable_files(problems: list[tuple[str, str]]) -> CorpusError:
+    """One error for every article file that cannot be used, so that one run reports
+    them all.
 
-    A single problem is its own message; more read ``N corpus files cannot be used:
-    A ...; B ...``, naming at most ``MAX_NAMED`` and then ``and N more``.
+    Parameters
+    ----------
+    problems : list of (str, str)
+        ``(path, message)`` per unusable file, in corpus order: the file's path as its
+        :class:`CorpusError` message spells it, and that message.
+
+    Returns
+    -------
+    CorpusError
+        A single problem is its own message. More read ``N corpus files cannot be used:
+        A; B; ...``; files whose messages differ only by the path share one part, the
+        reason said once: ``a.txt, b.txt, c.txt and 6 more: no citable sentence (...)``
+        (``x.txt, y.txt: each is not UTF-8 text ...`` for a message of the form ``x.txt
+        is ...``). At most ``MAX_NAMED_PER_REASON`` paths per reason and ``MAX_NAMED``
+        reasons are named, then ``and N more``.
     """
     if len(problems) == 1:
-        return CorpusError(problems[0])
-    named = "; ".join(problems[:MAX_NAMED])
-    more = f"; and {len(problems) - MAX_NAMED} more" if len(problems) > MAX_NAMED else ""
-    return CorpusError(f"{len(problems)} corpus files cannot be used: {named}{more}")
+        return CorpusError(problems[0][1])
+    groups: dict[str, list[str]] = {}  # the message, its path a NUL character -> paths, in corpus order
+    for path, message in problems:
+        template = message.replace(path, "\0", 1) if path and path in message else message
+        groups.setdefault(template, []).append(path)
+    parts = [_group_part(template, paths) for template, paths in list(groups.items())[:MAX_NAMED]]
+    rest = sum(len(paths) for paths in list(groups.values())[MAX_NAMED:])
+    more = f"; and {rest} more" if rest else ""
+    return CorpusError(f"{len(problems)} corpus files cannot be used: {'; '.join(parts)}{more}")
+
+
+def _group_part(template: str, paths: list[str]) -> str:
+    """The part of :func:`unusable_files`'s message for the files ``paths``, whose
+    messages are ``template`` with the path in place of its NUL character."""
+    if len(paths) == 1 or "\0" not in template:
+        return template.replace("\0", paths[0], 1)
+    names = ", ".join(paths[:MAX_NAMED_PER_REASON])
+    if len(paths) > MAX_NAMED_PER_REASON:
+        names += f" and {len(paths) - MAX_NAMED_PER_REASON} more"
+    if template.startswith("\0 "):  # "x is not UTF-8 text ..." -> "x, y: each is not UTF-8 text ..."
+        return f"{names}: each{template[1:]}"
+    return template.replace("\0", names, 1)
 
 
 def is_heading(line: str) -> bool:
@@ -258,7 +343,8 @@ def split_article(article: Article) -> list[Sentence]:
     -------
     list of Sentence
         In article order. Sentence numbers count citable sentences from 1; paragraph
-        numbers count body paragraphs (non-heading lines) from 1. Offsets index
+        numbers count body paragraphs (lines with a word that are not headings or
+        boilerplate) from 1. Offsets index
         ``article.text``.
     """
     doc_id, title = article.doc_id, article.title
@@ -289,7 +375,9 @@ _LINES = re.compile(r"[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+")
 def sentence_rows(article: Article) -> list[tuple[str, str | None, int, int, int, int]]:
     """:func:`split_article` without the objects: ``(text, section, paragraph, number,
     start, end)`` per citable sentence, in article order (what the index build needs).
-    Paragraphs are the lines ended by ``\n``, ``\r\n`` or ``\r``."""
+    Paragraphs are the lines ended by ``\n``, ``\r\n`` or ``\r`` that hold a word and
+    are not headings or boilerplate; a line with no word (``...``, ``—``) is skipped
+    like a blank one (it is neither a paragraph nor a section name)."""
     from .segment import split_sentences
 
     rows: list[tuple[str, str | None, int, int, int, int]] = []
@@ -301,7 +389,7 @@ def sentence_rows(article: Article) -> list[tuple[str, str | None, int, int, int
         offset += len(line)
         content = line.rstrip("\r\n")
         stripped = content.strip()
-        if not stripped:
+        if not _HAS_WORD.search(stripped):  # blank, or no words ("...", "—"): no paragraph, no section
             continue
         if is_heading(stripped):
             if not is_boilerplate(stripped):
@@ -338,11 +426,12 @@ def split_corpus(articles: list[Article]) -> list[Sentence]:
     """
     seen: set[str] = set()
     kept: list[Sentence] = []
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
     for article in articles:
         sentences = split_article(article)
         if not sentences:
-            problems.append(no_citable_sentence(article.path or article.doc_id))
+            name = article.path or article.doc_id
+            problems.append((name, no_citable_sentence(name)))
         for sentence in sentences:
             key = _dedupe_key(sentence.text)
             if key in seen:

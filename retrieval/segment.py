@@ -27,7 +27,7 @@ try:  # the installed nltk, read without importing it (pinned to 3.10.4 in pypro
     NLTK_VERSION = version("nltk")
 except PackageNotFoundError:  # pragma: no cover - nltk is a hard dependency
     NLTK_VERSION = "unknown"
-RULES_VERSION = "3"  # bump whenever a join rule or the line rule changes
+RULES_VERSION = "4"  # bump whenever a join rule, the line rule or the paragraph count changes
 
 _PARAMS_BYTES = PARAMS_PATH.read_bytes()
 SEGMENTER_VERSION = (

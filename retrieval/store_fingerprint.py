@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import time
 from pathlib import Path
 from typing import Callable
@@ -86,6 +87,9 @@ def fingerprint(
         try:
             st = path.stat()  # before reading: a write during the read changes the ctime
         except OSError:  # a broken or looping link: the build reports it
+            files.append([path.name, None, None])
+            continue
+        if not stat.S_ISREG(st.st_mode):  # a link to a directory or a FIFO: never opened, the build reports it
             files.append([path.name, None, None])
             continue
         key = _stat_key(st)

@@ -36,6 +36,26 @@ _DTYPES = frozenset(
 )
 
 
+def is_our_index(directory: str | Path) -> bool:
+    """Whether ``directory`` holds one of our persisted indexes (any format of
+    ``FORMAT_FAMILY``): its ``manifest.json`` names such a format, or its
+    ``.newsqa-index`` marker does (the marker alone is enough: a damaged index is ours
+    too). Never raises: an unreadable file counts as absent."""
+    directory = Path(directory)
+    try:
+        with open(directory / MANIFEST, "rb") as f:
+            manifest = json.loads(f.read(1 << 26))
+        if isinstance(manifest, dict) and str(manifest.get("format", "")).startswith(FORMAT_FAMILY):
+            return True
+    except Exception:  # noqa: BLE001 - unreadable or not JSON: look for the marker
+        pass
+    try:
+        with open(directory / MARKER, "rb") as f:
+            return f.read(64).startswith(FORMAT_FAMILY.encode())
+    except OSError:
+        return False
+
+
 def manifest_checksum(manifest: dict) -> str:
     """SHA-256 of the manifest without its ``manifest_sha256`` entry (canonical JSON,
     ASCII: a file name that is not valid UTF-8 is kept as its escaped surrogates)."""

@@ -10,7 +10,6 @@ cannot be written (platformdirs: ``$XDG_CACHE_HOME/newsqa`` on Linux).
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import re
@@ -18,7 +17,7 @@ import shutil
 from pathlib import Path
 
 from .errors import IndexDirError
-from .store_manifest import FORMAT_FAMILY, MANIFEST, MARKER, OUR_NAMES
+from .store_manifest import OUR_NAMES, is_our_index
 
 log = logging.getLogger("retrieval.store")
 
@@ -71,19 +70,8 @@ def _foreign(directory: Path) -> str | None:
         return f"cannot list it ({reason(exc)})"
     if not entries:
         return None
-    try:
-        with open(directory / MANIFEST, "rb") as f:
-            manifest = json.loads(f.read(1 << 26))
-        if isinstance(manifest, dict) and str(manifest.get("format", "")).startswith(FORMAT_FAMILY):
-            return None
-    except Exception:  # noqa: BLE001 - unreadable or not JSON: look for the marker
-        pass
-    try:
-        with open(directory / MARKER, "rb") as f:
-            if f.read(64).startswith(FORMAT_FAMILY.encode()):
-                return None
-    except OSError:
-        pass
+    if is_our_index(directory):
+        return None
     return "it is a directory that is not empty and is not a newsqa index (no manifest.json or .newsqa-index of ours)"
 
 

@@ -290,7 +290,7 @@ def build_corpus_shards(corpus_dir, out, shards: int, *, workers: int | None = N
 
     paths = article_paths(corpus_dir)
     check_unique_ids(paths)
-    sizes = [p.stat().st_size for p in paths]
+    sizes = [p.stat().st_size if p.exists() else 0 for p in paths]  # a broken link: reported when read
     total = max(1, sum(sizes))
     if workers is None:
         workers = (os.cpu_count() or 1) if total >= PARALLEL_MIN_BYTES else 1
@@ -299,7 +299,7 @@ def build_corpus_shards(corpus_dir, out, shards: int, *, workers: int | None = N
         bar = tqdm(total=total, unit="B", unit_scale=True, desc="indexing (xapian)",
                    disable=None if progress is None else not progress)
         pools: list = []
-        problems: list[str] = []
+        problems: list[tuple[str, str]] = []
         seen: set[int] = set()
         done = 0
         slots = threading.Semaphore(4 * workers)  # articles analyzed ahead of the writer, at most
@@ -320,13 +320,13 @@ def build_corpus_shards(corpus_dir, out, shards: int, *, workers: int | None = N
                 results = pools[0].imap(analyze_article, feed(), chunksize=1)
             else:
                 results = (analyze_article(str(p)) for p in paths)
-            for size, (meta, rows) in zip(sizes, results):
+            for path, size, (meta, rows) in zip(paths, sizes, results):
                 slots.release()
                 bar.update(size)
                 if meta is None:
-                    problems.append(rows)
+                    problems.append((str(path), rows))
                 elif not rows:
-                    problems.append(no_citable_sentence(meta[4]))
+                    problems.append((meta[4], no_citable_sentence(meta[4])))
                 if not problems:  # the shard holding the article's middle byte
                     writer.article((2 * done + size) * shards // (2 * total), meta[0], meta[1], meta[2])
                     for text, terms, section, paragraph, number, start, end, digest in rows:

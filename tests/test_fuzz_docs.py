@@ -12,8 +12,10 @@ import sys
 
 import pytest
 
+from retrieval import Engine
+
 from . import fuzz_properties as fp
-from .support import CORPUS, ROOT, FullStdout
+from .support import CORPUS, ROOT, FullStdout, write_corpus
 
 DOC = ROOT / "docs" / "bad-input.md"
 LONG_QUESTION = re.compile(r"\$\(printf 'x%\.0s' \$\(seq (\d+)\)\)")
@@ -35,7 +37,7 @@ ROWS = table_rows()
 
 
 def test_the_table_has_its_rows():
-    assert len(ROWS) == 20
+    assert len(ROWS) == 23
 
 
 @pytest.fixture
@@ -48,6 +50,10 @@ def workdir(tmp_path):
     (tmp_path / "latin" / "b.txt").write_bytes("café au lait.\n".encode("latin-1"))
     shutil.copytree(CORPUS, tmp_path / "link", ignore=shutil.ignore_patterns(".*"))
     (tmp_path / "link" / "z.md").symlink_to("nowhere")
+    shutil.copytree(CORPUS, tmp_path / "dirlink", ignore=shutil.ignore_patterns(".*"))
+    (tmp_path / "dirlink" / "d.md").symlink_to(tmp_path / "empty")
+    write_corpus(tmp_path / "headings", {f"{n}.md": "One heading line\n" for n in "abcd"})
+    Engine.load(tmp_path / "corpus")  # writes corpus/.index
     (tmp_path / "broken.env").write_text("ASK_TOP_K 3\n", encoding="utf-8")
     return tmp_path
 
