@@ -43,7 +43,7 @@ the figures are in ``docs/quality.md``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -219,11 +219,35 @@ def answer(
         query = carry(query, follow_up)
     if not query.terms:
         return Answer(question=question, answered=False, reason="no_terms")
+    if follow_up is not None and follow_up.again is not None and follow_up.again[0]:
+        asked_again = _asked_again(follow_up, index, settings, features)
+        if not asked_again.answered:
+            return replace(asked_again, question=question)
+    return _decided(query, index, settings, features)
+
+
+def _decided(query: Query, index: SentenceIndex, settings: Settings | None, features: Features) -> Answer:
+    """Stages 2 to 5 for a query with terms: rank, then answer or abstain."""
     paragraphs = Paragraphs(index)  # shared by the ranking and the unknown-name test
     best, found = ranked(query, index, features, paragraphs)
     if not best:
-        return Answer(question=question, answered=False, reason="not_found")
+        return Answer(question=query.asked, answered=False, reason="not_found")
     return decide(query, best, index, settings or index.settings, features, paragraphs, found)
+
+
+def _asked_again(follow_up: FollowUp, index: SentenceIndex, settings, features: Features) -> Answer:
+    """The ordinary answer to the question an "else" follow-up asks again
+    (:attr:`FollowUp.again`), with what it carried, from the same articles and without
+    the sentences already quoted: when it abstains, "Who else?" has no answer either
+    (the same answer/abstain decision, no threshold of its own)."""
+    question, carried = follow_up.again
+    again = FollowUp("ellipsis", carried, follow_up.prefer, follow_up.exclude)
+    if carried:
+        return answer(question, index, settings, features, follow_up=again)
+    query = parse_query(question, index)  # nothing carried: its own terms, the same exclusions
+    if not query.terms:
+        return Answer(question=question, answered=False, reason="no_terms")
+    return _decided(replace(query, prefer=follow_up.prefer, exclude=follow_up.exclude), index, settings, features)
 
 
 def explain(

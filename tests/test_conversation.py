@@ -138,3 +138,18 @@ def test_the_repl_session_is_one_conversation(engine):
 
 
 CLAIM_TEXT = "dozens of ballistic missiles and over 11,000 containers of munitions"
+
+
+def test_else_abstains_when_the_earlier_question_asked_again_would(engine):
+    from dataclasses import replace
+
+    talks = Conversations(clock=lambda: 0.0)
+    talks.record("c", engine.answer("How many containers of munitions were sent?"))
+    follow_up = talks.resolve("c", "What else?")
+    assert follow_up.again == ("How many containers of munitions were sent?", ())
+    result = engine.answer("What else?", follow_up=follow_up)
+    assert (result.question, result.answered, result.reason) == ("What else?", False, "not_found")
+    # the refusal is the earlier question's, asked again without its quote (a lower
+    # confidence than the follow-up's own words give)
+    alone = engine.answer("What else?", follow_up=replace(follow_up, again=None))
+    assert result.confidence < alone.confidence
