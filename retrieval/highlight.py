@@ -110,6 +110,7 @@ _WH = frozenset("what which who whom whose when where why how".split())
 RELATIVE_DATE_PENALTY = 3  # "today" counts as this many words farther than "June 18"
 YEAR_AS_COUNT_PENALTY = 5  # "2019" is a year before it is a count
 PLACE_PREPOSITION_BONUS = 1  # "to Vietnam": a place after in/to/at/from
+PLACE_AFTER_QUESTION_WORD_BONUS = 2  # "travel to Vietnam" for "Where will he travel?": nearer still
 SINGLE_WORD_PENALTY = 2  # "Who ...?": a one-word run ("Doctor", "NFC") counts as 2 words farther
 
 
@@ -147,11 +148,12 @@ def _answer_type(question: str) -> str | None:
     return ranking or expected
 
 
-def _candidates(text: str, kind: str, names: set[str]) -> list[tuple[int, int, int]]:
-    """``(start, end, penalty)`` of each phrase of ``kind`` in ``text``; for a person
-    or place, no run that holds one of the question's ``names`` (it is the question's
-    own subject: "Russian President Vladimir Putin" for "Where did Putin go?") and no
-    adjective of nationality before a title ("North Korean leader Kim Jong Un")."""
+def _candidates(text: str, kind: str, asked: set[str], content: set[str]) -> list[tuple[int, int, int]]:
+    """``(start, end, penalty)`` of each phrase of ``kind`` in ``text``. A person or
+    place is a capitalised run (:func:`_name_candidate`), without an adjective of
+    nationality before a title ("North Korean leader Kim Jong Un"); a list of such
+    runs joined by commas and "and" that the question's words do not split is one
+    phrase ("Andrei Belousov, Sergei Lavrov and Alexander Novak")."""
     if kind == "date":
         return [(m.start(), m.end(), RELATIVE_DATE_PENALTY if m.group("relative") else 0) for m in _DATE.finditer(text)]
     if kind in ("number", "age"):
@@ -163,17 +165,72 @@ def _candidates(text: str, kind: str, names: set[str]) -> list[tuple[int, int, i
         if kind == "age" and not found:
             found = [(m.start(), m.end(), 0) for m in _NUMBER.finditer(text)]
         return found
-    out = []
+    runs: list[tuple[int, int, int, bool]] = []  # start, end, penalty, free of question words
     for m in _NAME_RUN.finditer(text):
-        if any(k in names for w in _WORD.findall(m.group()) for k in _key(w)):
-            continue
         if kind == "person" and _DEMONYM_BEFORE_NAME.match(text, m.end() - len(m.group().split()[-1])):
             continue
-        start, end = _trim_name(text, m.start(), m.end())
-        if start < end:
-            bonus = PLACE_PREPOSITION_BONUS if kind == "place" and _PLACE_BEFORE.search(text, 0, start) else 0
-            single = SINGLE_WORD_PENALTY if kind == "person" and not re.search(r"\s", text[start:end]) else 0
-            out.append((start, end, single - bonus))
+        found = _name_candidate(text, m.start(), m.end(), kind, asked, content)
+        if found is None:
+            continue
+        start, end, tied = found
+        bonus = 0
+        if kind == "place" and _PLACE_BEFORE.search(text, 0, start):
+            bonus = PLACE_PREPOSITION_BONUS
+            before = _WORD.findall(text[max(0, start - 40):start])
+            if len(before) >= 2 and any(k in content for k in _key(before[-2])):  # "travel to X"
+                bonus += PLACE_AFTER_QUESTION_WORD_BONUS
+        single = SINGLE_WORD_PENALTY if kind == "person" and not re.search(r"\s", text[start:end]) else 0
+        runs.append((start, end, single - bonus, not tied))
+    return _join_lists(text, runs)
+
+
+def _name_candidate(
+    text: str, start: int, end: int, kind: str, asked: set[str], content: set[str]
+) -> tuple[int, int, bool] | None:
+    """The answer a capitalised run ``text[start:end]`` offers, as ``(start, end,
+    tied)``, or None.
+
+    A run free of the question's content words is a candidate as it stands (trimmed,
+    :func:`_trim_name`; ``tied`` False). A run holding some is split at the last of
+    them: the words after it are the answer the sentence ties to the question's words
+    ("Deputy Secretary of State **Kurt Campbell**" for "Who is the Deputy Secretary
+    of State?"). A run ending with a question word is the question's own subject
+    ("Russian President Vladimir Putin" for "Where did Putin go?"): no answer, unless
+    the question asks who that subject is (all its content words in the run) -- then
+    the words before them describe it ("**US Deputy Secretary of State** Kurt
+    Campbell" for "Who is Kurt Campbell?")."""
+    words = list(_WORD.finditer(text, start, end))
+    marked = [i for i, w in enumerate(words) if any(k in content for k in _key(w.group()))]
+    if not marked:
+        start, end = _trim_name(text, start, end)
+        return (start, end, False) if start < end else None
+    after = words[marked[-1] + 1:]
+    if after:
+        start, end = _trim_name(text, after[0].start(), after[-1].end())
+        return (start, end, True) if start < end else None
+    run_keys = {k for w in words for k in _key(w.group())}
+    before = words[:marked[0]]
+    if kind != "person" or not before or not content <= run_keys | stopwords() | _WH:
+        return None
+    start, end = _trim_name(text, before[0].start(), before[-1].end())
+    return (start, end, True) if start < end else None
+
+
+_LIST_GAP = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
+
+
+def _join_lists(text: str, runs: list[tuple[int, int, int, bool]]) -> list[tuple[int, int, int]]:
+    """Runs as candidates, each list of free runs (no question word in them) joined by
+    ", ", ", and " or " and " made one candidate with its items' smallest penalty."""
+    out: list[tuple[int, int, int]] = []
+    group: list[tuple[int, int, int, bool]] = []
+    for run in runs + [(len(text) + 1, len(text) + 1, 0, False)]:
+        if group and group[-1][3] and run[3] and _LIST_GAP.fullmatch(text, group[-1][1], run[0]):
+            group.append(run)
+            continue
+        if group:
+            out.append((group[0][0], group[-1][1], min(g[2] for g in group)))
+        group = [run]
     return out
 
 
@@ -251,7 +308,7 @@ def highlight(question: str, text: str) -> Highlight | None:
     kind = _answer_type(question)
     if kind is None:
         return None
-    asked, names = _question_words(question)
+    asked, _names = _question_words(question)
     content = asked - stopwords() - _WH
     anchors = [
         (m.start(), m.end())
@@ -260,7 +317,7 @@ def highlight(question: str, text: str) -> Highlight | None:
     ]
     positions = [m.start() for m in _WORD.finditer(text)]
     best: tuple[float, int, int, int] | None = None
-    for start, end, penalty in _candidates(text, kind, names):
+    for start, end, penalty in _candidates(text, kind, asked, content):
         if kind != "age":  # "45-year-old" answers "how old" with the question's "old"
             start, end = _without_question_words(text, start, end, asked)
         if start >= end:

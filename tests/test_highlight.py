@@ -28,7 +28,7 @@ def picked(question: str, text: str) -> str | None:
     [
         ("Who is the US State Department spokesperson?", MILLER, "Matthew Miller"),
         ("Who is the defence minister?", OFFICIALS, "Andrei Belousov"),
-        ("Who travelled with Putin?", OFFICIALS, "Defence Minister Andrei Belousov"),
+        ("Who travelled with Putin?", OFFICIALS, OFFICIALS[OFFICIALS.index("Defence"):-1]),  # a list is one answer
         ("How many containers of munitions were sent?", MILLER, "11,000"),
         ("How many ballistic missiles were sent?", MILLER, "dozens"),
         ("When did the spokesperson speak?", MILLER, "June 17"),
