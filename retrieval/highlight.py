@@ -148,12 +148,17 @@ def _answer_type(question: str) -> str | None:
     return ranking or expected
 
 
-def _candidates(text: str, kind: str, asked: set[str], content: set[str]) -> list[tuple[int, int, int]]:
+def _candidates(
+    text: str, kind: str, asked: set[str], content: set[str], tied_only: bool = False
+) -> list[tuple[int, int, int]]:
     """``(start, end, penalty)`` of each phrase of ``kind`` in ``text``. A person or
     place is a capitalised run (:func:`_name_candidate`), without an adjective of
     nationality before a title ("North Korean leader Kim Jong Un"); a list of such
     runs joined by commas and "and" that the question's words do not split is one
-    phrase ("Andrei Belousov, Sergei Lavrov and Alexander Novak")."""
+    phrase ("Andrei Belousov, Sergei Lavrov and Alexander Novak"). ``tied_only``:
+    only runs that hold the question's words count (a question made only of names,
+    "Who is Kurt Campbell?", is answered by the title beside the name, never by
+    another person)."""
     if kind == "date":
         return [(m.start(), m.end(), RELATIVE_DATE_PENALTY if m.group("relative") else 0) for m in _DATE.finditer(text)]
     if kind in ("number", "age"):
@@ -173,6 +178,8 @@ def _candidates(text: str, kind: str, asked: set[str], content: set[str]) -> lis
         if found is None:
             continue
         start, end, tied = found
+        if tied_only and not tied:
+            continue
         bonus = 0
         if kind == "place" and _PLACE_BEFORE.search(text, 0, start):
             bonus = PLACE_PREPOSITION_BONUS
@@ -308,16 +315,19 @@ def highlight(question: str, text: str) -> Highlight | None:
     kind = _answer_type(question)
     if kind is None:
         return None
-    asked, _names = _question_words(question)
+    asked, names = _question_words(question)
     content = asked - stopwords() - _WH
     anchors = [
         (m.start(), m.end())
         for m in _WORD.finditer(text)
         if any(k in content for k in _key(m.group()))
     ]
+    if kind == "person" and _only_names_tie(text, anchors, content - names):
+        return None
     positions = [m.start() for m in _WORD.finditer(text)]
     best: tuple[float, int, int, int] | None = None
-    for start, end, penalty in _candidates(text, kind, asked, content):
+    tied_only = kind == "person" and bool(content) and content <= names
+    for start, end, penalty in _candidates(text, kind, asked, content, tied_only):
         if kind != "age":  # "45-year-old" answers "how old" with the question's "old"
             start, end = _without_question_words(text, start, end, asked)
         if start >= end:
@@ -329,6 +339,17 @@ def highlight(question: str, text: str) -> Highlight | None:
         return None
     _, start, end, _ = best
     return Highlight(start, end, text[start:end])
+
+
+def _only_names_tie(text: str, anchors: list[tuple[int, int]], plain: set[str]) -> bool:
+    """True when the question asks about something besides its names (``plain``: its
+    other content words, "speaks" in "Who speaks for the State Department?") and the
+    quote holds the question's names but none of those words: nothing in it ties a
+    person to what is asked, and such a pick is more often wrong than right
+    (``benchmarks/highlight_quality.py``, ``docs/quality.md``)."""
+    if not plain or not anchors:
+        return False
+    return not any(k in plain for a_start, a_end in anchors for k in _key(text[a_start:a_end]))
 
 
 def _distance(positions: list[int], anchors: list[tuple[int, int]], start: int, end: int) -> float:
