@@ -103,8 +103,9 @@ class FollowUp:
         Sentence ids not to quote: for "else", every sentence quoted since the
         conversation's last stand-alone question; empty otherwise.
     again : tuple of (str, tuple of str), optional
-        For "else": the question it asks again (the conversation's last question that
-        was not itself an "else") and what that question carried. The answer path
+        For a bare "else" (no content words of its own: "Who else?"): the question it
+        asks again (the conversation's last question that was not itself a bare
+        "else") and what that question carried. The answer path
         answers it without the excluded sentences, and abstains when that ordinary
         answer would (:func:`retrieval.answer.answer`): "Who else?" has an answer only
         if another sentence answers the earlier question. None otherwise.
@@ -240,8 +241,9 @@ class Conversations:
         carried = tuple(w for w in previous.topic if w.lower() not in own)
         if not carried:
             return None
-        if kind == "else":
-            return FollowUp(kind, carried, previous.docs, frozenset(previous.quoted), previous.asks)
+        if kind == "else":  # a bare "Who else?" asks the earlier question again
+            again = None if own else previous.asks
+            return FollowUp(kind, carried, previous.docs, frozenset(previous.quoted), again)
         return FollowUp(kind=kind, carried=carried, prefer=previous.docs)
 
     def record(self, key: Hashable, answer, follow_up: FollowUp | None = None) -> Exchange:

@@ -127,3 +127,4 @@ def test_else_is_a_marker_never_carried_and_asks_again_the_question_before_it():
     why = talks.resolve("c", "Why?")
     assert why.carried == ("met", "mayor", "Anna", "Berg", "Piet", "Vos") and why.again is None
     assert content_words("Who else met the mayor?") == ("met", "mayor")
+    assert talks.resolve("c", "Who else met her?").again is None  # words of its own: its own question
