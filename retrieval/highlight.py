@@ -21,13 +21,23 @@ How the phrase is found (heuristics over the answer types the ranking already re
    at both ends, and dropped when nothing is left ("Putin" is no answer to "Who
    accompanied Putin?"). Words are compared lowercased and by their Snowball stem
    (:func:`retrieval.analyze.stem`), so "claiming" is the question's "claim".
+   A capitalised run holding question words is split at the last of them: the
+   words after it are the answer the sentence ties to the question ("Deputy
+   Secretary of State **Kurt Campbell**"); a run ending with them is the question's
+   own subject, whose title before it answers only "Who is <name>?" -- and such a
+   question, made only of names, is answered by that title or not at all, never by
+   another person. Names joined by commas and "and" are one answer (a list), unless
+   the question's words pick one item. A person question whose other words (not
+   its names) are all missing from the quote gets None: nothing ties a name to what
+   is asked, and such picks are wrong more often than right.
 3. Of the rest, the candidate nearest (in words) to a content word of the question in
    the quote wins: the answer sits next to what the question asks about
    (``spokesperson Matthew Miller``). A relative date (``today``) counts as a few
    words farther than a calendar one, a year-like number farther for a count
    question, a one-word name farther for a person (a lone capitalised word is often
    a title, a team or an acronym), and a place after ``in``/``to``/``at``/``from``
-   nearer; ties go to the earlier candidate. How often the pick is the answer is
+   nearer, nearer still right after a question word ("travel to Vietnam" for "Where
+   will he travel?": the destination); ties go to the earlier candidate. How often the pick is the answer is
    measured by ``benchmarks/highlight_quality.py`` (``docs/quality.md``).
 """
 
@@ -155,7 +165,9 @@ def _candidates(
     place is a capitalised run (:func:`_name_candidate`), without an adjective of
     nationality before a title ("North Korean leader Kim Jong Un"); a list of such
     runs joined by commas and "and" that the question's words do not split is one
-    phrase ("Andrei Belousov, Sergei Lavrov and Alexander Novak"). ``tied_only``:
+    phrase ("Andrei Belousov, Sergei Lavrov and Alexander Novak"), except an item
+    whose relative clause holds a question word ("..., who oversees energy" for "Who
+    oversees energy?"). ``tied_only``:
     only runs that hold the question's words count (a question made only of names,
     "Who is Kurt Campbell?", is answered by the title beside the name, never by
     another person)."""
@@ -187,6 +199,9 @@ def _candidates(
             if len(before) >= 2 and any(k in content for k in _key(before[-2])):  # "travel to X"
                 bonus += PLACE_AFTER_QUESTION_WORD_BONUS
         single = SINGLE_WORD_PENALTY if kind == "person" and not re.search(r"\s", text[start:end]) else 0
+        relative = _RELATIVE.match(text, end)  # "Novak, who oversees energy": that item alone
+        if relative and any(k in content for w in _WORD.findall(relative.group(1)) for k in _key(w)):
+            tied = True
         runs.append((start, end, single - bonus, not tied))
     return _join_lists(text, runs)
 
@@ -223,6 +238,7 @@ def _name_candidate(
     return (start, end, True) if start < end else None
 
 
+_RELATIVE = re.compile(r",?\s+(?:who|whom|whose)\s+((?:[^\s,.;]+\s+){0,2}[^\s,.;]+)", re.I)
 _LIST_GAP = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
 
 

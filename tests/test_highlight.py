@@ -62,6 +62,9 @@ def test_a_list_of_names_is_one_answer_unless_the_question_picks_one_item():
     text = "The prize went to Lena Olsen, Marek Novak and Priya Shah last night."
     assert picked("Who got the prize?", text) == "Lena Olsen, Marek Novak and Priya Shah"
     assert picked("Who is the defence minister?", OFFICIALS) == "Andrei Belousov"
+    board = "The board includes Lena Olsen, Marek Novak and Priya Shah, who chairs the audit committee."
+    assert picked("Who chairs the audit committee?", board) == "Priya Shah"  # its relative clause
+    assert picked("Who sits on the board?", board) == "Lena Olsen, Marek Novak and Priya Shah"
 
 
 def test_a_person_tied_to_the_question_only_by_its_names_is_no_answer():
