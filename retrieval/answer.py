@@ -52,6 +52,8 @@ from .candidates import Candidate, Paragraphs, candidate_positions
 from .conversation import FollowUp, carry
 from .decide import decide, follow_up_order, unknown_names
 from .features import Candidates, candidate_features, proximity
+from .highlight import answer_type as highlight_type
+from .highlight import highlight
 from .index import SentenceIndex
 from .policy import CANDIDATES, DEFAULT_FEATURES, MIN_COVERAGE, PREFIX, Features
 from .query import MAX_QUESTION_CHARS, Query, parse_query, query_of, too_long
@@ -223,6 +225,8 @@ def answer(
         asked_again = _asked_again(follow_up, index, settings, features)
         if not asked_again.answered:
             return replace(asked_again, question=question)
+        if not _offers_another(asked_again):
+            return Answer(question=question, answered=False, reason="not_found", confidence=asked_again.confidence)
     return _decided(query, index, settings, features)
 
 
@@ -233,6 +237,17 @@ def _decided(query: Query, index: SentenceIndex, settings: Settings | None, feat
     if not best:
         return Answer(question=query.asked, answered=False, reason="not_found")
     return decide(query, best, index, settings or index.settings, features, paragraphs, found)
+
+
+def _offers_another(asked_again: Answer) -> bool:
+    """Whether the earlier question, asked again, has a quote holding another answer:
+    for a question whose answer is a phrase (who, when, where, how many), one of its
+    quotes must hold such a phrase (:func:`retrieval.highlight.highlight`: a person
+    tied to the question's words, not merely a sentence naming its subject again);
+    any quote will do for the others."""
+    if highlight_type(asked_again.question) is None:
+        return True
+    return any(highlight(asked_again.question, q.hit.text) is not None for q in asked_again.quotes)
 
 
 def _asked_again(follow_up: FollowUp, index: SentenceIndex, settings, features: Features) -> Answer:

@@ -147,7 +147,7 @@ def _question_words(question: str) -> tuple[set[str], set[str]]:
 _LEAD = re.compile(r"^\s*(?:and|but|so|then|also)\b[\s,]*", re.I)
 
 
-def _answer_type(question: str) -> str | None:
+def answer_type(question: str) -> str | None:
     """``person``, ``place``, ``date``, ``number``, ``age`` or None; a leading "and",
     "but" ... is skipped, so that the follow-up "And when?" asks for a date."""
     question = _LEAD.sub("", question, count=1)
@@ -328,7 +328,7 @@ def highlight(question: str, text: str) -> Highlight | None:
         this module knows (what, why, how), or the quote holds none that the
         question does not already contain. Never raises.
     """
-    kind = _answer_type(question)
+    kind = answer_type(question)
     if kind is None:
         return None
     asked, names = _question_words(question)

@@ -155,3 +155,14 @@ def test_else_abstains_when_the_earlier_question_asked_again_would(engine):
     # confidence than the follow-up's own words give)
     alone = engine.answer("What else?", follow_up=replace(follow_up, again=None))
     assert result.confidence < alone.confidence
+
+
+def test_who_else_abstains_when_no_other_sentence_names_a_person_for_the_question(engine):
+    # one spokesperson is named; the other sentences about the State Department name
+    # no person tied to the question, so "Who else?" has no answer
+    talks = Conversations(clock=lambda: 0.0)
+    first = engine.answer("Who was the spokesperson of the US State Department?")
+    assert first.answered and "Matthew Miller" in first.quotes[0].hit.text
+    talks.record("c", first)
+    result = engine.answer("Who else?", follow_up=talks.resolve("c", "Who else?"))
+    assert (result.answered, result.reason, result.quotes) == (False, "not_found", ())
