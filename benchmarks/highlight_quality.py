@@ -39,7 +39,7 @@ def main(argv=None) -> int:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     args = parser.parse_args(argv)
 
-    from retrieval.highlight import _answer_type, highlight
+    from retrieval.highlight import answer_type, highlight
     from retrieval.segment import split_sentences
 
     data = json.loads((args.data / "squad-v1.1-dev-A.json").read_text("utf-8"))["data"]
@@ -54,7 +54,7 @@ def main(argv=None) -> int:
                 if not found:
                     continue
                 start, end = found[0]
-                kind = _answer_type(qa["question"]) or "none"
+                kind = answer_type(qa["question"]) or "none"
                 row = stats[kind]
                 row[0] += 1
                 picked = highlight(qa["question"], context[start:end])

@@ -43,7 +43,7 @@ the figures are in ``docs/quality.md``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -52,6 +52,8 @@ from .candidates import Candidate, Paragraphs, candidate_positions
 from .conversation import FollowUp, carry
 from .decide import decide, follow_up_order, unknown_names
 from .features import Candidates, candidate_features, proximity
+from .highlight import answer_type as highlight_type
+from .highlight import highlight
 from .index import SentenceIndex
 from .policy import CANDIDATES, DEFAULT_FEATURES, MIN_COVERAGE, PREFIX, Features
 from .query import MAX_QUESTION_CHARS, Query, parse_query, query_of, too_long
@@ -230,11 +232,48 @@ def answer(
         query = carry(query, follow_up)
     if not query.terms:
         return Answer(question=question, answered=False, reason="no_terms")
+    if follow_up is not None and follow_up.again is not None and follow_up.again[0]:
+        asked_again = _asked_again(follow_up, index, settings, features)
+        if not asked_again.answered:
+            return replace(asked_again, question=question)
+        if not _offers_another(asked_again):
+            return Answer(question=question, answered=False, reason="not_found", confidence=asked_again.confidence)
+    return _decided(query, index, settings, features)
+
+
+def _decided(query: Query, index: SentenceIndex, settings: Settings | None, features: Features) -> Answer:
+    """Stages 2 to 5 for a query with terms: rank, then answer or abstain."""
     paragraphs = Paragraphs(index)  # shared by the ranking and the unknown-name test
     best, found = ranked(query, index, features, paragraphs, semantic)
     if not best:
-        return Answer(question=question, answered=False, reason="not_found")
+        return Answer(question=query.asked, answered=False, reason="not_found")
     return decide(query, best, index, settings or index.settings, features, paragraphs, found)
+
+
+def _offers_another(asked_again: Answer) -> bool:
+    """Whether the earlier question, asked again, has a quote holding another answer:
+    for a question whose answer is a phrase (who, when, where, how many), one of its
+    quotes must hold such a phrase (:func:`retrieval.highlight.highlight`: a person
+    tied to the question's words, not merely a sentence naming its subject again);
+    any quote will do for the others."""
+    if highlight_type(asked_again.question) is None:
+        return True
+    return any(highlight(asked_again.question, q.hit.text) is not None for q in asked_again.quotes)
+
+
+def _asked_again(follow_up: FollowUp, index: SentenceIndex, settings, features: Features) -> Answer:
+    """The ordinary answer to the question an "else" follow-up asks again
+    (:attr:`FollowUp.again`), with what it carried, from the same articles and without
+    the sentences already quoted: when it abstains, "Who else?" has no answer either
+    (the same answer/abstain decision, no threshold of its own)."""
+    question, carried = follow_up.again
+    again = FollowUp("ellipsis", carried, follow_up.prefer, follow_up.exclude)
+    if carried:
+        return answer(question, index, settings, features, follow_up=again)
+    query = parse_query(question, index)  # nothing carried: its own terms, the same exclusions
+    if not query.terms:
+        return Answer(question=question, answered=False, reason="no_terms")
+    return _decided(replace(query, prefer=follow_up.prefer, exclude=follow_up.exclude), index, settings, features)
 
 
 def explain(

@@ -51,6 +51,8 @@ _ELSE = re.compile(r"\b(?:who|what|where|when|which|how|whom|whose|anyone|anythi
 _OPENS_ELLIPSIS = re.compile(r"^\s*(?:and\b|what about\b|how about\b)", re.I)
 _PRONOUNS = frozenset("he she him her his hers they them their theirs it its".split())
 _WH = frozenset("what which who whom whose when where why how".split())
+# words that mark a question as a follow-up rather than say what it is about: never carried
+_MARKERS = frozenset(["else"])
 
 
 def follow_up_kind(question: str) -> str | None:
@@ -73,12 +75,13 @@ def follow_up_kind(question: str) -> str | None:
 
 def content_words(text: str) -> tuple[str, ...]:
     """The words of ``text`` that are neither function words nor question words, as
-    written, each once, in order (what a follow-up carries)."""
+    written, each once, in order (what a follow-up carries). The follow-up marker
+    "else" is no content: "Who else?" asks again about the earlier topic, it adds none."""
     stop = stopwords()
     out: dict[str, None] = {}
     for word in _WORD.findall(text):
         lower = word.lower()
-        if lower not in stop and lower not in _WH and lower not in _PRONOUNS:
+        if lower not in stop and lower not in _WH and lower not in _PRONOUNS and lower not in _MARKERS:
             out.setdefault(word, None)
     return tuple(out)
 
@@ -99,12 +102,20 @@ class FollowUp:
     exclude : frozenset of str
         Sentence ids not to quote: for "else", every sentence quoted since the
         conversation's last stand-alone question; empty otherwise.
+    again : tuple of (str, tuple of str), optional
+        For a bare "else" (no content words of its own: "Who else?"): the question it
+        asks again (the conversation's last question that was not itself a bare
+        "else") and what that question carried. The answer path
+        answers it without the excluded sentences, and abstains when that ordinary
+        answer would (:func:`retrieval.answer.answer`): "Who else?" has an answer only
+        if another sentence answers the earlier question. None otherwise.
     """
 
     kind: str
     carried: tuple[str, ...]
     prefer: tuple[str, ...] = ()
     exclude: frozenset[str] = frozenset()
+    again: tuple[str, tuple[str, ...]] | None = None
 
 
 def carry(query, follow_up: FollowUp):
@@ -147,12 +158,17 @@ class Exchange:
         Doc ids of the articles quoted.
     at : float
         When it was asked (the injected clock's seconds).
+    asks : tuple of (str, tuple of str)
+        The question an "else" after it asks again, and what that question carried:
+        its own question for an exchange that was no "else", else the one its
+        "else" asked again (:attr:`FollowUp.again`).
     """
 
     topic: tuple[str, ...]
     quoted: tuple[str, ...]
     docs: tuple[str, ...]
     at: float
+    asks: tuple[str, tuple[str, ...]] = ("", ())
 
 
 class Conversations:
@@ -225,8 +241,10 @@ class Conversations:
         carried = tuple(w for w in previous.topic if w.lower() not in own)
         if not carried:
             return None
-        exclude = frozenset(previous.quoted) if kind == "else" else frozenset()
-        return FollowUp(kind=kind, carried=carried, prefer=previous.docs, exclude=exclude)
+        if kind == "else":  # a bare "Who else?" asks the earlier question again
+            again = None if own else previous.asks
+            return FollowUp(kind, carried, previous.docs, frozenset(previous.quoted), again)
+        return FollowUp(kind=kind, carried=carried, prefer=previous.docs)
 
     def record(self, key: Hashable, answer, follow_up: FollowUp | None = None) -> Exchange:
         """Remember ``answer`` (a :class:`~retrieval.types.Answer`) as the conversation's
@@ -252,7 +270,11 @@ class Conversations:
         if follow_up is not None and follow_up.kind == "else":
             quoted = tuple(follow_up.exclude) + quoted
         docs = tuple(dict.fromkeys(q.hit.citation.doc_id for q in answer.quotes))
-        exchange = Exchange(topic=words, quoted=quoted, docs=docs, at=now)
+        if follow_up is not None and follow_up.again is not None:
+            asks = follow_up.again
+        else:
+            asks = (answer.question, follow_up.carried if follow_up is not None else ())
+        exchange = Exchange(topic=words, quoted=quoted, docs=docs, at=now, asks=asks)
         exchanges = self._kept.pop(key, None)
         if exchanges is None:
             exchanges = deque(maxlen=self.max_exchanges)

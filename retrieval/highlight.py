@@ -21,13 +21,23 @@ How the phrase is found (heuristics over the answer types the ranking already re
    at both ends, and dropped when nothing is left ("Putin" is no answer to "Who
    accompanied Putin?"). Words are compared lowercased and by their Snowball stem
    (:func:`retrieval.analyze.stem`), so "claiming" is the question's "claim".
+   A capitalised run holding question words is split at the last of them: the
+   words after it are the answer the sentence ties to the question ("Deputy
+   Secretary of State **Kurt Campbell**"); a run ending with them is the question's
+   own subject, whose title before it answers only "Who is <name>?" -- and such a
+   question, made only of names, is answered by that title or not at all, never by
+   another person. Names joined by commas and "and" are one answer (a list), unless
+   the question's words pick one item. A person question whose other words (not
+   its names) are all missing from the quote gets None: nothing ties a name to what
+   is asked, and such picks are wrong more often than right.
 3. Of the rest, the candidate nearest (in words) to a content word of the question in
    the quote wins: the answer sits next to what the question asks about
    (``spokesperson Matthew Miller``). A relative date (``today``) counts as a few
    words farther than a calendar one, a year-like number farther for a count
    question, a one-word name farther for a person (a lone capitalised word is often
    a title, a team or an acronym), and a place after ``in``/``to``/``at``/``from``
-   nearer; ties go to the earlier candidate. How often the pick is the answer is
+   nearer, nearer still right after a question word ("travel to Vietnam" for "Where
+   will he travel?": the destination); ties go to the earlier candidate. How often the pick is the answer is
    measured by ``benchmarks/highlight_quality.py`` (``docs/quality.md``).
 """
 
@@ -110,6 +120,7 @@ _WH = frozenset("what which who whom whose when where why how".split())
 RELATIVE_DATE_PENALTY = 3  # "today" counts as this many words farther than "June 18"
 YEAR_AS_COUNT_PENALTY = 5  # "2019" is a year before it is a count
 PLACE_PREPOSITION_BONUS = 1  # "to Vietnam": a place after in/to/at/from
+PLACE_AFTER_QUESTION_WORD_BONUS = 2  # "travel to Vietnam" for "Where will he travel?": nearer still
 SINGLE_WORD_PENALTY = 2  # "Who ...?": a one-word run ("Doctor", "NFC") counts as 2 words farther
 
 
@@ -136,7 +147,7 @@ def _question_words(question: str) -> tuple[set[str], set[str]]:
 _LEAD = re.compile(r"^\s*(?:and|but|so|then|also)\b[\s,]*", re.I)
 
 
-def _answer_type(question: str) -> str | None:
+def answer_type(question: str) -> str | None:
     """``person``, ``place``, ``date``, ``number``, ``age`` or None; a leading "and",
     "but" ... is skipped, so that the follow-up "And when?" asks for a date."""
     question = _LEAD.sub("", question, count=1)
@@ -147,11 +158,19 @@ def _answer_type(question: str) -> str | None:
     return ranking or expected
 
 
-def _candidates(text: str, kind: str, names: set[str]) -> list[tuple[int, int, int]]:
-    """``(start, end, penalty)`` of each phrase of ``kind`` in ``text``; for a person
-    or place, no run that holds one of the question's ``names`` (it is the question's
-    own subject: "Russian President Vladimir Putin" for "Where did Putin go?") and no
-    adjective of nationality before a title ("North Korean leader Kim Jong Un")."""
+def _candidates(
+    text: str, kind: str, asked: set[str], content: set[str], tied_only: bool = False
+) -> list[tuple[int, int, int]]:
+    """``(start, end, penalty)`` of each phrase of ``kind`` in ``text``. A person or
+    place is a capitalised run (:func:`_name_candidate`), without an adjective of
+    nationality before a title ("North Korean leader Kim Jong Un"); a list of such
+    runs joined by commas and "and" that the question's words do not split is one
+    phrase ("Andrei Belousov, Sergei Lavrov and Alexander Novak"), except an item
+    whose relative clause holds a question word ("..., who oversees energy" for "Who
+    oversees energy?"). ``tied_only``:
+    only runs that hold the question's words count (a question made only of names,
+    "Who is Kurt Campbell?", is answered by the title beside the name, never by
+    another person)."""
     if kind == "date":
         return [(m.start(), m.end(), RELATIVE_DATE_PENALTY if m.group("relative") else 0) for m in _DATE.finditer(text)]
     if kind in ("number", "age"):
@@ -163,17 +182,78 @@ def _candidates(text: str, kind: str, names: set[str]) -> list[tuple[int, int, i
         if kind == "age" and not found:
             found = [(m.start(), m.end(), 0) for m in _NUMBER.finditer(text)]
         return found
-    out = []
+    runs: list[tuple[int, int, int, bool]] = []  # start, end, penalty, free of question words
     for m in _NAME_RUN.finditer(text):
-        if any(k in names for w in _WORD.findall(m.group()) for k in _key(w)):
-            continue
         if kind == "person" and _DEMONYM_BEFORE_NAME.match(text, m.end() - len(m.group().split()[-1])):
             continue
-        start, end = _trim_name(text, m.start(), m.end())
-        if start < end:
-            bonus = PLACE_PREPOSITION_BONUS if kind == "place" and _PLACE_BEFORE.search(text, 0, start) else 0
-            single = SINGLE_WORD_PENALTY if kind == "person" and not re.search(r"\s", text[start:end]) else 0
-            out.append((start, end, single - bonus))
+        found = _name_candidate(text, m.start(), m.end(), kind, asked, content)
+        if found is None:
+            continue
+        start, end, tied = found
+        if tied_only and not tied:
+            continue
+        bonus = 0
+        if kind == "place" and _PLACE_BEFORE.search(text, 0, start):
+            bonus = PLACE_PREPOSITION_BONUS
+            before = _WORD.findall(text[max(0, start - 40):start])
+            if len(before) >= 2 and any(k in content for k in _key(before[-2])):  # "travel to X"
+                bonus += PLACE_AFTER_QUESTION_WORD_BONUS
+        single = SINGLE_WORD_PENALTY if kind == "person" and not re.search(r"\s", text[start:end]) else 0
+        relative = _RELATIVE.match(text, end)  # "Novak, who oversees energy": that item alone
+        if relative and any(k in content for w in _WORD.findall(relative.group(1)) for k in _key(w)):
+            tied = True
+        runs.append((start, end, single - bonus, not tied))
+    return _join_lists(text, runs)
+
+
+def _name_candidate(
+    text: str, start: int, end: int, kind: str, asked: set[str], content: set[str]
+) -> tuple[int, int, bool] | None:
+    """The answer a capitalised run ``text[start:end]`` offers, as ``(start, end,
+    tied)``, or None.
+
+    A run free of the question's content words is a candidate as it stands (trimmed,
+    :func:`_trim_name`; ``tied`` False). A run holding some is split at the last of
+    them: the words after it are the answer the sentence ties to the question's words
+    ("Deputy Secretary of State **Kurt Campbell**" for "Who is the Deputy Secretary
+    of State?"). A run ending with a question word is the question's own subject
+    ("Russian President Vladimir Putin" for "Where did Putin go?"): no answer, unless
+    the question asks who that subject is (all its content words in the run) -- then
+    the words before them describe it ("**US Deputy Secretary of State** Kurt
+    Campbell" for "Who is Kurt Campbell?")."""
+    words = list(_WORD.finditer(text, start, end))
+    marked = [i for i, w in enumerate(words) if any(k in content for k in _key(w.group()))]
+    if not marked:
+        start, end = _trim_name(text, start, end)
+        return (start, end, False) if start < end else None
+    after = words[marked[-1] + 1:]
+    if after:
+        start, end = _trim_name(text, after[0].start(), after[-1].end())
+        return (start, end, True) if start < end else None
+    run_keys = {k for w in words for k in _key(w.group())}
+    before = words[:marked[0]]
+    if kind != "person" or not before or not content <= run_keys | stopwords() | _WH:
+        return None
+    start, end = _trim_name(text, before[0].start(), before[-1].end())
+    return (start, end, True) if start < end else None
+
+
+_RELATIVE = re.compile(r",?\s+(?:who|whom|whose)\s+((?:[^\s,.;]+\s+){0,2}[^\s,.;]+)", re.I)
+_LIST_GAP = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
+
+
+def _join_lists(text: str, runs: list[tuple[int, int, int, bool]]) -> list[tuple[int, int, int]]:
+    """Runs as candidates, each list of free runs (no question word in them) joined by
+    ", ", ", and " or " and " made one candidate with its items' smallest penalty."""
+    out: list[tuple[int, int, int]] = []
+    group: list[tuple[int, int, int, bool]] = []
+    for run in runs + [(len(text) + 1, len(text) + 1, 0, False)]:
+        if group and group[-1][3] and run[3] and _LIST_GAP.fullmatch(text, group[-1][1], run[0]):
+            group.append(run)
+            continue
+        if group:
+            out.append((group[0][0], group[-1][1], min(g[2] for g in group)))
+        group = [run]
     return out
 
 
@@ -248,7 +328,7 @@ def highlight(question: str, text: str) -> Highlight | None:
         this module knows (what, why, how), or the quote holds none that the
         question does not already contain. Never raises.
     """
-    kind = _answer_type(question)
+    kind = answer_type(question)
     if kind is None:
         return None
     asked, names = _question_words(question)
@@ -258,9 +338,12 @@ def highlight(question: str, text: str) -> Highlight | None:
         for m in _WORD.finditer(text)
         if any(k in content for k in _key(m.group()))
     ]
+    if kind == "person" and _only_names_tie(text, anchors, content - names):
+        return None
     positions = [m.start() for m in _WORD.finditer(text)]
     best: tuple[float, int, int, int] | None = None
-    for start, end, penalty in _candidates(text, kind, names):
+    tied_only = kind == "person" and bool(content) and content <= names
+    for start, end, penalty in _candidates(text, kind, asked, content, tied_only):
         if kind != "age":  # "45-year-old" answers "how old" with the question's "old"
             start, end = _without_question_words(text, start, end, asked)
         if start >= end:
@@ -272,6 +355,17 @@ def highlight(question: str, text: str) -> Highlight | None:
         return None
     _, start, end, _ = best
     return Highlight(start, end, text[start:end])
+
+
+def _only_names_tie(text: str, anchors: list[tuple[int, int]], plain: set[str]) -> bool:
+    """True when the question asks about something besides its names (``plain``: its
+    other content words, "speaks" in "Who speaks for the State Department?") and the
+    quote holds the question's names but none of those words: nothing in it ties a
+    person to what is asked, and such a pick is more often wrong than right
+    (``benchmarks/highlight_quality.py``, ``docs/quality.md``)."""
+    if not plain or not anchors:
+        return False
+    return not any(k in plain for a_start, a_end in anchors for k in _key(text[a_start:a_end]))
 
 
 def _distance(positions: list[int], anchors: list[tuple[int, int]], start: int, end: int) -> float:

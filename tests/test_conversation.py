@@ -97,7 +97,9 @@ def test_json_lines_skip_blank_lines_and_answer_a_too_long_line(tmp_path):
     assert done.returncode == 0
     assert objects[0] == {"question": None, "answered": False, "reason": "too_long", "answers": [],
                           "follow_up": None, "length": 5000}
-    assert objects[1]["answers"][0]["highlight"]["text"] == "Defence Minister Andrei Belousov"
+    assert objects[1]["answers"][0]["highlight"]["text"] == (  # the list of officials is one answer
+        "Defence Minister Andrei Belousov, Foreign Minister Sergei Lavrov, and Deputy Prime Minister Alexander Novak"
+    )
     assert len(objects) == 2
 
 
@@ -138,3 +140,29 @@ def test_the_repl_session_is_one_conversation(engine):
 
 
 CLAIM_TEXT = "dozens of ballistic missiles and over 11,000 containers of munitions"
+
+
+def test_else_abstains_when_the_earlier_question_asked_again_would(engine):
+    from dataclasses import replace
+
+    talks = Conversations(clock=lambda: 0.0)
+    talks.record("c", engine.answer("How many containers of munitions were sent?"))
+    follow_up = talks.resolve("c", "What else?")
+    assert follow_up.again == ("How many containers of munitions were sent?", ())
+    result = engine.answer("What else?", follow_up=follow_up)
+    assert (result.question, result.answered, result.reason) == ("What else?", False, "not_found")
+    # the refusal is the earlier question's, asked again without its quote (a lower
+    # confidence than the follow-up's own words give)
+    alone = engine.answer("What else?", follow_up=replace(follow_up, again=None))
+    assert result.confidence < alone.confidence
+
+
+def test_who_else_abstains_when_no_other_sentence_names_a_person_for_the_question(engine):
+    # one spokesperson is named; the other sentences about the State Department name
+    # no person tied to the question, so "Who else?" has no answer
+    talks = Conversations(clock=lambda: 0.0)
+    first = engine.answer("Who was the spokesperson of the US State Department?")
+    assert first.answered and "Matthew Miller" in first.quotes[0].hit.text
+    talks.record("c", first)
+    result = engine.answer("Who else?", follow_up=talks.resolve("c", "Who else?"))
+    assert (result.answered, result.reason, result.quotes) == (False, "not_found", ())

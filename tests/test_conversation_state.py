@@ -113,3 +113,18 @@ def test_exchanges_and_conversations_are_bounded():
     assert len(talks) == 3 and talks.last("c") is None  # the least recently active went first
     with pytest.raises(ValueError):
         Conversations(ttl=0)
+
+
+def test_else_is_a_marker_never_carried_and_asks_again_the_question_before_it():
+    talks = Conversations(clock=Clock())
+    talks.record("c", answered("Who met the mayor?", "Anna Berg met the mayor.", "doc:1"))
+    first = talks.resolve("c", "Who else?")
+    assert first.carried == ("met", "mayor", "Anna", "Berg")
+    assert first.again == ("Who met the mayor?", ())
+    talks.record("c", answered("Who else?", "Piet Vos also met the mayor.", "doc:2"), first)
+    second = talks.resolve("c", "Who else?")
+    assert second.again == ("Who met the mayor?", ())  # the chain's question, not "Who else?"
+    why = talks.resolve("c", "Why?")
+    assert why.carried == ("met", "mayor", "Anna", "Berg", "Piet", "Vos") and why.again is None
+    assert content_words("Who else met the mayor?") == ("met", "mayor")
+    assert talks.resolve("c", "Who else met her?").again is None  # words of its own: its own question

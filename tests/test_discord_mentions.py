@@ -15,8 +15,8 @@ from retrieval import Answer, Engine
 
 BELOUSOV_REPLY = (
     "> Accompanying Putin on this trip are several key officials, including **Defence Minister "
-    "Andrei Belousov**, Foreign Minister Sergei Lavrov, and Deputy Prime Minister Alexander "
-    "Novak, who oversees energy matters. [1]\n"
+    "Andrei Belousov, Foreign Minister Sergei Lavrov, and Deputy Prime Minister Alexander "
+    "Novak**, who oversees energy matters. [1]\n"
     "**Sources:**\n"
     "[1] Putin arrives in North Korea for first visit in 24 years — paragraph 4, sentence 5"
 )
