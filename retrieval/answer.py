@@ -233,15 +233,15 @@ def answer(
     if not query.terms:
         return Answer(question=question, answered=False, reason="no_terms")
     if follow_up is not None and follow_up.again is not None and follow_up.again[0]:
-        asked_again = _asked_again(follow_up, index, settings, features)
+        asked_again = _asked_again(follow_up, index, settings, features, semantic)
         if not asked_again.answered:
             return replace(asked_again, question=question)
         if not _offers_another(asked_again):
             return Answer(question=question, answered=False, reason="not_found", confidence=asked_again.confidence)
-    return _decided(query, index, settings, features)
+    return _decided(query, index, settings, features, semantic)
 
 
-def _decided(query: Query, index: SentenceIndex, settings: Settings | None, features: Features) -> Answer:
+def _decided(query: Query, index: SentenceIndex, settings: Settings | None, features: Features, semantic=None) -> Answer:
     """Stages 2 to 5 for a query with terms: rank, then answer or abstain."""
     paragraphs = Paragraphs(index)  # shared by the ranking and the unknown-name test
     best, found = ranked(query, index, features, paragraphs, semantic)
@@ -261,7 +261,7 @@ def _offers_another(asked_again: Answer) -> bool:
     return any(highlight(asked_again.question, q.hit.text) is not None for q in asked_again.quotes)
 
 
-def _asked_again(follow_up: FollowUp, index: SentenceIndex, settings, features: Features) -> Answer:
+def _asked_again(follow_up: FollowUp, index: SentenceIndex, settings, features: Features, semantic=None) -> Answer:
     """The ordinary answer to the question an "else" follow-up asks again
     (:attr:`FollowUp.again`), with what it carried, from the same articles and without
     the sentences already quoted: when it abstains, "Who else?" has no answer either
@@ -269,11 +269,11 @@ def _asked_again(follow_up: FollowUp, index: SentenceIndex, settings, features: 
     question, carried = follow_up.again
     again = FollowUp("ellipsis", carried, follow_up.prefer, follow_up.exclude)
     if carried:
-        return answer(question, index, settings, features, follow_up=again)
+        return answer(question, index, settings, features, follow_up=again, semantic=semantic)
     query = parse_query(question, index)  # nothing carried: its own terms, the same exclusions
     if not query.terms:
         return Answer(question=question, answered=False, reason="no_terms")
-    return _decided(replace(query, prefer=follow_up.prefer, exclude=follow_up.exclude), index, settings, features)
+    return _decided(replace(query, prefer=follow_up.prefer, exclude=follow_up.exclude), index, settings, features, semantic)
 
 
 def explain(
