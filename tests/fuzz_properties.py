@@ -458,8 +458,11 @@ def prop_question(fx: Fixtures, question: str) -> None:
     """Any question: the REPL's handler replies (no error reply) and keeps running, the
     bot's reply is one message within Discord's limit, the one-shot ``ask --json``
     exits 0 with a JSON answer, and every quote is its article's ``body[start:end]``."""
-    from bot.repl import Session, repl
+    from bot.repl import BARE_QUIT, Session, repl
 
+    text = question.strip().lower()
+    if text in BARE_QUIT or (text.startswith(":") and text[1:].partition(" ")[0] in BARE_QUIT):
+        question = f"?{question}"  # "q" or ":q ..." leaves the REPL by design; "?q" is a (bad) question
     session = Session(fx.engine())
     lines = iter([question, "Who accompanied Putin?"])
     replies: list[str] = []
