@@ -17,11 +17,11 @@ import sys
 from typing import Sequence
 
 from . import config as bot_config_module
-from .terminal import final_output, print_error
+from .terminal import SafeErrorParser, final_output, print_error
 from .config import ConfigError
 
 
-class _Parser(argparse.ArgumentParser):
+class _Parser(SafeErrorParser):
     """An ``ArgumentParser`` whose ``--help`` output is flushed and whose write errors
     propagate (argparse drops them, so ``ask-bot --help > /dev/full`` would exit 0)."""
 
@@ -31,14 +31,6 @@ class _Parser(argparse.ArgumentParser):
             return
         sys.stdout.write(self.format_help())
         sys.stdout.flush()
-
-    def error(self, message: str):
-        """argparse's usage line, then ``<prog>: error: <message>`` through
-        :func:`~bot.terminal.print_error`, so that an argument holding control
-        characters (``ask $'\\x1b[2J'``) cannot drive the terminal; exits 2."""
-        self.print_usage(sys.stderr)
-        print_error(f"{self.prog}: error: {message}")
-        raise SystemExit(2)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -32,7 +32,7 @@ from bot.render import (
     wrap_for_terminal,
 )
 from bot.repl_input import LineDiscarded, LineTooLong, _line_reader
-from bot.terminal import final_output, print_error
+from bot.terminal import SafeErrorParser, final_output, print_error
 
 log = logging.getLogger("ask")
 
@@ -217,7 +217,7 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-class _Parser(argparse.ArgumentParser):
+class _Parser(SafeErrorParser):
     """An ``ArgumentParser`` whose ``--help`` is written with :func:`_print`, so that help
     that cannot be written raises :class:`OutputError` (argparse drops the error)."""
 
@@ -226,14 +226,6 @@ class _Parser(argparse.ArgumentParser):
             super().print_help(file)
             return
         _print(self.format_help(), end="")
-
-    def error(self, message: str):
-        """argparse's usage line, then ``<prog>: error: <message>`` through
-        :func:`~bot.terminal.print_error`, so that an argument holding control
-        characters (``ask $'\\x1b[2J'``) cannot drive the terminal; exits 2."""
-        self.print_usage(sys.stderr)
-        print_error(f"{self.prog}: error: {message}")
-        raise SystemExit(2)
 
 
 def build_parser() -> argparse.ArgumentParser:

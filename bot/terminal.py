@@ -10,6 +10,7 @@ it, so none of them needs to import another (no import circle).
 
 from __future__ import annotations
 
+import argparse
 import signal
 import sys
 
@@ -91,3 +92,14 @@ def print_error(text: str) -> None:
             print(text, file=sys.stderr, flush=True)
     except (OSError, ValueError):  # nowhere left to say it
         pass
+
+
+class SafeErrorParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose usage errors go through :func:`print_error`: argparse's
+    usage line, then ``<prog>: error: <message>``, so that an argument holding control
+    characters (``ask $'\\x1b[2J'``) cannot drive the terminal; exits 2."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        print_error(f"{self.prog}: error: {message}")
+        raise SystemExit(2)

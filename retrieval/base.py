@@ -16,7 +16,8 @@ al. 2014 for the epsilon floor on negative IDF).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from collections.abc import Sequence as SequenceABC
+from typing import Iterator, Sequence
 
 from .analyze import analyze
 from .settings import Settings
@@ -145,3 +146,23 @@ class BaseIndex:
             norm = tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / self.average_length))
             out.append(TermContribution(term, repeats[term] * self.idf(term) * norm))
         return out
+
+
+class SentenceView(SequenceABC):
+    """A read-only sequence of an index's sentences, each built when accessed (an
+    engine's ``sentences`` when it does not keep Sentence objects: sparse, xapian)."""
+
+    def __init__(self, index):
+        self._index = index
+
+    def __len__(self) -> int:
+        return self._index.size
+
+    def __getitem__(self, item):
+        if isinstance(item, slice):
+            return [self._index.sentence(i) for i in range(*item.indices(len(self)))]
+        return self._index.sentence(item)
+
+    def __iter__(self) -> Iterator[Sentence]:
+        for position in range(self._index.size):
+            yield self._index.sentence(position)

@@ -27,11 +27,11 @@ Building is :mod:`retrieval.sparse_build`; the array names and their containers 
 from __future__ import annotations
 
 import threading
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
-from .base import BaseIndex, ScoredPosition
+from .base import BaseIndex, ScoredPosition, SentenceView
 from .errors import EmptyCorpusError
 from .settings import Settings
 from .sparse_arrays import ARRAY_NAMES, DocumentTable, FileBytes
@@ -47,26 +47,6 @@ __all__ = [
     "SparseSentenceIndex",
     "okapi_idf",
 ]
-
-
-class _SentenceView(Sequence):
-    """A read-only sequence of an index's sentences, each built when accessed."""
-
-    def __init__(self, index: "SparseSentenceIndex"):
-        self._index = index
-
-    def __len__(self) -> int:
-        return self._index.size
-
-    def __getitem__(self, item):
-        if isinstance(item, slice):
-            return [self._index.sentence(i) for i in range(*item.indices(len(self)))]
-        return self._index.sentence(item)
-
-    def __iter__(self) -> Iterator[Sentence]:
-        for position in range(self._index.size):
-            yield self._index.sentence(position)
-
 
 
 class SparseSentenceIndex(BaseIndex):
@@ -159,7 +139,7 @@ class SparseSentenceIndex(BaseIndex):
     @property
     def sentences(self) -> Sequence[Sentence]:
         """All sentences in corpus order, as a lazy sequence (built on access)."""
-        return _SentenceView(self)
+        return SentenceView(self)
 
     @property
     def nnz(self) -> int:

@@ -36,10 +36,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .base import SentenceView
 from .errors import IndexFileError, SettingsError
 
 STUB_NAME = "shards.stub"
@@ -230,22 +230,11 @@ def read_meta(db, shard: Shard) -> dict:
         ) from None
 
 
-class SentenceBlocks(Sequence):
+class SentenceBlocks(SentenceView):
     """A read-only sequence of a Xapian index's sentences, fetched when accessed;
     iteration fetches blocks of ``BLOCK`` records at a time (``index._fetch``)."""
 
     BLOCK = 1000
-
-    def __init__(self, index):
-        self._index = index
-
-    def __len__(self) -> int:
-        return self._index.size
-
-    def __getitem__(self, item):
-        if isinstance(item, slice):
-            return [self._index.sentence(i) for i in range(*item.indices(len(self)))]
-        return self._index.sentence(item)
 
     def __iter__(self):
         index = self._index
