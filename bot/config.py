@@ -339,7 +339,7 @@ class _NoticeHandler(logging.Handler):
         self.prog = prog
 
     def emit(self, record: logging.LogRecord) -> None:
-        from .cli import print_error
+        from .terminal import print_error
 
         print_error(f"{self.prog}: {record.getMessage()}")
 
