@@ -374,5 +374,5 @@ def live_engine(engine: Engine, corpus_dir: str | Path, settings, index_dir, rep
     """A :class:`LiveEngine` over ``engine`` that reloads ``corpus_dir`` with the same
     ``settings`` and ``index_dir`` it was loaded with."""
     return LiveEngine(
-        engine, lambda: Engine.load(corpus_dir, settings, index_dir=index_dir), corpus_dir, report
+        engine, lambda: Engine.load(corpus_dir, settings, index_dir=index_dir, progress=False), corpus_dir, report
     )

@@ -66,6 +66,8 @@ class Engine:
         corpus_dir: str | Path,
         settings: Settings | None = None,
         index_dir: str | Path | bool | None = None,
+        *,
+        progress: bool | None = None,
     ) -> "Engine":
         """Read, segment and index every article in ``corpus_dir``.
 
@@ -87,6 +89,10 @@ class Engine:
             :func:`retrieval.persist.load_or_build`: a damaged index is reported as a
             WARNING on the ``retrieval.store`` logger; a read-only corpus directory
             gets its index in the user cache directory).
+        progress : bool or None
+            Show the index build's progress bar on stderr (None: only when stderr is a
+            terminal; False for a rebuild in the background, which must not draw over
+            a prompt).
 
         Raises
         ------
@@ -127,7 +133,7 @@ class Engine:
         from .store_manifest import MANIFEST
 
         default = index_dir in (None, True)  # <corpus>/.index, or the user cache when read-only
-        sparse = load_or_build(corpus_dir, settings, None if default else index_dir)
+        sparse = load_or_build(corpus_dir, settings, None if default else index_dir, progress=progress)
         directory = Path(index_dir) if not default else default_index_dir(corpus_dir)
         if default and not (directory / MANIFEST).exists():
             directory = cache_index_dir(corpus_dir)  # where load_or_build kept it
