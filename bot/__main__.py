@@ -125,7 +125,7 @@ def _serve(args: argparse.Namespace) -> int:
     import discord
 
     from retrieval import Engine, RetrievalError
-    from retrieval.errors import Terminated
+    from retrieval.errors import CorpusError, IndexFileError, Terminated
 
     from .discord_app import build_bot, command_names
 
@@ -137,8 +137,10 @@ def _serve(args: argparse.Namespace) -> int:
     bot_config_module.show_engine_notices("ask-bot")
     try:
         engine = Engine.load(cfg.corpus, cfg.settings, index_dir=bot_config_module.index_dir())
-    except RetrievalError as exc:
+    except (CorpusError, IndexFileError) as exc:
         return _fail(f"cannot load the corpus: {exc}{bot_config_module.corpus_hint(cfg.corpus, option=False)}")
+    except RetrievalError as exc:  # not the corpus: a semantic model or a shard, named in the message
+        return _fail(str(exc))
     except Terminated as exc:  # SIGTERM during the index build: workers stopped, nothing left
         print_error("ask-bot: terminated")
         return exc.code

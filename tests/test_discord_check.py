@@ -478,3 +478,15 @@ def test_discord_http_error_at_start_is_one_line_and_exit_2(env, capsys, monkeyp
     monkeypatch.setattr(discord.utils, "setup_logging", lambda *a, **k: None)
     assert cli.main([]) == 2
     assert capsys.readouterr() == ("", expected)
+
+
+def test_a_bad_semantic_model_is_named_not_blamed_on_the_corpus(env, capsys, tmp_path):
+    env.setenv("DISCORD_TOKEN", TOKEN)
+    env.setenv("ASK_CORPUS", str(BUNDLED_CORPUS))
+    env.setenv("ASK_SEMANTIC", str(tmp_path))
+    assert cli.main(["--check"]) == 2
+    assert capsys.readouterr() == (
+        "",
+        f"ask-bot: error: semantic model directory {tmp_path}: model.onnx (or onnx/model.onnx), tokenizer.json, "
+        "tokenizer_config.json missing; point at a directory holding an ONNX model and its tokenizer\n",
+    )
