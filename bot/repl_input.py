@@ -171,6 +171,19 @@ def ctrl_c_bindings():
     return bindings
 
 
+def above_the_prompt(prompt: Callable[[str], str]) -> Callable[[str], str]:
+    """``prompt`` with prompt_toolkit's ``patch_stdout`` around each call: what another
+    thread prints meanwhile (the corpus watcher's "now serving ..." notices) is drawn
+    above the prompt instead of through the line being typed."""
+    from prompt_toolkit.patch_stdout import patch_stdout
+
+    def read(text: str) -> str:
+        with patch_stdout():
+            return prompt(text)
+
+    return read
+
+
 def _line_reader() -> Callable[[str], str]:
     """prompt_toolkit with history (:func:`_history`) on a terminal; plain lines from a
     pipe (:func:`read_bounded_line`)."""
@@ -184,7 +197,7 @@ def _line_reader() -> Callable[[str], str]:
         from prompt_toolkit import PromptSession
 
         session = PromptSession(history=_history(), key_bindings=ctrl_c_bindings())
-        return session.prompt
+        return above_the_prompt(session.prompt)
 
     def read_plain(prompt: str) -> str:
         return read_bounded_line(sys.stdin)

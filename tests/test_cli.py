@@ -1196,6 +1196,24 @@ def test_ctrl_c_key_binding_discards_a_typed_line_and_leaves_on_an_empty_one():
             session.prompt("ask> ")
 
 
+def test_what_other_threads_print_while_prompting_goes_above_the_prompt():
+    import sys
+
+    from prompt_toolkit.patch_stdout import StdoutProxy
+
+    from bot.repl_input import above_the_prompt
+
+    seen = []
+
+    def prompt(text):
+        seen.append((text, isinstance(sys.stdout, StdoutProxy), isinstance(sys.stderr, StdoutProxy)))
+        return "who"
+
+    assert above_the_prompt(prompt)("ask> ") == "who"
+    assert seen == [("ask> ", True, True)]
+    assert not isinstance(sys.stdout, StdoutProxy) and not isinstance(sys.stderr, StdoutProxy)
+
+
 def test_long_lines_are_wrapped_between_words_on_a_terminal():
     from bot.render import wrap_for_terminal
 
