@@ -33,7 +33,8 @@ off-topic abstain recall, answerable abstain rate, within-article accuracy@1 (an
 abstention counting as wrong), SQuAD 2.0 abstain precision / recall and answerable
 accuracy@1 against never abstaining, and the expected calibration error (10 equal-width
 bins) on the mix the model is fitted to (own + offtopic + impossible), on the answerable
-questions alone (article mode) and on SQuAD 2.0 (abstain mode), in-sample
+questions alone (article mode), on SQuAD 2.0 (abstain mode) and on the off-topic
+questions alone (offtopic mode: all wrong, so it is their mean confidence), in-sample
 and cross-validated, and the same for the old coverage rule.
 """
 
@@ -185,6 +186,7 @@ def report(p: np.ndarray, abstain: np.ndarray, hedge: np.ndarray, d: dict) -> di
         "ece_training_mix": ece(p[own | off | imp], y[own | off | imp].astype(float)),
         "ece_article": ece(p[own], y[own].astype(float)),
         "ece_abstain": ece(p[v2], y[v2].astype(float)),
+        "ece_offtopic": ece(p[off], y[off].astype(float)),
     }
 
 

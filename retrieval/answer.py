@@ -319,6 +319,7 @@ def explain(
                     related_matches(
                         [t for t in query.distinct if t not in candidate.matched],
                         paragraphs.sentence_terms(candidate.position),
+                        query.names,
                     )
                 ),
             )

@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator
 
+from .analyze import stem
+from .related import related_terms
+
 # words that state a count (not vague quantities such as "several", "many", "number")
 _COUNT_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
@@ -165,9 +168,12 @@ _RANK_TYPES = {
         None,
     ),
 }
-# a capitalised word that does not open the sentence or a quotation
-_CAPITALISED = re.compile(r"(?<!^)(?<![.!?] )(?<![\"(] )\b[A-Z][\w'-]*")
+# a run of capitalised words ("Foreign Minister Sergei Lavrov") whose first word does not
+# open the sentence or a quotation
+_CAPITALISED = re.compile(r"(?<!^)(?<![.!?] )(?<![\"(] )\b[A-Z][\w'-]*(?:[ ]+[A-Z][\w'-]*)*")
 _NAME = _Cue(_CAPITALISED)
+# capitalised words that name a time, not a person or place
+_CALENDAR = re.compile(rf"(?:{_MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday)", re.I)
 
 
 def ranking_answer_type(question: str) -> str | None:
@@ -179,15 +185,46 @@ def ranking_answer_type(question: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1 << 10)
+def _question_stems(question_words: frozenset[str]) -> frozenset[str]:
+    """The question's words and their Snowball stems and WordNet-related terms
+    (demonyms: "Russia" gives "russian"), to recognise what the question already names."""
+    stems = {stem(w) for w in question_words}
+    related = set()
+    for s in stems:
+        related |= related_terms(s)
+    return frozenset(question_words | stems | related)
+
+
+def _named_by_question(word: str, question_words: frozenset[str]) -> bool:
+    """Whether one lowercase word of a text is one the question already uses, as
+    written, by its stem ("Putin's" / "Putin") or by a related term ("Russian" / "Russia")."""
+    return word in question_words or stem(word) in _question_stems(question_words)
+
+
 def offers_answer_type(text: str, answer_type: str, question_words: frozenset[str]) -> bool:
     """Whether ``text`` holds a candidate answer of ``answer_type`` that the question
     does not already contain: a year, month or century (date); a digit or count word
-    (number); a capitalised word not opening the sentence (person, place). Material
-    whose every word is in ``question_words`` (lowercase) does not count: "When did
-    the 1998 storm hit?" is not answered by "1998"."""
+    (number); a run of capitalised words not opening the sentence, not a month or
+    weekday (person, place).
+
+    What the question itself names does not count (``question_words``: its lowercase
+    words): a date or number whose every word the question has ("When did the 1998
+    storm hit?" is not answered by "1998"), and a name whose last word, or every word,
+    the question has, as written, by stem or through a WordNet-related term ("Who
+    travelled with Putin?" is not answered by "Putin's" or "Vladimir Putin"; "Where is
+    Russia's embassy?" not by "Russian"). A possessive ``'s`` is not a word of its own.
+    """
     for found in (_RANK_TYPES[answer_type][1] or _NAME).matches(text):
-        words = re.findall(r"\w+", found.lower())
-        if words and not all(w in question_words for w in words):
+        words = re.findall(r"\w+", re.sub(r"'s\b", "", found.lower()))
+        if not words:
+            continue
+        if answer_type in ("person", "place"):
+            if all(_CALENDAR.fullmatch(w) for w in words):
+                continue
+            if _named_by_question(words[-1], question_words):
+                continue
+        if not all(_named_by_question(w, question_words) for w in words):
             return True
     return False
 

@@ -22,7 +22,12 @@ question, and a logistic regression over it gives P(the first quote holds the an
   the softmax over the candidates;
 * its surface evidence (words, word pairs, longest run, the sentence before, the
   paragraph's BM25, the matched share), whether it holds every term any candidate
-  holds, the number of question terms, and the old coverage rule's verdict.
+  holds, the number of question terms, and the old coverage rule's verdict;
+* what is asked against what is offered (:func:`_asked_and_offered`): cover counting
+  one-step WordNet relations (a hypernym at half weight, two-step links not at all),
+  an answer of the asked kind that the question does not itself name, the question's
+  names that the sentence lacks but the article holds, the heaviest question term the
+  sentence does not reach, and a number of the question the sentence contradicts.
 
 Continuous evidence also enters through hinge functions ``max(0, x - knot)`` at the
 training quartiles, so the model can bend where a straight line cannot (a
@@ -47,7 +52,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .analyze import analyze, stopwords
+from .analyze import analyze, stopwords, tokenize
 from .errors import RetrievalError
 from .index import positive_idf
 from .related import related_terms
@@ -84,14 +89,30 @@ EVIDENCE_NAMES = (
     "complete",
     "log_terms",
     "coverage_rule",
+    "cover_partial",
+    "best_partial",
+    "asks_kind",
+    "offers_kind",
+    "names_elsewhere",
+    "missing_top",
+    "missing_elsewhere",
+    "number_clash",
+    "title",
+    "names_unseen",
+    "negation_clash",
 )
 # The evidence that also enters through hinge functions (see the module docstring).
-HINGED = ("best_cover", "cover_related", "coverage", "unseen", "score", "margin", "softmax", "words", "names")
+HINGED = (
+    "best_cover", "cover_related", "coverage", "unseen", "score", "margin", "softmax", "words", "names",
+    "cover_partial", "missing_top",
+)
 MARGIN_CAP = 10.0  # the margin of a lone candidate, and the most any margin counts
+HYPERNYM_SHARE = 0.5  # a term covered one hypernym step away counts half (``cover_partial``)
 
 _AUXILIARIES = frozenset("is was are were did does do has have had can could will would should be been being".split())
 _ARTICLES = frozenset(("the", "a", "an"))
 _WH = frozenset("what which who whom whose when where why how".split())
+_NEGATIONS = frozenset("not never no none nor neither nothing nobody cannot without".split())
 _KIND = frozenset(("kind", "type", "sort", "of", "the", "a", "an", "name"))
 
 
@@ -195,8 +216,76 @@ def evidence(query, index, ranked: Sequence, rows: Mapping[int, np.ndarray], sen
         "complete": float(first.matched == everything),
         "log_terms": math.log(len(query.distinct)),
         "coverage_rule": float(coverage_rule),
+        **_asked_and_offered(query, index, ranked, rows, row, present, weights, total),
     }
     return np.array([values[n] for n in EVIDENCE_NAMES], dtype=np.float64)
+
+
+def _partial(row: np.ndarray) -> float:
+    """Cover by the sentence's terms and one-step WordNet relations: the related words
+    (synonyms, derivations, phrases) in full, a hypernym or hyponym at :data:`HYPERNYM_SHARE`;
+    two-step links not at all (loose: "went" reaches "last")."""
+    at = FEATURE_NAMES.index
+    return float(row[at("coverage")] + row[at("related")] + HYPERNYM_SHARE * row[at("hypernym")])
+
+
+def _asked_and_offered(query, index, ranked, rows, row, present, weights, total) -> dict[str, float]:
+    """The evidence of issue 12's second pass (see :func:`evidence`'s names):
+
+    * ``cover_partial`` / ``best_partial``: :func:`_partial` of the first candidate / the best of all;
+    * ``asks_kind`` / ``offers_kind``: the question asks for a date, number, person or
+      place (:func:`retrieval.answer_types.ranking_answer_type`), and the first candidate
+      offers one the question does not already name (the ``offers_<type>`` features);
+    * ``names_elsewhere``: the share of the question's names (terms of its capitalised
+      words) that the first candidate lacks but the corpus holds -- the article talks
+      about them, elsewhere;
+    * ``missing_top`` / ``missing_elsewhere``: the largest weight share of one question
+      term that the first candidate neither holds nor reaches by a one-step relation,
+      and whether the corpus holds that term (the question is about something the
+      quoted sentence does not say, which SQuAD 2.0's impossible questions often are);
+    * ``number_clash``: the question names a number or year that the first candidate
+      lacks while it holds other numbers;
+    * ``title``: the weight share of the question's terms in the article's title (the
+      ranking feature): a question about another subject rarely names this one;
+    * ``names_unseen``: the share of the question's names whose exact term the corpus
+      never uses (stricter than ``unknown_names``, which forgives a variant spelling);
+    * ``negation_clash``: the question says "not", "never", "no" ... and the first
+      candidate says none of them, times the candidate's coverage: a question that
+      repeats what the sentence says but negates it (a sentence that shares few of
+      its words may say the same in other words).
+    """
+    at = FEATURE_NAMES.index
+    first = ranked[0]
+    kinds = [n for n in FEATURE_NAMES if n.startswith("offers_")]
+    names = [t for t in query.names if t in weights]
+    lacking = [t for t in names if t not in present]
+    stand_in = first.stood_in
+    missing = [t for t in weights if t not in present and t not in stand_in]
+    heaviest = max(missing, key=lambda t: (weights[t], t)) if missing else None
+    numbers = [t for t in weights if t[:1].isdigit()]
+    negated = _negates(query.surface)
+    return {
+        "cover_partial": _partial(row),
+        "best_partial": max(_partial(rows[c.position]) for c in ranked),
+        "asks_kind": float(query.ranking_type is not None),
+        "offers_kind": float(sum(row[at(k)] for k in kinds)),
+        "names_elsewhere": (len([t for t in lacking if index.document_frequency(t) > 0]) / len(names)) if names else 0.0,
+        "missing_top": weights[heaviest] / total if heaviest else 0.0,
+        "missing_elsewhere": float(heaviest is not None and index.document_frequency(heaviest) > 0),
+        "number_clash": float(
+            bool(numbers) and not any(t in present for t in numbers) and any(t[:1].isdigit() for t in present)
+        ),
+        "title": row[at("title")],
+        "names_unseen": (len([t for t in names if index.document_frequency(t) == 0]) / len(names)) if names else 0.0,
+        "negation_clash": first.coverage * float(
+            negated and not _negates(t.lower() for t in tokenize(index.sentence(ranked[0].position).text))
+        ),
+    }
+
+
+def _negates(words) -> bool:
+    """Whether lowercase ``words`` hold a negation ("not", "never", "didn't" ...)."""
+    return any(w in _NEGATIONS or w.endswith("n't") for w in words)
 
 
 class AnswerabilityModelError(RetrievalError):

@@ -227,7 +227,11 @@ def run_offtopic(dataset: Dataset, make: RankerFactory, progress: bool = False) 
     dict
         ``offtopic_abstain_recall`` (share of the next article's questions refused),
         ``answerable_abstain_rate`` (share of the article's own questions refused),
-        ``questions`` (both kinds), ``sentences``.
+        ``questions`` (both kinds), ``sentences``; with a system that gives a
+        confidence, ``ece`` and ``reliability`` over both kinds (an off-topic question's
+        first sentence is never right) and ``ece_offtopic`` over the off-topic ones alone
+        (each only where some question of its kind has a confidence: a question with no
+        candidate has none).
     """
     own: dict[int, list[Question]] = {}
     for q in dataset.questions:
@@ -240,17 +244,30 @@ def run_offtopic(dataset: Dataset, make: RankerFactory, progress: bool = False) 
     refused = {False: 0, True: 0}
     asked = {False: 0, True: 0}
     ranker, current = None, None
+    judged, golds = [], []
     for i, q, off in _progress(pairs, "offtopic", progress):
         if i != current:
             current, ranker = i, make(dataset.articles[i])
         asked[off] += 1
-        refused[off] += ranker.top(q.text) is None
-    return {
+        if hasattr(ranker, "judged"):
+            judged.append(ranker.judged(q.text))
+        else:  # a system that only picks a sentence (or None): no confidence
+            top = ranker.top(q.text)
+            judged.append(([top] if top is not None else [], None, top))
+        golds.append(frozenset() if off else q.gold)  # nothing in article i answers article i+1
+        refused[off] += not judged[-1][0]
+    out = {
         "offtopic_abstain_recall": refused[True] / asked[True] if asked[True] else 0.0,
         "answerable_abstain_rate": refused[False] / asked[False] if asked[False] else 0.0,
         "questions": len(pairs),
         "sentences": len(dataset.sentences),
     }
+    out.update(_calibrated(judged, golds))
+    offtopic = [k for k, (_, _, off) in enumerate(pairs) if off]
+    alone = _calibrated([judged[k] for k in offtopic], [golds[k] for k in offtopic])
+    if alone:
+        out["ece_offtopic"] = alone["ece"]
+    return out
 
 
 def run_abstain(dataset: Dataset, make: RankerFactory, progress: bool = False) -> dict:
@@ -266,7 +283,11 @@ def run_abstain(dataset: Dataset, make: RankerFactory, progress: bool = False) -
     questions = dataset.questions
     abstained, impossible, correct, never, judged = [], [], [], [], []
     for q, ranker in _per_article(dataset, make, questions, progress, "abstain"):
-        judged.append(_judged(ranker, q.text))
+        if hasattr(ranker, "judged"):
+            judged.append(ranker.judged(q.text))
+        else:  # a system that only picks a sentence (or None): no confidence
+            top = ranker.top(q.text)
+            judged.append(([top] if top is not None else [], None, top))
         ids, _, first = judged[-1]
         top = ids[0] if ids else None
         abstained.append(top is None)

@@ -228,6 +228,9 @@ def candidate_features(
         * ``related_two_steps``: weight of the absent question terms with no related term
           in the sentence but one two steps away
           (:func:`~retrieval.related.two_step_terms`).
+          Neither of these two counts for a question's *name* (a term of its capitalised
+          words, ``query.names``): a name identifies one thing, which a broader, narrower
+          or two-step word does not ("US" reaches "north" through the Civil War's Union).
         ``items[i]``: position, BM25, coverage, matched terms, the ``related`` plus
         ``related_two_steps`` features and the terms ``related`` stands in for
         (``score`` left 0).
@@ -317,6 +320,7 @@ def _row(
         else:
             lacks[slot] = 1.0
     content, pairs, surface, names = query.content_words, query.pairs, query.surface, query.names
+    loose = [t for t in absent if t not in names]  # a name is not covered by a broader or narrower word
     row = [
         coverage,
         sum(weights[t] for t in absent if t in before) / total,
@@ -335,8 +339,8 @@ def _row(
         *lacks,
         1.0 if has_answer_type(sentence.text, query.expected_type) else 0.0,
         sum(weights[t] for t in related_absent) / total,
-        sum(weights[t] for t in absent if not present.isdisjoint(hypernym_terms(t))) / total,
-        sum(weights[t] for t in absent if t not in related_absent and not present.isdisjoint(two_step_terms(t)))
+        sum(weights[t] for t in loose if not present.isdisjoint(hypernym_terms(t))) / total,
+        sum(weights[t] for t in loose if t not in related_absent and not present.isdisjoint(two_step_terms(t)))
         / total,
     ]
     return row, matched, related_absent

@@ -181,7 +181,9 @@ def question_phrases(surface: tuple[str, ...], terms: tuple[str, ...]) -> dict[s
 RELATIONS = (("related", related_terms), ("hypernym", hypernym_terms), ("two steps", two_step_terms))
 
 
-def related_matches(absent: Iterable[str], present: Collection[str]) -> list[tuple[str, str, str]]:
+def related_matches(
+    absent: Iterable[str], present: Collection[str], names: Collection[str] = ()
+) -> list[tuple[str, str, str]]:
     """Which sentence term explains each absent question term, for explanations.
 
     Parameters
@@ -190,6 +192,9 @@ def related_matches(absent: Iterable[str], present: Collection[str]) -> list[tup
         Question terms the sentence lacks, in question order.
     present : collection of str
         The sentence's terms.
+    names : collection of str
+        The question's name terms: only ``"related"`` explains these (as the features
+        count them, :func:`retrieval.features.candidate_features`).
 
     Returns
     -------
@@ -201,7 +206,7 @@ def related_matches(absent: Iterable[str], present: Collection[str]) -> list[tup
     present = set(present)
     out = []
     for term in absent:
-        for name, relation in RELATIONS:
+        for name, relation in RELATIONS[:1] if term in names else RELATIONS:
             shared = present & relation(term)
             if shared:
                 out.append((term, min(shared), name))

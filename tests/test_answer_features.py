@@ -170,3 +170,22 @@ def test_a_word_two_related_steps_away_covers_a_question_term_too():
     assert not answer("Who painted the chain?", index, features=RULES).answered
     # the model finds a two-step link weak evidence in a four-sentence corpus: refused
     assert answer("Who bought the chain?", index).reason == "not_found"
+
+
+def test_a_name_is_covered_by_no_broader_narrower_or_two_step_word():
+    from retrieval.related import related_matches
+
+    # WordNet puts the Civil War's "North" (the Union) under "US": a hypernym link
+    assert related_matches(["us"], {"north"}) == [("us", "north", "hypernym")]
+    assert related_matches(["us"], {"north"}, names={"us"}) == []
+    assert related_matches(["us"], {"usa"}, names={"us"}) == [("us", "usa", "related")]  # a synonym still counts
+    from retrieval.candidates import candidate_positions
+    from retrieval.features import candidate_features
+    from retrieval.query import parse_query
+    from retrieval.rerank import FEATURE_NAMES
+
+    index = build("The North led the war.\nRain fell.\nSnow fell.\n")
+    query = parse_query("Who led the US?", index)
+    X, items = candidate_features(index, query, candidate_positions(index, query.terms))
+    assert [index.sentence(c.position).text for c in items] == ["The North led the war."]
+    assert X[0, FEATURE_NAMES.index("hypernym")] == X[0, FEATURE_NAMES.index("related_two_steps")] == 0.0

@@ -7,7 +7,7 @@ import re
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from retrieval.answer_types import _COUNT_WORDS, _MONTHS, has_answer_type, offers_answer_type
+from retrieval.answer_types import _CALENDAR, _COUNT_WORDS, _MONTHS, _named_by_question, has_answer_type, offers_answer_type
 
 
 def test_answer_type_ignores_material_the_question_already_has():
@@ -16,6 +16,17 @@ def test_answer_type_ignores_material_the_question_already_has():
     assert offers_answer_type("The storm hit the coast in 2001.", "date", asked)
     assert not offers_answer_type("Several ships sank.", "number", frozenset())
     assert offers_answer_type("Twelve ships sank.", "number", frozenset())
+
+
+def test_a_name_the_question_already_uses_offers_no_person():
+    asked = frozenset({"who", "travelled", "with", "putin"})
+    for text in ("Then Putin's plane landed.", "Then Vladimir Putin landed.", "On Monday Putin landed in May."):
+        assert not offers_answer_type(text, "person", asked), text
+    assert offers_answer_type("Then Putin met Sergei Lavrov.", "person", asked)
+    # a demonym of a place the question names is that place
+    asked = frozenset({"where", "is", "russia", "s", "embassy"})
+    assert not offers_answer_type("The Russian embassy moved.", "place", asked)
+    assert offers_answer_type("The embassy moved to Seoul.", "place", asked)
 
 
 
@@ -38,15 +49,22 @@ _REFERENCE_OFFERS = {
         re.I,
     ),
     "number": re.compile(rf"\d[\d,.]*|\b(?:{_COUNT_WORDS})\b", re.I),
-    "person": re.compile(r"(?<!^)(?<![.!?] )(?<![\"(] )\b[A-Z][\w'-]*"),
-    "place": re.compile(r"(?<!^)(?<![.!?] )(?<![\"(] )\b[A-Z][\w'-]*"),
+    "person": re.compile(r"(?<!^)(?<![.!?] )(?<![\"(] )\b[A-Z][\w'-]*(?:[ ]+[A-Z][\w'-]*)*"),
+    "place": re.compile(r"(?<!^)(?<![.!?] )(?<![\"(] )\b[A-Z][\w'-]*(?:[ ]+[A-Z][\w'-]*)*"),
 }
 
 
 def reference_offers(text, answer_type, question_words):
+    # the same test of what the question names, over the whole-text regular expressions
     for match in _REFERENCE_OFFERS[answer_type].finditer(text):
-        words = re.findall(r"\w+", match.group().lower())
-        if words and not all(w in question_words for w in words):
+        words = re.findall(r"\w+", re.sub(r"'s\b", "", match.group().lower()))
+        if not words:
+            continue
+        if answer_type in ("person", "place") and (
+            all(_CALENDAR.fullmatch(w) for w in words) or _named_by_question(words[-1], question_words)
+        ):
+            continue
+        if not all(_named_by_question(w, question_words) for w in words):
             return True
     return False
 

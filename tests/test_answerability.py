@@ -146,3 +146,22 @@ def test_evidence_of_a_question_about_something_the_corpus_never_mentions():
     assert e["unseen"] == pytest.approx(unseen / (unseen + 2 * seen))
     assert e["coverage"] == pytest.approx(2 * seen / (unseen + 2 * seen))
     assert (e["has_names"], e["names"], e["unknown_names"]) == (1.0, 0.0, 1.0)
+
+
+def test_evidence_of_what_is_asked_against_what_is_offered():
+    text = "Lavrov met Kim in Pyongyang in 2019.\nThe talks did not end well.\nRain fell.\n"
+    # the question negates what the first sentence says, and names a year it lacks
+    e = _evidence(text, "Who did Lavrov not meet in 2020?")
+    assert e["negation_clash"] == pytest.approx(e["coverage"]) and e["coverage"] > 0
+    assert e["number_clash"] == 1.0  # "2020" absent, "2019" there
+    assert (e["asks_kind"], e["offers_kind"]) == (1.0, 1.0)  # a person asked; "Kim" offered
+    # a name the question gives is no answer to it
+    e = _evidence("Then Lavrov arrived.\nRain fell.\n", "Who travelled with Lavrov?")
+    assert (e["asks_kind"], e["offers_kind"], e["negation_clash"]) == (1.0, 0.0, 0.0)
+    # the first sentence (the delegation's) lacks the question's names: "Kim" is elsewhere
+    # in the article, "Obama" nowhere
+    text = "Kim met officials in Pyongyang.\nThe delegation flew home on Monday.\nRain fell.\n"
+    e = _evidence(text, "When did the delegation of Kim fly home?")
+    assert (e["names"], e["names_elsewhere"], e["names_unseen"], e["missing_elsewhere"]) == (0.0, 1.0, 0.0, 1.0)
+    e = _evidence(text, "When did the delegation of Kim and Obama fly home?")
+    assert (e["names_elsewhere"], e["names_unseen"], e["unknown_names"]) == (0.5, 0.5, 1.0)

@@ -62,8 +62,12 @@ def test_offtopic_mode_asks_each_article_the_next_ones_questions():
 def test_cli_offtopic_json(capsys):
     assert ev.main([str(TINY), "--mode", "offtopic", "--json", "--no-progress"]) == 0
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert set(out) == {"offtopic_abstain_recall", "answerable_abstain_rate", "questions", "sentences", "dropped", "seconds"}
+    assert set(out) == {
+        "offtopic_abstain_recall", "answerable_abstain_rate", "questions", "sentences", "dropped", "seconds",
+        "ece", "reliability",
+    }  # no "ece_offtopic": no off-topic question shares a term with its article, so none has a confidence
     assert out["questions"] == 14
+    assert sum(r["questions"] for r in out["reliability"]) == 7
 
 
 def test_article_mode_reports_calibration(capsys):

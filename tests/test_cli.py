@@ -351,7 +351,7 @@ def test_corpus_from_environment(capsys, monkeypatch, tmp_path):
 def test_default_corpus_is_dot_corpus(capsys, tmp_path):
     write_corpus(tmp_path / "corpus", {"storm.txt": "Storm hits the coast."})
     code, out, _ = run(capsys, "storm")
-    assert code == 0 and out.startswith("“Storm hits the coast.” [1]")
+    assert code == 0 and "“Storm hits the coast.” [1]\n" in out  # answered or hedged: the corpus read is the point
 
 
 @pytest.mark.parametrize(
@@ -733,7 +733,7 @@ def test_dotenv_is_read(capsys, tmp_path):
     write_corpus(tmp_path / "c", {"storm.txt": "Storm hits the coast."})
     (tmp_path / ".env").write_text(f"ASK_CORPUS={tmp_path / 'c'}\n", encoding="utf-8")
     code, out, _ = run(capsys, "storm")
-    assert code == 0 and out.startswith("“Storm hits the coast.” [1]")
+    assert code == 0 and "“Storm hits the coast.” [1]\n" in out  # answered or hedged: the corpus read is the point
 
 
 def test_dotenv_not_utf8_is_one_line_exit_2(capsys, tmp_path):
@@ -784,7 +784,7 @@ def test_index_dir_setting(capsys, monkeypatch, tmp_path):
     write_corpus(tmp_path / "c", {"storm.txt": "Storm hits the coast."})
     monkeypatch.setenv("ASK_INDEX_DIR", str(tmp_path / "idx"))
     code, out, _ = run(capsys, "--corpus", str(tmp_path / "c"), "storm")
-    assert code == 0 and out.startswith("“Storm hits the coast.” [1]")
+    assert code == 0 and "“Storm hits the coast.” [1]\n" in out  # answered or hedged: the corpus read is the point
     assert (tmp_path / "idx" / "manifest.json").is_file()
     assert not (tmp_path / "c" / ".index").exists()
 
