@@ -34,7 +34,7 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 
-ANALYZER_VERSION = "analyzer-5"
+ANALYZER_VERSION = "analyzer-6"
 
 _FOLD = str.maketrans(
     {
@@ -178,12 +178,20 @@ def _fold_char(char: str) -> str:
     return "".join(c for c in base if not unicodedata.combining(c))
 
 
+# a Latin letter of U+00C0-U+024F and the combining marks (U+0300-U+036F) stacked on it
+_LATIN_MARKED = re.compile("([\u00c0-\u024f])[\u0300-\u036f]*")
+
+
 def fold_accents(text: str) -> str:
     """``text`` with the accents of Latin letters (U+00C0 to U+024F) removed: é -> e,
-    Ł stays (no decomposition); Greek, Cyrillic, Devanagari and others are untouched."""
+    Ł stays (no decomposition); Greek, Cyrillic, Devanagari and others are untouched.
+
+    Combining marks stacked on such a letter go with its own accent ("À" + U+0300 ->
+    "A"): left behind, NFKC would compose them with the bare letter again, and the
+    fold would not be idempotent (``analyze`` re-tokenizes its matches)."""
     if text.isascii():
         return text
-    return "".join(_fold_char(c) if "\u00c0" <= c <= "\u024f" else c for c in text)
+    return _LATIN_MARKED.sub(lambda m: _fold_char(m.group(1)), text)
 
 
 def tokenize(text: str) -> list[str]:
