@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/train_answerability.py [--data ../shared/data] [--write retrieval/data/answerability.json]
-        [--cache /tmp/answerability.npz] [--l2 1e-3] [--answerable-abstain 0.02] [--hedge 0.3]
+        [--cache /tmp/answerability.npz] [--l2 1e-3] [--answerable-abstain 0.02] [--doubt 0.3] [--hedge 0.5]
 
 Questions, each asked of one article's sentences alone (the product's use), with the
 product's evidence about its first quote (:func:`retrieval.decide.question_evidence`):
@@ -19,11 +19,13 @@ A logistic regression (L2 on standardised columns, SciPy's L-BFGS-B) over the ev
 and its hinges (:func:`retrieval.answerability.expand`, knots at the training
 quartiles) is fitted on own + offtopic + impossible. The product still refuses when no
 candidate passes the old coverage and answer-type test (a guarantee: "How old is ...?"
-without an age in the article) and when a doubtful answer (below the hedge threshold)
+without an age in the article) and when a doubtful answer (below the ``--doubt`` threshold)
 names something the corpus never mentions ("Who is the Prime Minister of the UK?" of
 an article without the UK); beyond that, the abstain threshold is chosen so that
 the product refuses ``--answerable-abstain`` (default 2%) of the training questions of
-the ``own`` kind; the hedge threshold is ``--hedge``.
+the ``own`` kind; the hedge threshold (a presentation choice: below it an answer is
+given with "I'm not sure") is ``--hedge``, apart from ``--doubt`` so that moving it
+changes no refusal.
 
 Cross-validation by article as in ``benchmarks/train_ranker.py``: fit on the even-numbered
 articles of the v1.1 file (an SQuAD 2.0 article takes the parity of the same title
@@ -114,7 +116,9 @@ def collect(data: Path, progress: bool = True) -> dict[str, np.ndarray]:
     }
 
 
-def fit(X: np.ndarray, y: np.ndarray, l2: float, answerable_abstain: float, hedge: float, own: np.ndarray) -> AnswerabilityModel:
+def fit(
+    X: np.ndarray, y: np.ndarray, l2: float, answerable_abstain: float, hedge: float, own: np.ndarray, doubt: float = 0.3
+) -> AnswerabilityModel:
     """The model fitted on rows ``X`` / labels ``y``; the abstain threshold is chosen so
     that, with the coverage rule's refusals (:func:`hard`, kept as a guarantee), the
     product refuses ``answerable_abstain`` of the rows ``own``."""
@@ -133,12 +137,11 @@ def fit(X: np.ndarray, y: np.ndarray, l2: float, answerable_abstain: float, hedg
 
     beta = minimize(loss, np.zeros(Z.shape[1] + 1), jac=True, method="L-BFGS-B").x
     model = AnswerabilityModel(knots, mean, scale, beta[:-1], float(beta[-1]), 0.0, 1.0)
-    hedge_at = max(hedge, 0.0)
-    refused = hard(X[own]) | (unknown(X[own]) & (model.probability(X[own]) < hedge_at))
+    refused = hard(X[own]) | (unknown(X[own]) & (model.probability(X[own]) < doubt))
     p = model.probability(X[own][~refused])
     rest = max(answerable_abstain - refused.mean(), 0.0) / max(1.0 - refused.mean(), 1e-9)
     abstain = float(np.quantile(p, rest)) if len(p) else 0.0
-    return AnswerabilityModel(knots, mean, scale, beta[:-1], float(beta[-1]), abstain, max(abstain, hedge))
+    return AnswerabilityModel(knots, mean, scale, beta[:-1], float(beta[-1]), abstain, max(abstain, hedge), max(abstain, doubt))
 
 
 def hard(X: np.ndarray) -> np.ndarray:
@@ -149,14 +152,14 @@ def hard(X: np.ndarray) -> np.ndarray:
 
 def unknown(X: np.ndarray) -> np.ndarray:
     """The question names something the corpus never mentions (refused when the
-    probability is also below the hedge threshold)."""
+    probability is also below the doubt threshold)."""
     return X[:, EVIDENCE_NAMES.index("unknown_names")] > 0
 
 
 def refusals(model: AnswerabilityModel, X: np.ndarray, p: np.ndarray) -> np.ndarray:
     """What the product refuses: the rule, a doubtful answer naming an unknown name, or
     a probability below the abstain threshold."""
-    return hard(X) | (unknown(X) & (p < model.hedge)) | (p < model.abstain)
+    return hard(X) | (unknown(X) & (p < model.unknown_below)) | (p < model.abstain)
 
 
 def ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
@@ -179,6 +182,8 @@ def report(p: np.ndarray, abstain: np.ndarray, hedge: np.ndarray, d: dict) -> di
         "hedged_share": float((hedge & ~abstain)[own].mean()),
         "hedged_accuracy": float(y[own & hedge & ~abstain].mean()) if (own & hedge & ~abstain).any() else 0.0,
         "confident_accuracy": float(y[own & ~hedge].mean()) if (own & ~hedge).any() else 0.0,
+        "offtopic_plain_answer": float((~hedge & ~abstain)[off].mean()),
+        "impossible_plain_answer": float((~hedge & ~abstain)[imp].mean()),
         "squad2_abstain_precision": float(caught.sum() / refused_v2.sum()) if refused_v2.any() else 0.0,
         "squad2_abstain_recall": float(caught.sum() / imp.sum()),
         "squad2_answerable_accuracy@1": float((y & ~abstain)[v2own].mean()),
@@ -196,7 +201,8 @@ def main(argv=None) -> int:
     parser.add_argument("--cache", help="read the evidence from / save it to this .npz")
     parser.add_argument("--l2", type=float, default=1e-3)
     parser.add_argument("--answerable-abstain", type=float, default=0.02)
-    parser.add_argument("--hedge", type=float, default=0.3)
+    parser.add_argument("--hedge", type=float, default=0.5, help="below it an answer is hedged")
+    parser.add_argument("--doubt", type=float, default=0.3, help="below it a question naming what the corpus never mentions is refused")
     parser.add_argument("--write", help="write the model fitted on all of half A here")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
@@ -209,7 +215,7 @@ def main(argv=None) -> int:
     kind = d["kind"]
     train = kind != KINDS.index("v2own")
     own = kind == KINDS.index("own")
-    model = fit(d["X"][train], d["y"][train], args.l2, args.answerable_abstain, args.hedge, own[train])
+    model = fit(d["X"][train], d["y"][train], args.l2, args.answerable_abstain, args.hedge, own[train], args.doubt)
     rule = hard(d["X"])
     p_in = model.probability(d["X"])
     p_cv = np.zeros(len(p_in))
@@ -217,7 +223,7 @@ def main(argv=None) -> int:
     hedge_cv = np.zeros(len(p_in), dtype=bool)
     for f in (0, 1):
         tr, te = train & (d["fold"] != f), d["fold"] == f
-        m = fit(d["X"][tr], d["y"][tr], args.l2, args.answerable_abstain, args.hedge, own[tr])
+        m = fit(d["X"][tr], d["y"][tr], args.l2, args.answerable_abstain, args.hedge, own[tr], args.doubt)
         p_cv[te] = m.probability(d["X"][te])
         ab_cv[te] = refusals(m, d["X"][te], p_cv[te])
         hedge_cv[te] = p_cv[te] < m.hedge
@@ -231,7 +237,7 @@ def main(argv=None) -> int:
     print(f"{'metric':34s}" + "".join(f"{n:>17s}" for n in results))
     for k in keys:
         print(f"{k:34s}" + "".join(f"{results[n][k]:17.4f}" for n in results))
-    print(f"thresholds (all of half A): abstain {model.abstain:.4f}, hedge {model.hedge:.4f}")
+    print(f"thresholds (all of half A): abstain {model.abstain:.4f}, doubt {model.unknown_below:.4f}, hedge {model.hedge:.4f}")
     print("questions: " + ", ".join(f"{k} {int((kind == i).sum())}" for i, k in enumerate(KINDS)))
     if args.write:
         about = {

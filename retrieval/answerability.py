@@ -308,6 +308,10 @@ class AnswerabilityModel:
         Below this probability the product refuses.
     hedge : float
         Below this (and at or above ``abstain``) it answers with a hedge.
+    doubt : float or None
+        Below this a question naming something the corpus never mentions is refused
+        (:func:`retrieval.decide.decide`); None: the ``hedge`` threshold (models written
+        before the two were apart).
     """
 
     knots: Mapping[str, tuple[float, ...]]
@@ -317,6 +321,12 @@ class AnswerabilityModel:
     bias: float
     abstain: float
     hedge: float
+    doubt: float | None = None
+
+    @property
+    def unknown_below(self) -> float:
+        """The probability below which an answer naming an unknown name is refused."""
+        return self.hedge if self.doubt is None else self.doubt
 
     def columns(self, X: np.ndarray) -> np.ndarray:
         """``X`` (shape ``(n, len(EVIDENCE_NAMES))``) with the hinge columns appended."""
@@ -337,7 +347,8 @@ class AnswerabilityModel:
             "scale": self.scale.tolist(),
             "weights": self.weights.tolist(),
             "bias": self.bias,
-            "thresholds": {"abstain": self.abstain, "hedge": self.hedge},
+            "thresholds": {"abstain": self.abstain, "hedge": self.hedge}
+            | ({} if self.doubt is None else {"doubt": self.doubt}),
         }
 
 
@@ -372,9 +383,12 @@ def read_model(path: str | Path = MODEL_PATH) -> AnswerabilityModel:
         if any(a.shape != (width,) for a in arrays):
             raise ValueError(f"mean, scale and weights must have {width} values")
         t = data["thresholds"]
-        model = AnswerabilityModel(knots, *arrays, float(data["bias"]), float(t["abstain"]), float(t["hedge"]))
+        doubt = None if t.get("doubt") is None else float(t["doubt"])
+        model = AnswerabilityModel(knots, *arrays, float(data["bias"]), float(t["abstain"]), float(t["hedge"]), doubt)
         if not 0.0 <= model.abstain <= model.hedge <= 1.0:
             raise ValueError("thresholds must satisfy 0 <= abstain <= hedge <= 1")
+        if not model.abstain <= model.unknown_below <= 1.0:
+            raise ValueError("thresholds must satisfy abstain <= doubt <= 1")
         return model
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise AnswerabilityModelError(f"cannot read the answerability model {path}: {exc}") from exc

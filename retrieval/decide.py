@@ -89,7 +89,7 @@ def decide(
         unknown = features.unknown_names and bool(unknown_names(query, index, nearby_terms(paragraphs, ranked)))
         row = evidence(query, index, ranked, _rows(found), paragraphs.sentence_terms, bool(passing), unknown)
         confidence = float(model.probability(row)[0])
-        doubtful_unknown = unknown and confidence < model.hedge  # names the corpus never mentions
+        doubtful_unknown = unknown and confidence < model.unknown_below  # names the corpus never mentions
         if not passing or doubtful_unknown or confidence < model.abstain:
             return Answer(question=query.asked, answered=False, reason="not_found", confidence=confidence)
         candidates = [ranked[0]] + [c for c in passing if c is not ranked[0]] if features.quote_ranked else passing
