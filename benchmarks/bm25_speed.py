@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/bm25_speed.py --sentences N [--data DIR] [--json]
         [--queries 200] [--bm25-queries Q] [--workers W] [--keep DIR]
-        [--engine xapian --shards 4 [--skip-rank-bm25]]
+        [--engine xapian --shards 4 [--skip-rank-bm25]] [--reuse DIR] [--builds-only]
 
 How the corpus is made (printed by every run): the real sentences of ``--data``
 (default ``../shared/data`` from the project root: every SQuAD ``context`` of the
@@ -50,6 +50,11 @@ is measured beside them in the same run:
    all of them; each question must end, within the timeout, with an answer or the
    one-line shard error (counted, slowest time printed), and once more with partial
    answers on (answers carry the warning).
+
+``--keep DIR`` keeps the corpus and the built indexes in ``DIR`` (with their build
+figures in ``DIR/builds.json``); ``--reuse DIR`` measures such a directory again
+without rebuilding what it holds (the build figures printed are those saved), and
+``--builds-only`` stops after the builds: at 10^7 sentences, build once, then measure.
 
 ``--json`` makes the last line ``{"sentences": N, "engines": {NAME: {"build_s",
 "rss_mib", "p50_ms", "p99_ms"}}, "top10_agreement": F, "speedup_p50": F}`` (plus a few
@@ -401,14 +406,41 @@ def _measure_xapian(args, corpus, index_dir, out_dir, questions) -> dict:
     """Build the shards, serve them on 127.0.0.1, measure a client; servers stopped after."""
     from retrieval.xapian_servers import ShardServers
 
-    build = _run(_child_xapian_build, corpus, out_dir, args.shards, args.workers)
+    build = _built(out_dir.parent, "xapian", out_dir, args.reuse is not None,
+                   lambda: _run(_child_xapian_build, corpus, out_dir, args.shards, args.workers))
     print(f"xapian build: {build}", file=sys.stderr)
+    if args.builds_only:
+        return {}
     with ShardServers(out_dir) as servers:
         pids = [p.pid for p in servers.processes]
         serve = _run(_child_xapian_serve, servers.addresses, index_dir, questions, pids, args.timeout)
     print(f"xapian serve: { {k: v for k, v in serve.items() if k != 'tops'} }", file=sys.stderr)
     return {**serve, "build_s": build["build_s"], "build_rss_mib": build["rss_mib"],
             "disk_mib": build["disk_mib"], "counts": build["counts"]}
+
+
+def _load_builds(work: Path) -> dict:
+    try:
+        return json.loads((work / "builds.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_build(work: Path, name: str, figures: dict) -> None:
+    builds = _load_builds(work)
+    builds[name] = figures
+    (work / "builds.json").write_text(json.dumps(builds), "utf-8")
+
+
+def _built(work: Path, name: str, directory: Path, reuse: bool, make):
+    """``make()``'s build figures, or those saved in ``work`` when reusing a finished build."""
+    saved = _load_builds(work).get(name)
+    if reuse and saved is not None and directory.is_dir():
+        print(f"{name} build: reused {directory} (figures of the build that made it)", file=sys.stderr)
+        return saved
+    figures = make()
+    _save_build(work, name, figures)
+    return figures
 
 
 def _run(target, *args):
@@ -430,7 +462,10 @@ def main(argv=None) -> int:
     parser.add_argument("--bm25-queries", type=int, default=None,
                         help="queries for rank-bm25 (default: all up to 2e5 sentences, else 20)")
     parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--keep", metavar="DIR", help="write the corpus here and keep it")
+    parser.add_argument("--keep", metavar="DIR", help="write the corpus and indexes here and keep them")
+    parser.add_argument("--reuse", metavar="DIR",
+                        help="a --keep DIR of an earlier run: its corpus and finished builds are used, not rebuilt")
+    parser.add_argument("--builds-only", action="store_true", help="stop after the builds (with --keep: measure later with --reuse)")
     parser.add_argument("--engine", choices=("sparse", "xapian"), default="sparse",
                         help="xapian: also measure the Xapian engine on --shards local shard servers")
     parser.add_argument("--shards", type=int, default=4)
@@ -448,9 +483,16 @@ def main(argv=None) -> int:
     t = time.perf_counter()
     real, questions = real_text(data)
     questions = random.Random(1).sample(questions, args.queries)
+    if args.reuse:
+        args.keep = args.reuse
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bm25-speed-"))
     corpus, index_dir = work / "corpus", work / "index"
-    recombined = make_corpus(real, n, corpus)
+    saved = _load_builds(work).get("corpus")
+    if args.reuse and saved is not None and saved["sentences"] == n and corpus.is_dir():
+        recombined = saved["recombined"]
+    else:
+        recombined = make_corpus(real, n, corpus)
+        _save_build(work, "corpus", {"sentences": n, "recombined": recombined})
     print(
         f"corpus: {n:,} lines = {n - recombined:,} real sentences (SQuAD contexts and speeches "
         f"in {data}, segmented, >= 4 words) + {recombined:,} recombined (first half of one real "
@@ -461,11 +503,16 @@ def main(argv=None) -> int:
     print(f"queries: {args.queries} SQuAD questions (seed 1); rank-bm25 runs the first {bm25_queries}",
           file=sys.stderr)
 
-    build = _run(_child_sparse_build, corpus, index_dir, args.workers)
+    build = _built(work, "sparse", index_dir, args.reuse is not None,
+                   lambda: _run(_child_sparse_build, corpus, index_dir, args.workers))
     print(f"sparse build: {build}", file=sys.stderr)
+    xapian_result = None
+    if args.builds_only:
+        if args.engine == "xapian":
+            _measure_xapian(args, corpus, index_dir, work / "xapian", questions)
+        return 0
     serve = _run(_child_sparse_serve, index_dir, questions)
     print(f"sparse serve: {serve}", file=sys.stderr)
-    xapian_result = None
     if args.engine == "xapian":
         xapian_result = _measure_xapian(args, corpus, index_dir, work / "xapian", questions)
     bm25 = None
