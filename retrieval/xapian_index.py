@@ -70,7 +70,6 @@ from .xapian_shards import (
 
 CACHE_SENTENCES = 50_000  # records kept (about 1 KB each)
 PREFETCH_POSITIONS = 4_000  # at most this many paragraph sentences fetched after a search
-NEAR = 2  # sentences fetched on each side of a hit with it (most paragraphs are short)
 RETRY_SECONDS = 2.0  # with partial answers, a missing shard is tried again this often
 
 
@@ -320,9 +319,29 @@ class XapianSentenceIndex(BaseIndex):
             return "", -1, -1
         return r.doc_id, r.paragraph, r.number
 
+    terms_in_text_order = True  # stored as analyze(text) gives them
+
     def sentence_terms(self, position: int) -> list[str]:
         """The sentence's analyzed terms in text order (stored at build time)."""
         return list(self._record(position).terms)
+
+    def paragraph_span(self, position: int) -> tuple[int, int] | None:
+        """``(first, last)`` positions of its paragraph, from its record (None on a
+        missing shard)."""
+        try:
+            r = self._record(position)
+        except _Unavailable:
+            return None
+        return r.first, r.last
+
+    def terms_before(self, position: int) -> tuple[str, ...] | None:
+        """The terms of the sentence just before it in its article, from its record
+        (empty when there is none; None on a missing shard)."""
+        try:
+            r = self._record(position)
+        except _Unavailable:
+            return None
+        return r.previous or ()
 
     def document_frequency(self, term: str) -> int:
         """Sentences containing ``term`` (0 when unseen), from the build's table: equal
@@ -432,7 +451,9 @@ class XapianSentenceIndex(BaseIndex):
 
         def run(db):
             query = self._query(weights, 1)
-            want = self._n if k is None else k + 1
+            # half as many again as asked: a tie with the k-th score usually ends there
+            # (then one match, at about the cost of k + 1)
+            want = self._n if k is None else k + k // 2 + 1
             while True:  # widen until a score below the k-th is in (every tie of it is)
                 mset = self._mset(db, query, max(1, want))
                 items = [(item.weight, item.docid) for item in mset]
@@ -448,17 +469,18 @@ class XapianSentenceIndex(BaseIndex):
         return scored
 
     def _prefetch(self, scored: list[ScoredPosition]) -> None:
-        """Fetch the hits with the sentences around them (``NEAR`` each side), then the
-        rest of their paragraphs and the sentence on each side: what the answer layer
-        reads next. Two round trips at most, :data:`PREFETCH_POSITIONS` sentences."""
-        near = [q for s in scored for q in range(s.position - NEAR, s.position + NEAR + 1)]
-        self._fetch(near[:PREFETCH_POSITIONS])
+        """Fetch the hits' records, then the rest of their paragraphs: what the answer
+        layer reads next (a record holds its paragraph's span and the terms of the
+        sentence before it, so nothing else). One round trip, two when a hit's
+        paragraph has other sentences; :data:`PREFETCH_POSITIONS` sentences at most."""
+        self._fetch([s.position for s in scored][:PREFETCH_POSITIONS])
         wanted: list[int] = []
         for s in scored:
             r = self._records.get(s.position)
-            if r is not None:
-                wanted.extend(q for q in (r.first - 1, *range(r.first, r.last + 1), r.last + 1) if q not in self._records)
-        self._fetch(wanted[:PREFETCH_POSITIONS])
+            if r is not None and r.first < r.last:
+                wanted.extend(q for q in range(r.first, r.last + 1) if q not in self._records)
+        if wanted:
+            self._fetch(wanted[:PREFETCH_POSITIONS])
 
     def _score_exhaustive(self, weights: dict[str, float], k: int | None) -> list[ScoredPosition]:
         """Exact scores when some weight is negative: positive part minus negative part,
