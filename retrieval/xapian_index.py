@@ -120,6 +120,7 @@ class XapianSentenceIndex(BaseIndex):
         self._live: list[int] = []
         self._records: OrderedDict[int, Record] = OrderedDict()
         self._by_citation: dict[tuple[str, int], int] = {}
+        self._sentences: dict[int, Sentence] = {}  # built from cached records, evicted with them
         self._df: dict[str, int] = {}  # the build's document frequencies (read once)
         self.warning: str | None = None
         with self._lock:
@@ -230,8 +231,9 @@ class XapianSentenceIndex(BaseIndex):
             records[position] = record
             self._by_citation[(record.doc_id, record.number)] = position
             if len(records) > CACHE_SENTENCES:
-                _, old = records.popitem(last=False)
+                gone, old = records.popitem(last=False)
                 self._by_citation.pop((old.doc_id, old.number), None)
+                self._sentences.pop(gone, None)
 
     def _record(self, position: int) -> Record:
         record = self._records.get(position)
@@ -306,9 +308,15 @@ class XapianSentenceIndex(BaseIndex):
 
     def sentence(self, position: int) -> Sentence:
         """The sentence at ``position`` (corpus order). Raises IndexError out of range."""
+        sentence = self._sentences.get(position)
+        if sentence is not None:
+            return sentence
         r = self._record(position)
         citation = Citation(r.doc_id, r.title, r.section, r.paragraph, r.number, r.start, r.end)
-        return Sentence(id=f"{r.doc_id}:{r.number}", text=r.text, citation=citation)
+        sentence = Sentence(id=f"{r.doc_id}:{r.number}", text=r.text, citation=citation)
+        if position in self._records:  # a position in range, not negative
+            self._sentences[position] = sentence
+        return sentence
 
     def locate(self, position: int) -> tuple[str, int, int]:
         """See :meth:`BaseIndex.locate`; ``("", -1, -1)`` for a sentence of a missing shard

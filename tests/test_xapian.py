@@ -295,6 +295,21 @@ def test_partial_answers_from_the_other_shards_with_a_warning(servers, monkeypat
 
 
 @needs_servers
+async def test_discord_shows_the_partial_answer_warning(servers, discord_world):
+    index = remote(servers, xapian_partial=True)
+    engine = Engine(None, index, index.settings)
+    servers.kill(0)
+    world = await discord_world(engine=engine)
+    result = await world.ask("Where did the zorb council of town 4 meet?")
+    [content] = world.sent()
+    last = content.split("\n")[-1]
+    assert result is not None and last.startswith(
+        f"*warning: answered from 2 of 3 shards: shard 0 ({servers.addresses[0]}) is not answering: "
+    ) and last.endswith("*")
+    assert "> " in content and "**Sources:**" in content  # answered from the other shards
+
+
+@needs_servers
 def test_a_slow_shard_times_out_with_its_name(servers):
     index = remote(servers)
     servers.pause(2)
