@@ -25,37 +25,29 @@ negatively (a floored IDF is negative only when the mean IDF is, i.e. in corpora
 few sentences): such a query is scored exactly but in two full passes, positive and
 negative terms apart. Top-k ties are broken by position (corpus order), as rank-bm25.
 
-Faults: every operation on a shard has ``Settings.xapian_timeout`` seconds (connect:
-``xapian_connect_timeout``). A shard that is down or too slow raises
-:class:`ShardError`, one line naming it; the next call tries to reconnect, so the
-engine recovers when the shard returns. With ``Settings.xapian_partial`` the other
-shards answer instead and :attr:`warning` says which shard is missing; a missing
-shard is retried after ``RETRY_SECONDS``. Partial scores are approximate: the
-query-term weights use the whole build's statistics, Xapian's length and IDF
-normalisation those of the shards answering.
+Faults, partial answers and rebuilds: :mod:`retrieval.xapian_connections` (the
+connections to the shards; :class:`ShardError` is one line naming the shard).
 
-Sentence records are cached (bounded LRU); after a search the hits and their
-paragraphs are fetched in one or two round trips (``ValueCountMatchSpy`` on the record
-slot), since the answer layer reads them next.
+Sentence records are cached (bounded, oldest out first); after a search the hits'
+records are fetched in one round trip (``ValueCountMatchSpy`` on the record slot), and
+the rest of their paragraphs in a second when a paragraph has several sentences, since
+the answer layer reads them next (a record carries its paragraph's span and the terms
+of the sentence before it).
 """
 
 from __future__ import annotations
 
-import bisect
 import json
 import math
-import re
-import threading
-import time
 from collections import Counter, OrderedDict
 from typing import Sequence
 
 from .base import BaseIndex, ScoredPosition
-from .errors import IndexFileError, RetrievalError
+from .errors import RetrievalError
 from .settings import Settings
 from .types import Citation, Sentence
+from .xapian_connections import ShardError, ShardSet, Unavailable as _Unavailable
 from .xapian_shards import (
-    DF_KEY,
     DOCUMENTS_KEY,
     RECORD_SLOT,
     Record,
@@ -63,27 +55,14 @@ from .xapian_shards import (
     Shard,
     article_term,
     position_term,
-    read_meta,
     shards_of,
     xapian_term,
 )
 
+__all__ = ["ShardError", "XapianSentenceIndex", "open_index"]
+
 CACHE_SENTENCES = 50_000  # records kept (about 1 KB each)
 PREFETCH_POSITIONS = 4_000  # at most this many paragraph sentences fetched after a search
-RETRY_SECONDS = 2.0  # with partial answers, a missing shard is tried again this often
-
-
-class ShardError(RetrievalError):
-    """A shard is down or too slow (the message names it: one line)."""
-
-
-class _Unavailable(ShardError):
-    """A position on a shard that is down (partial mode only)."""
-
-
-def _why(exc: Exception) -> str:
-    text = " ".join(str(exc).split())
-    return re.sub(r"\s*\(context: [^()]*(?:\([^()]*\))?[^()]*\)", "", text) or type(exc).__name__
 
 
 class XapianSentenceIndex(BaseIndex):
@@ -112,118 +91,43 @@ class XapianSentenceIndex(BaseIndex):
         self._x = xapian
         self.shards = shards
         self.settings = settings
-        self._lock = threading.RLock()
-        self._conn: list = [None] * len(shards)
-        self._down: dict[int, tuple[str, float]] = {}
-        self._meta: dict | None = None
-        self._db = None
-        self._live: list[int] = []
         self._records: OrderedDict[int, Record] = OrderedDict()
         self._by_citation: dict[tuple[str, int], int] = {}
         self._sentences: dict[int, Sentence] = {}  # built from cached records, evicted with them
-        self._df: dict[str, int] = {}  # the build's document frequencies (read once)
-        self.warning: str | None = None
-        with self._lock:
-            self._ensure()
+        self._set = ShardSet(shards, settings, self._forget)
+        self._lock = self._set.lock
 
     # ------------------------------------------------------------ connections
-    def _open(self, i: int) -> None:
-        shard = self.shards[i]
-        s = self.settings
-        db = shard.open(s.xapian_timeout, s.xapian_connect_timeout)
-        meta = read_meta(db, shard)
-        if self._meta is None:
-            if meta["shards"] != len(self.shards):
-                raise IndexFileError(f"shard {shard.name} is one of {meta['shards']} shards, but {len(self.shards)} are listed")
-            self._meta = meta
-            self._df = dict(json.loads(db.get_metadata(DF_KEY) or b"[]"))
-        elif meta["build"] != self._meta["build"]:
-            raise IndexFileError(f"shard {shard.name} is from another build than the other shards")
-        if meta["shard"] != i:
-            raise IndexFileError(f"shard {shard.name} holds shard {meta['shard']} but is listed as shard {i}: list the shards in order")
-        self._conn[i] = db
+    @property
+    def warning(self) -> str | None:
+        """Set while answering from part of the shards (``xapian_partial``): which are missing."""
+        return self._set.warning
 
-    def _ensure(self) -> None:
-        """Connect the missing shards; rebuild the combined database when the live set changes."""
-        now = time.monotonic()
-        partial = self.settings.xapian_partial
-        for i, conn in enumerate(self._conn):
-            if conn is not None or (partial and i in self._down and now - self._down[i][1] < RETRY_SECONDS):
-                continue
-            try:
-                self._open(i)
-                self._down.pop(i, None)
-            except self._x.Error as exc:
-                self._down[i] = (_why(exc), now)
-        live = [i for i, c in enumerate(self._conn) if c is not None]
-        if self._down and (not partial or not live):
-            raise ShardError(self._down_text())
-        if live != self._live or self._db is None:
-            db = self._x.Database()
-            for i in live:
-                db.add_database(self._conn[i])
-            self._db, self._live = db, live
-            self._slot = {s: j for j, s in enumerate(live)}
-        self.warning = None
-        if self._down:
-            self.warning = f"answered from {len(live)} of {len(self.shards)} shards: {self._down_text()}"
+    @property
+    def _meta(self) -> dict:
+        return self._set.meta
 
-    def _down_text(self) -> str:
-        parts = [f"shard {i} ({self.shards[i].name}) is not answering: {why}" for i, (why, _) in sorted(self._down.items())]
-        return "; ".join(parts)
+    def _run(self, op, positions: bool = True):
+        return self._set.run(op, positions)
 
-    def _run(self, op):
-        """``op(db)`` on the combined database, turning shard failures into :class:`ShardError`.
-
-        After a failure every connection is closed (a shard that failed mid-match leaves
-        the others' replies unread, so their connections cannot be reused), the shard
-        the error names is marked down, and ``op`` is tried once more on fresh
-        connections: without ``xapian_partial`` reconnecting raises if a shard is still
-        down; with it, the shards that answer are used.
-        """
+    def _forget(self) -> None:
+        """Drop every cached sentence (the shards were rebuilt)."""
         with self._lock:
-            failure = None
-            for attempt in range(2):
-                self._ensure()
-                try:
-                    return op(self._db)
-                except (self._x.NetworkError, self._x.DatabaseError) as exc:
-                    failure = exc
-                    self._reset(exc)
-            raise ShardError(self._down_text() or f"the shards are not answering: {_why(failure)}")
-
-    def _reset(self, exc: Exception) -> None:
-        """Close every connection; mark the shard ``exc`` names (``remote:tcp(host:port)``) down."""
-        now = time.monotonic()
-        for i in self._live:
-            if f"({self.shards[i].name})" in str(exc):
-                self._down[i] = (_why(exc), now)
-        for i, conn in enumerate(self._conn):
-            if conn is not None:
-                try:
-                    conn.close()
-                except self._x.Error:
-                    pass
-            self._conn[i] = None
-        self._db = None
+            self._records.clear()
+            self._by_citation.clear()
+            self._sentences.clear()
 
     def close(self) -> None:
         """Close every shard connection (the next call reconnects)."""
         with self._lock:
-            self._reset(Exception())
+            self._set.reset(Exception())
 
     # ------------------------------------------------------------ positions and records
     def _docid(self, position: int) -> int:
-        starts = self._meta["starts"]
-        shard = bisect.bisect_right(starts, position) - 1
-        slot = self._slot.get(shard)
-        if slot is None:
-            raise _Unavailable(f"sentence {position} is on shard {shard} ({self.shards[shard].name}), which is not answering")
-        return (position - starts[shard]) * len(self._live) + slot + 1
+        return self._set.docid(position)
 
     def _position_of(self, docid: int) -> int:
-        m = len(self._live)
-        return self._meta["starts"][self._live[(docid - 1) % m]] + (docid - 1) // m
+        return self._set.position_of(docid)
 
     def _remember(self, position: int, record: Record) -> None:
         with self._lock:
@@ -354,7 +258,7 @@ class XapianSentenceIndex(BaseIndex):
     def document_frequency(self, term: str) -> int:
         """Sentences containing ``term`` (0 when unseen), from the build's table: equal
         to the shards' collection statistics (same build), and no round trip."""
-        return self._df.get(term, 0)
+        return self._set.df.get(term, 0)
 
     def idf(self, term: str) -> float:
         """rank-bm25's BM25Okapi IDF of ``term`` (0 when unseen), epsilon floor included."""
@@ -380,7 +284,7 @@ class XapianSentenceIndex(BaseIndex):
             enquire.set_query(self._x.Query(self._x.Query.OP_OR, wanted))
             return sorted(self._position_of(item.docid) for item in enquire.get_mset(0, max(1, self._n)))
 
-        return self._run(run)
+        return self._run(run, positions=False)
 
     def previous(self, sentence: Sentence) -> Sentence | None:
         """The indexed sentence just before ``sentence`` in the same article, if any."""
@@ -400,21 +304,19 @@ class XapianSentenceIndex(BaseIndex):
         return None
 
     def _fetch_article(self, doc_id: str) -> None:
-        for value in self._run(lambda db: self._spy(db, [article_term(doc_id)], self._n)):
+        for value in self._run(lambda db: self._spy(db, [article_term(doc_id)], self._n), positions=False):
             self._remember(*Record.from_value(value))
 
     def source_rows(self) -> list[tuple[str, str, str | None, int]]:
         """``(doc_id, title, date, sentences)`` of every article, in corpus order
         (articles of a missing shard left out)."""
-        import json
-
         def run(db):
             rows = []
-            for i in self._live:
-                rows.extend(tuple(r) for r in json.loads(self._conn[i].get_metadata(DOCUMENTS_KEY) or b"[]"))
+            for i in self._set.live:
+                rows.extend(tuple(r) for r in json.loads(self._set.conn[i].get_metadata(DOCUMENTS_KEY) or b"[]"))
             return rows
 
-        return self._run(run)
+        return self._run(run, positions=False)
 
     # ------------------------------------------------------------ scoring
     def _weights(self, terms: Sequence[str]) -> dict[str, float]:
@@ -450,7 +352,18 @@ class XapianSentenceIndex(BaseIndex):
     def score_terms(self, terms: Sequence[str], k: int | None = None) -> list[ScoredPosition]:
         """See :meth:`~retrieval.base.BaseIndex.score_terms`: BM25Okapi scores from the
         shards (module docstring); ties by position. After a top-``k`` search the hits'
-        paragraphs (and the sentence on each side) are fetched in one more query."""
+        records are fetched (:meth:`_prefetch`). Scored again when the shards turn out
+        to have been rebuilt meanwhile (the weights come from the build's statistics)."""
+        for _ in range(2):
+            generation = self._set.generation
+            scored = self._score(terms, k)
+            if self._set.generation == generation:
+                break
+        if k is not None:
+            self._prefetch(scored)
+        return scored
+
+    def _score(self, terms: Sequence[str], k: int | None) -> list[ScoredPosition]:
         weights = self._weights(terms)
         if not weights:
             return []
@@ -471,10 +384,7 @@ class XapianSentenceIndex(BaseIndex):
             scored = _ranked([(w, self._position_of(d)) for w, d in items])
             return scored if k is None else scored[:k]
 
-        scored = self._run(run)
-        if k is not None:
-            self._prefetch(scored)
-        return scored
+        return self._run(run, positions=False)
 
     def _prefetch(self, scored: list[ScoredPosition]) -> None:
         """Fetch the hits' records, then the rest of their paragraphs: what the answer
@@ -498,7 +408,7 @@ class XapianSentenceIndex(BaseIndex):
             negative = {item.docid: item.weight for item in self._mset(db, self._query(weights, -1), max(1, self._n))}
             return _ranked([(w - negative.get(d, 0.0), self._position_of(d)) for d, w in positive.items()])
 
-        scored = self._run(run)
+        scored = self._run(run, positions=False)
         return scored if k is None else scored[:k]
 
 
