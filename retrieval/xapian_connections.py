@@ -205,6 +205,10 @@ class ShardSet:
         self.db = None
 
     # ------------------------------------------------------------ positions and docids
+    def shard_of(self, position: int) -> int:
+        """The shard holding a sentence position."""
+        return bisect.bisect_right(self.meta["starts"], position) - 1
+
     def docid(self, position: int) -> int:
         """The combined database's docid of a sentence position.
 
@@ -213,12 +217,11 @@ class ShardSet:
         Unavailable
             The position is on a shard that is not answering (partial answers).
         """
-        starts = self.meta["starts"]
-        shard = bisect.bisect_right(starts, position) - 1
+        shard = self.shard_of(position)
         slot = self.slot.get(shard)
         if slot is None:
             raise Unavailable(f"sentence {position} is on shard {shard} ({self.shards[shard].name}), which is not answering")
-        return (position - starts[shard]) * len(self.live) + slot + 1
+        return (position - self.meta["starts"][shard]) * len(self.live) + slot + 1
 
     def position_of(self, docid: int) -> int:
         """The sentence position of a combined database's docid."""

@@ -40,6 +40,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter, OrderedDict
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Sequence
 
 from .base import BaseIndex, ScoredPosition
@@ -94,6 +95,7 @@ class XapianSentenceIndex(BaseIndex):
         self._records: OrderedDict[int, Record] = OrderedDict()
         self._by_citation: dict[tuple[str, int], int] = {}
         self._sentences: dict[int, Sentence] = {}  # built from cached records, evicted with them
+        self._pool: ThreadPoolExecutor | None = None  # record fetches, one thread a shard
         self._set = ShardSet(shards, settings, self._forget)
         self._lock = self._set.lock
 
@@ -161,32 +163,40 @@ class XapianSentenceIndex(BaseIndex):
         return p
 
     def _fetch(self, positions) -> None:
-        """Fetch the records of ``positions`` not cached (nor on a missing shard): one
-        boolean query of their position terms whose ``ValueCountMatchSpy`` on the record
-        slot brings every record back in one round trip to each shard, in parallel."""
+        """Fetch the records of ``positions`` not cached (nor on a missing shard): on each
+        shard holding some, one boolean query of its positions' terms whose
+        ``ValueCountMatchSpy`` on the record slot brings the records back in one round
+        trip; the shards are asked in parallel (threads: the bindings release the GIL),
+        each only for its own positions."""
         def run(db):
-            wanted = []
+            wanted: dict[int, list[str]] = {}
             for p in dict.fromkeys(positions):
                 if p not in self._records and 0 <= p < self.size:
-                    try:
-                        self._docid(p)
-                    except _Unavailable:
-                        continue
-                    wanted.append(position_term(p))
-            return self._spy(db, wanted, len(wanted)) if wanted else []
+                    shard = self._set.shard_of(p)
+                    if shard in self._set.slot:  # else on a missing shard
+                        wanted.setdefault(shard, []).append(position_term(p))
+            jobs = [(self._set.conn[i], terms) for i, terms in wanted.items()]
+            if len(jobs) == 1:
+                return self._spy(*jobs[0])
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(len(self.shards), thread_name_prefix="xapian-shard")
+            futures = [self._pool.submit(self._spy, conn, terms) for conn, terms in jobs]
+            wait(futures)  # all done before a failure closes the connections
+            return [value for future in futures for value in future.result()]
 
         for value in self._run(run):
             self._remember(*Record.from_value(value))
 
-    def _spy(self, db, terms: list[str], count: int) -> list[bytes]:
-        """The record values of the sentences having one of ``terms`` (at most ``count``)."""
+    def _spy(self, db, terms: list[str], count: int | None = None) -> list[bytes]:
+        """The record values of the sentences having one of ``terms`` (at most ``count``,
+        default one each)."""
         x = self._x
         enquire = x.Enquire(db)
         enquire.set_weighting_scheme(x.BoolWeight())
         spy = x.ValueCountMatchSpy(RECORD_SLOT)
         enquire.add_matchspy(spy)
         enquire.set_query(x.Query(x.Query.OP_OR, terms))
-        enquire.get_mset(0, 0, count)  # check every match: the spy sees them all
+        enquire.get_mset(0, 0, len(terms) if count is None else count)  # check every match: the spy sees them all
         return [item.term for item in spy.values()]
 
     # ------------------------------------------------------------ statistics
