@@ -77,7 +77,7 @@ def article_term(doc_id: str) -> str:
 
 @dataclass(frozen=True)
 class Record:
-    """One stored sentence, decoded from its document data."""
+    """One stored sentence, decoded from its record value."""
 
     text: str
     doc_id: str
