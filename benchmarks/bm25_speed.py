@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/bm25_speed.py --sentences N [--data DIR] [--json]
         [--queries 200] [--bm25-queries Q] [--workers W] [--keep DIR]
-        [--engine xapian --shards 4 [--skip-rank-bm25]]
+        [--engine xapian --shards 4 [--skip-rank-bm25]] [--reuse DIR] [--builds-only]
 
 How the corpus is made (printed by every run): the real sentences of ``--data``
 (default ``../shared/data`` from the project root: every SQuAD ``context`` of the
@@ -51,6 +51,14 @@ is measured beside them in the same run:
    one-line shard error (counted, slowest time printed), and once more with partial
    answers on (answers carry the warning).
 
+``--keep DIR`` keeps the corpus and the built indexes in ``DIR`` (with their build
+figures in ``DIR/builds.json``); ``--reuse DIR`` measures such a directory again
+without rebuilding what it holds (the build figures printed are those saved), and
+``--builds-only`` stops after the builds: at 10^7 sentences, build once, then measure.
+``--skip-sparse`` (with ``--engine xapian``, implies ``--skip-rank-bm25``) measures the
+Xapian engine alone: no sparse build or serving, no agreement figures (where building
+both would not fit the machine's time).
+
 ``--json`` makes the last line ``{"sentences": N, "engines": {NAME: {"build_s",
 "rss_mib", "p50_ms", "p99_ms"}}, "top10_agreement": F, "speedup_p50": F}`` (plus a few
 extra keys); with ``--engine xapian`` ``engines`` also has ``"xapian": {"build_s",
@@ -62,6 +70,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import random
 import resource
 import statistics
@@ -340,10 +349,14 @@ def _child_xapian_serve(addresses, index_dir, questions, server_pids, timeout, o
     fresh = open_index(_xapian_settings(addresses, xapian_timeout=timeout))  # cold record cache
     answer_times = _time_answers(fresh, questions)
     rss = _peak_rss_mib()  # before the sparse index is loaded for the comparison
-    sparse = store.load(index_dir)
-    _, sparse_tops = _time_queries(sparse, questions)
-    agree = sum(_same_top(a, b) for a, b in zip(tops, sparse_tops))
-    del sparse
+    agree = None
+    interleaved = {}
+    if index_dir is not None:  # None: --skip-sparse
+        sparse = store.load(index_dir)
+        _, sparse_tops = _time_queries(sparse, questions)
+        agree = sum(_same_top(a, b) for a, b in zip(tops, sparse_tops)) / len(questions)
+        interleaved = _interleaved_answers(sparse, open_index(_xapian_settings(addresses, xapian_timeout=timeout)), questions)
+        del sparse
     result = {
         "open_s": open_s,
         "rss_mib": rss,
@@ -351,9 +364,10 @@ def _child_xapian_serve(addresses, index_dir, questions, server_pids, timeout, o
         "p99_ms": _percentile(times, 99),
         "answer_p50_ms": statistics.median(answer_times),
         "answer_p99_ms": _percentile(answer_times, 99),
-        "top10_agreement_sparse": agree / len(questions),
+        "top10_agreement_sparse": agree,
         "servers_rss_mib": servers_rss,
         "tops": tops,
+        **interleaved,
     }
     fault = {}
     for partial in (False, True):
@@ -381,6 +395,36 @@ def _child_xapian_serve(addresses, index_dir, questions, server_pids, timeout, o
     out.put(result)
 
 
+def _answer_key(a):
+    return (a.answered, a.reason, [(q.hit.sentence.id, round(q.hit.score, 9)) for q in a.quotes],
+            None if a.confidence is None else round(a.confidence, 9))
+
+
+def _interleaved_answers(sparse, xapian_index, questions) -> dict:
+    """``answer()`` on the sparse index and on a fresh xapian client (cold record cache),
+    question by question in turn, so both see the same machine load; and how many
+    answers are the same (quotes, scores to 1e-9, reason, confidence)."""
+    from retrieval.answer import answer
+
+    answer(questions[0], sparse)
+    times = {"sparse": [], "xapian": []}
+    same = 0
+    for q in questions:
+        got = []
+        for name, index in (("sparse", sparse), ("xapian", xapian_index)):
+            t = time.perf_counter()
+            got.append(answer(q, index))
+            times[name].append((time.perf_counter() - t) * 1000)
+        same += _answer_key(got[0]) == _answer_key(got[1])
+    return {
+        "sparse_answer_p50_ms": statistics.median(times["sparse"]),
+        "sparse_answer_p99_ms": _percentile(times["sparse"], 99),
+        "answer_interleaved_p50_ms": statistics.median(times["xapian"]),
+        "answer_interleaved_p99_ms": _percentile(times["xapian"], 99),
+        "answers_identical": same / len(questions),
+    }
+
+
 def _servers_rss_mib(groups) -> float:
     """Resident memory of the shard servers (process groups ``groups``), including the
     children serving our connections."""
@@ -401,14 +445,41 @@ def _measure_xapian(args, corpus, index_dir, out_dir, questions) -> dict:
     """Build the shards, serve them on 127.0.0.1, measure a client; servers stopped after."""
     from retrieval.xapian_servers import ShardServers
 
-    build = _run(_child_xapian_build, corpus, out_dir, args.shards, args.workers)
+    build = _built(out_dir.parent, "xapian", out_dir, args.reuse is not None,
+                   lambda: _run(_child_xapian_build, corpus, out_dir, args.shards, args.workers))
     print(f"xapian build: {build}", file=sys.stderr)
+    if args.builds_only:
+        return {}
     with ShardServers(out_dir) as servers:
         pids = [p.pid for p in servers.processes]
         serve = _run(_child_xapian_serve, servers.addresses, index_dir, questions, pids, args.timeout)
     print(f"xapian serve: { {k: v for k, v in serve.items() if k != 'tops'} }", file=sys.stderr)
-    return {**serve, "build_s": build["build_s"], "build_rss_mib": build["rss_mib"],
+    return {**serve, "sentences": build["sentences"], "build_s": build["build_s"], "build_rss_mib": build["rss_mib"],
             "disk_mib": build["disk_mib"], "counts": build["counts"]}
+
+
+def _load_builds(work: Path) -> dict:
+    try:
+        return json.loads((work / "builds.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_build(work: Path, name: str, figures: dict) -> None:
+    builds = _load_builds(work)
+    builds[name] = figures
+    (work / "builds.json").write_text(json.dumps(builds), "utf-8")
+
+
+def _built(work: Path, name: str, directory: Path, reuse: bool, make):
+    """``make()``'s build figures, or those saved in ``work`` when reusing a finished build."""
+    saved = _load_builds(work).get(name)
+    if reuse and saved is not None and directory.is_dir():
+        print(f"{name} build: reused {directory} (figures of the build that made it)", file=sys.stderr)
+        return saved
+    figures = make()
+    _save_build(work, name, figures)
+    return figures
 
 
 def _run(target, *args):
@@ -430,7 +501,12 @@ def main(argv=None) -> int:
     parser.add_argument("--bm25-queries", type=int, default=None,
                         help="queries for rank-bm25 (default: all up to 2e5 sentences, else 20)")
     parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--keep", metavar="DIR", help="write the corpus here and keep it")
+    parser.add_argument("--keep", metavar="DIR", help="write the corpus and indexes here and keep them")
+    parser.add_argument("--reuse", metavar="DIR",
+                        help="a --keep DIR of an earlier run: its corpus and finished builds are used, not rebuilt")
+    parser.add_argument("--skip-sparse", action="store_true",
+                        help="with --engine xapian: measure the Xapian engine alone (no sparse build, no agreement)")
+    parser.add_argument("--builds-only", action="store_true", help="stop after the builds (with --keep: measure later with --reuse)")
     parser.add_argument("--engine", choices=("sparse", "xapian"), default="sparse",
                         help="xapian: also measure the Xapian engine on --shards local shard servers")
     parser.add_argument("--shards", type=int, default=4)
@@ -445,12 +521,20 @@ def main(argv=None) -> int:
         print(f"bm25_speed: error: data directory {data} not found", file=sys.stderr)
         return 2
 
+    load_start = os.getloadavg()[0]
     t = time.perf_counter()
     real, questions = real_text(data)
     questions = random.Random(1).sample(questions, args.queries)
+    if args.reuse:
+        args.keep = args.reuse
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bm25-speed-"))
     corpus, index_dir = work / "corpus", work / "index"
-    recombined = make_corpus(real, n, corpus)
+    saved = _load_builds(work).get("corpus")
+    if args.reuse and saved is not None and saved["sentences"] == n and corpus.is_dir():
+        recombined = saved["recombined"]
+    else:
+        recombined = make_corpus(real, n, corpus)
+        _save_build(work, "corpus", {"sentences": n, "recombined": recombined})
     print(
         f"corpus: {n:,} lines = {n - recombined:,} real sentences (SQuAD contexts and speeches "
         f"in {data}, segmented, >= 4 words) + {recombined:,} recombined (first half of one real "
@@ -461,23 +545,34 @@ def main(argv=None) -> int:
     print(f"queries: {args.queries} SQuAD questions (seed 1); rank-bm25 runs the first {bm25_queries}",
           file=sys.stderr)
 
-    build = _run(_child_sparse_build, corpus, index_dir, args.workers)
-    print(f"sparse build: {build}", file=sys.stderr)
-    serve = _run(_child_sparse_serve, index_dir, questions)
-    print(f"sparse serve: {serve}", file=sys.stderr)
+    if args.skip_sparse and args.engine != "xapian":
+        parser.error("--skip-sparse needs --engine xapian")
+    build = serve = None
+    if not args.skip_sparse:
+        build = _built(work, "sparse", index_dir, args.reuse is not None,
+                       lambda: _run(_child_sparse_build, corpus, index_dir, args.workers))
+        print(f"sparse build: {build}", file=sys.stderr)
+    else:
+        index_dir = None
     xapian_result = None
+    if args.builds_only:
+        if args.engine == "xapian":
+            _measure_xapian(args, corpus, index_dir, work / "xapian", questions)
+        return 0
+    if not args.skip_sparse:
+        serve = _run(_child_sparse_serve, index_dir, questions)
+        print(f"sparse serve: {serve}", file=sys.stderr)
     if args.engine == "xapian":
         xapian_result = _measure_xapian(args, corpus, index_dir, work / "xapian", questions)
     bm25 = None
-    if not args.skip_rank_bm25:
+    if not args.skip_rank_bm25 and not args.skip_sparse:
         tops = xapian_result["tops"][:bm25_queries] if xapian_result else None
         bm25 = _run(_child_rank_bm25, corpus, index_dir, questions[:bm25_queries], tops)
         print(f"rank-bm25: {bm25}", file=sys.stderr)
 
-    result = {
-        "sentences": build["sentences"],
-        "engines": {
-            "sparse": {
+    result = {"sentences": (build or xapian_result)["sentences"], "engines": {}}
+    if build is not None:
+        result["engines"]["sparse"] = {
                 "build_s": round(build["build_s"], 2),
                 "rss_mib": round(max(build["rss_mib"], serve["rss_mib"]), 1),
                 "p50_ms": round(serve["p50_ms"], 3),
@@ -490,9 +585,7 @@ def main(argv=None) -> int:
                 "answer_p99_ms": round(serve["answer_p99_ms"], 3),
                 **{key: round(serve[key], 4) for key in ("topk_ours_p50_ms", "topk_argpartition_p50_ms") if key in serve},
                 **{key: serve[key] for key in ("topk_questions", "topk_few_matches") if key in serve},
-            },
-        },
-    }
+            }
     if bm25 is not None:
         result["engines"]["rank_bm25"] = {
             "build_s": round(bm25["build_s"], 2),
@@ -512,6 +605,12 @@ def main(argv=None) -> int:
             "p99_ms": round(x["p99_ms"], 3),
             "answer_p50_ms": round(x["answer_p50_ms"], 3),
             "answer_p99_ms": round(x["answer_p99_ms"], 3),
+            **({"answer_interleaved_p50_ms": round(x["answer_interleaved_p50_ms"], 3),
+                "answer_interleaved_p99_ms": round(x["answer_interleaved_p99_ms"], 3),
+                "sparse_answer_p50_ms_same_process": round(x["sparse_answer_p50_ms"], 3),
+                "sparse_answer_p99_ms_same_process": round(x["sparse_answer_p99_ms"], 3),
+                "answers_identical_to_sparse": x["answers_identical"]}
+               if "sparse_answer_p50_ms" in x else {}),
             # identical top-10 to rank-bm25 where it ran, else to the sparse engine
             "top10_agreement": (bm25 or {}).get("xapian_top10_agreement") if bm25 else x["top10_agreement_sparse"],
             "top10_agreement_sparse": x["top10_agreement_sparse"],
@@ -523,25 +622,26 @@ def main(argv=None) -> int:
             "servers_rss_mib": round(x["servers_rss_mib"], 1),
             "fault": x["fault"],
         }
-    lines = [f"sentences indexed: {result['sentences']:,} ({build['terms']:,} terms, {build['nnz']:,} entries)",
+    terms = f" ({build['terms']:,} terms, {build['nnz']:,} entries)" if build else ""
+    lines = [f"sentences indexed: {result['sentences']:,}{terms}",
              f"{'engine':<10} {'build s':>9} {'peak RSS MiB':>13} {'p50 ms':>9} {'p99 ms':>9}  queries"]
     for name, e in result["engines"].items():
         q = e.get("queries", args.queries)
         lines.append(f"{name:<10} {e['build_s']:>9.2f} {e['rss_mib']:>13.1f} {e['p50_ms']:>9.3f} {e['p99_ms']:>9.3f}  {q}")
-    s = result["engines"]["sparse"]
-    lines.append(
+    s = result["engines"].get("sparse", {})
+    lines += [] if not s else [
         f"sparse: reload {s['reload_s']:.3f} s, serving RSS {s['serve_rss_mib']:.1f} MiB, "
         f"build workers' peak RSS {s['build_workers_rss_mib']:.1f} MiB, save {s['save_s']:.2f} s"
-    )
+    ]
     if bm25 is not None:
         lines.append(
             f"top-10 agreement with rank-bm25: {result['top10_agreement']:.1%} of {bm25['queries']} queries; "
             f"p50 speed ratio (same queries, same process): {result['speedup_p50']}x"
         )
-    lines.append(
+    lines += [] if not s else [
         f"whole answer() on the sparse index (100 candidates reranked, abstention): "
         f"p50 {s['answer_p50_ms']:.2f} ms, p99 {s['answer_p99_ms']:.2f} ms"
-    )
+    ]
     if "topk_ours_p50_ms" in s:
         lines.append(
             f"top-10 selection alone, p50: {s['topk_ours_p50_ms']:.3f} ms over the matching sentences "
@@ -556,15 +656,27 @@ def main(argv=None) -> int:
             f"client RSS {x['client_rss_mib']:.1f} MiB, servers RSS {x['servers_rss_mib']:.1f} MiB, "
             f"build RSS {x['build_rss_mib']:.1f} MiB",
             f"xapian: whole answer() (cold record cache) p50 {x['answer_p50_ms']:.2f} ms, p99 {x['answer_p99_ms']:.2f} ms",
-            f"xapian: top-10 identical to the sparse engine on {x['top10_agreement_sparse']:.1%} of {args.queries} "
-            f"queries; to {versus}: " + (f"{x['top10_agreement']:.1%}" if bm25 else "not run"),
         ]
+        if "sparse_answer_p50_ms_same_process" in x:
+            lines.append(f"xapian: answer() interleaved with the sparse engine's on the same questions, same process: "
+                         f"xapian p50 {x['answer_interleaved_p50_ms']:.2f} / p99 {x['answer_interleaved_p99_ms']:.2f} ms, "
+                         f"sparse p50 {x['sparse_answer_p50_ms_same_process']:.2f} / "
+                         f"p99 {x['sparse_answer_p99_ms_same_process']:.2f} ms; answers identical: "
+                         f"{x['answers_identical_to_sparse']:.1%}")
+        if x["top10_agreement_sparse"] is None:
+            lines.append("xapian: measured alone (--skip-sparse): no agreement figures")
+        else:
+            lines.append(f"xapian: top-10 identical to the sparse engine on {x['top10_agreement_sparse']:.1%} of "
+                         f"{args.queries} queries; to {versus}: " + (f"{x['top10_agreement']:.1%}" if bm25 else "not run"))
         for mode, f in x["fault"].items():
             lines.append(
                 f"xapian shard 1 killed ({mode}): {f['returned']} answers ({f['with_warning']} with the warning), "
                 f"{f['shard_errors']} one-line shard errors of {f['questions']} questions; slowest {f['slowest_s']} s "
                 f"(timeout {args.timeout} s)"
             )
+    result["load_average"] = [round(load_start, 2), round(os.getloadavg()[0], 2)]
+    lines.append(f"load average (1 min) at start {load_start:.2f}, at end {result['load_average'][1]:.2f} "
+                 f"(the machine is shared: compare engines within one run)")
     print("\n".join(lines))
     if args.json:
         print(json.dumps(result))

@@ -26,6 +26,10 @@ Fitting into one message of at most :data:`MESSAGE_LIMIT` characters, in this or
 Every quote shown keeps its ``[n]`` marker and its whole sources line: a sources line
 longer than :data:`SOURCE_LINE_LIMIT` has its title and section shortened, never its
 paragraph and sentence numbers.
+
+An answer with a ``warning`` (the xapian engine answered from part of its shards,
+``ASK_XAPIAN_PARTIAL=1``) ends with one more line, ``*warning: ...*``, as the terminal's
+last line (at most a quarter of the message; the rest is fitted in what is left).
 """
 
 from __future__ import annotations
@@ -294,6 +298,25 @@ def render_answer(
     """
     if limit < MIN_LIMIT:
         raise ValueError(f"limit must be >= {MIN_LIMIT}, got {limit}")
+    if answer.warning:
+        footer = warning_line(answer.warning, limit // 4)
+        return f"{_render(answer, echo_question, limit - len(footer) - 1, articles)}\n{footer}"
+    return _render(answer, echo_question, limit, articles)
+
+
+def warning_line(warning: str, max_chars: int) -> str:
+    """``*warning: ...*``: the engine's warning on one line, literal, at most
+    ``max_chars`` characters (cut with ``…``)."""
+    text = _one_line(warning)
+    for cap in range(len(text), -1, -1):
+        line = f"*warning: {literal(_shorten(text, cap))}*"
+        if len(line) <= max_chars:
+            return line
+    return "*warning*"
+
+
+def _render(answer: Answer, echo_question: bool, limit: int, articles: int) -> str:
+    """:func:`render_answer` without the warning line, in ``limit`` characters."""
     # Each of the header and a sources line takes at most a quarter of the message, so
     # the best quote (cut to "…" if need be) always fits beside them.
     header = question_line(answer.question, limit // 4) if echo_question else None

@@ -64,6 +64,21 @@ class BaseIndex:
     def idf(self, term: str) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    #: True when :meth:`sentence_terms` gives the terms in text order (``analyze(text)``
+    #: exactly), so the answer layer need not analyze a sentence again for proximity.
+    terms_in_text_order = False
+
+    def paragraph_span(self, position: int) -> tuple[int, int] | None:
+        """``(first, last)`` positions of the paragraph holding ``position`` when the
+        engine stores them, else None (the answer layer then walks the citations)."""
+        return None
+
+    def terms_before(self, position: int) -> Sequence[str] | None:
+        """The terms of the sentence just before ``position`` in its article (empty when
+        there is none) when the engine stores them, else None (the answer layer then
+        reads that sentence)."""
+        return None
+
     def locate(self, position: int) -> tuple[str, int, int]:
         """``(doc_id, paragraph, sentence number)`` of the sentence at ``position``:
         its citation's place without its text (engines may answer without reading it)."""

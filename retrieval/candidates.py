@@ -75,11 +75,15 @@ class Paragraphs:
         index = self.index
         doc_id, paragraph, _ = index.locate(position)
         key = (doc_id, paragraph)
-        first = last = position
-        while first > 0 and self._same(first - 1, key):
-            first -= 1
-        while last + 1 < index.size and self._same(last + 1, key):
-            last += 1
+        span = index.paragraph_span(position)  # stored by the xapian engine: no walk
+        if span is not None:
+            first, last = span
+        else:
+            first = last = position
+            while first > 0 and self._same(first - 1, key):
+                first -= 1
+            while last + 1 < index.size and self._same(last + 1, key):
+                last += 1
         counts: Counter = Counter()
         for other in range(first, last + 1):
             counts.update(self.sentence_terms(other))
@@ -97,18 +101,22 @@ class Paragraphs:
         ``index.sentence_terms(position)``, except when a term repeats: the sparse
         engine (and so a persisted index) keeps each term's occurrences together, and
         :func:`proximity` needs the text's order, so such a sentence is analyzed again
-        (memoised by text, :func:`_text_terms`).
+        (memoised by text, :func:`_text_terms`), unless the engine keeps the text's
+        order (``index.terms_in_text_order``).
         """
         terms = self._sentence_terms.get(position)
         if terms is None:
             terms = self.index.sentence_terms(position)
-            if len(set(terms)) < len(terms):
+            if not self.index.terms_in_text_order and len(set(terms)) < len(terms):
                 terms = list(_text_terms(self.index.sentence(position).text))
             self._sentence_terms[position] = terms
         return terms
 
     def before(self, position: int) -> set[str]:
         """Terms of the sentence just before ``position`` in the same article."""
+        stored = self.index.terms_before(position)  # the xapian engine stores them
+        if stored is not None:
+            return set(stored)
         if position == 0:
             return set()
         doc_id, _, number = self.index.locate(position)

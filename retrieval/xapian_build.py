@@ -71,6 +71,7 @@ class ShardWriter:
         self._documents: list[list] = [[] for _ in range(shards)]
         self._article: tuple | None = None
         self._total_terms = 0
+        self._previous: tuple | None = None  # (doc_id, number, terms) of the last sentence added
 
     def article(self, shard: int, doc_id: str, title: str, date: str | None) -> None:
         """Start an article on ``shard`` (0-based, non-decreasing)."""
@@ -94,7 +95,10 @@ class ShardWriter:
         doc_id, title = self._article
         self._df.update(list(dict.fromkeys(terms)))  # a list: counted, not added as a mapping
         self._total_terms += len(terms)
-        self._pending.append((self._position, [text, doc_id, title, section, paragraph, number, start, end, terms]))
+        p = self._previous  # the sentence just before, when it is this article's number - 1
+        previous = p[2] if p is not None and p[0] == doc_id and p[1] == number - 1 else None
+        self._previous = (doc_id, number, terms)
+        self._pending.append((self._position, [text, doc_id, title, section, paragraph, number, start, end, terms, previous]))
         self._position += 1
         self._documents[self._shard][-1][3] += 1
         return True
@@ -110,12 +114,11 @@ class ShardWriter:
                 str(self.directory / f"shard-{self._shard}"), xapian.DB_CREATE | xapian.DB_NO_SYNC
             )
         first, last = self._pending[0][0], self._pending[-1][0]
-        for position, (text, doc_id, title, section, paragraph, number, start, end, terms) in self._pending:
+        for position, (text, doc_id, title, section, paragraph, number, start, end, terms, previous) in self._pending:
             doc = xapian.Document()
-            record = Record(text, doc_id, title, section, paragraph, number, start, end, first, last, tuple(terms))
-            data = record.encode()
-            doc.set_data(data)
-            doc.add_value(RECORD_SLOT, b"%d\0" % position + data)  # Record.value(position)
+            record = Record(text, doc_id, title, section, paragraph, number, start, end, first, last, tuple(terms),
+                            None if previous is None else tuple(previous))
+            doc.add_value(RECORD_SLOT, record.value(position))
             for term, tf in Counter(terms).items():  # <= 50 characters: <= 200 UTF-8 bytes
                 doc.add_term(term if len(term) <= 50 else xapian_term(term), tf)
             doc.add_boolean_term(position_term(position))

@@ -25,37 +25,30 @@ negatively (a floored IDF is negative only when the mean IDF is, i.e. in corpora
 few sentences): such a query is scored exactly but in two full passes, positive and
 negative terms apart. Top-k ties are broken by position (corpus order), as rank-bm25.
 
-Faults: every operation on a shard has ``Settings.xapian_timeout`` seconds (connect:
-``xapian_connect_timeout``). A shard that is down or too slow raises
-:class:`ShardError`, one line naming it; the next call tries to reconnect, so the
-engine recovers when the shard returns. With ``Settings.xapian_partial`` the other
-shards answer instead and :attr:`warning` says which shard is missing; a missing
-shard is retried after ``RETRY_SECONDS``. Partial scores are approximate: the
-query-term weights use the whole build's statistics, Xapian's length and IDF
-normalisation those of the shards answering.
+Faults, partial answers and rebuilds: :mod:`retrieval.xapian_connections` (the
+connections to the shards; :class:`ShardError` is one line naming the shard).
 
-Sentence records are cached (bounded LRU); after a search the hits and their
-paragraphs are fetched in one or two round trips (``ValueCountMatchSpy`` on the record
-slot), since the answer layer reads them next.
+Sentence records are cached (bounded, oldest out first); after a search the hits'
+records are fetched in one round trip (``ValueCountMatchSpy`` on the record slot), and
+the rest of their paragraphs in a second when a paragraph has several sentences, since
+the answer layer reads them next (a record carries its paragraph's span and the terms
+of the sentence before it).
 """
 
 from __future__ import annotations
 
-import bisect
 import json
 import math
-import re
-import threading
-import time
 from collections import Counter, OrderedDict
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Sequence
 
 from .base import BaseIndex, ScoredPosition
-from .errors import IndexFileError, RetrievalError
+from .errors import RetrievalError
 from .settings import Settings
 from .types import Citation, Sentence
+from .xapian_connections import ShardError, ShardSet, Unavailable as _Unavailable
 from .xapian_shards import (
-    DF_KEY,
     DOCUMENTS_KEY,
     RECORD_SLOT,
     Record,
@@ -63,28 +56,14 @@ from .xapian_shards import (
     Shard,
     article_term,
     position_term,
-    read_meta,
     shards_of,
     xapian_term,
 )
 
+__all__ = ["ShardError", "XapianSentenceIndex", "open_index"]
+
 CACHE_SENTENCES = 50_000  # records kept (about 1 KB each)
 PREFETCH_POSITIONS = 4_000  # at most this many paragraph sentences fetched after a search
-NEAR = 2  # sentences fetched on each side of a hit with it (most paragraphs are short)
-RETRY_SECONDS = 2.0  # with partial answers, a missing shard is tried again this often
-
-
-class ShardError(RetrievalError):
-    """A shard is down or too slow (the message names it: one line)."""
-
-
-class _Unavailable(ShardError):
-    """A position on a shard that is down (partial mode only)."""
-
-
-def _why(exc: Exception) -> str:
-    text = " ".join(str(exc).split())
-    return re.sub(r"\s*\(context: [^()]*(?:\([^()]*\))?[^()]*\)", "", text) or type(exc).__name__
 
 
 class XapianSentenceIndex(BaseIndex):
@@ -113,117 +92,44 @@ class XapianSentenceIndex(BaseIndex):
         self._x = xapian
         self.shards = shards
         self.settings = settings
-        self._lock = threading.RLock()
-        self._conn: list = [None] * len(shards)
-        self._down: dict[int, tuple[str, float]] = {}
-        self._meta: dict | None = None
-        self._db = None
-        self._live: list[int] = []
         self._records: OrderedDict[int, Record] = OrderedDict()
         self._by_citation: dict[tuple[str, int], int] = {}
-        self._df: dict[str, int] = {}  # the build's document frequencies (read once)
-        self.warning: str | None = None
-        with self._lock:
-            self._ensure()
+        self._sentences: dict[int, Sentence] = {}  # built from cached records, evicted with them
+        self._pool: ThreadPoolExecutor | None = None  # record fetches, one thread a shard
+        self._set = ShardSet(shards, settings, self._forget)
+        self._lock = self._set.lock
 
     # ------------------------------------------------------------ connections
-    def _open(self, i: int) -> None:
-        shard = self.shards[i]
-        s = self.settings
-        db = shard.open(s.xapian_timeout, s.xapian_connect_timeout)
-        meta = read_meta(db, shard)
-        if self._meta is None:
-            if meta["shards"] != len(self.shards):
-                raise IndexFileError(f"shard {shard.name} is one of {meta['shards']} shards, but {len(self.shards)} are listed")
-            self._meta = meta
-            self._df = dict(json.loads(db.get_metadata(DF_KEY) or b"[]"))
-        elif meta["build"] != self._meta["build"]:
-            raise IndexFileError(f"shard {shard.name} is from another build than the other shards")
-        if meta["shard"] != i:
-            raise IndexFileError(f"shard {shard.name} holds shard {meta['shard']} but is listed as shard {i}: list the shards in order")
-        self._conn[i] = db
+    @property
+    def warning(self) -> str | None:
+        """Set while answering from part of the shards (``xapian_partial``): which are missing."""
+        return self._set.warning
 
-    def _ensure(self) -> None:
-        """Connect the missing shards; rebuild the combined database when the live set changes."""
-        now = time.monotonic()
-        partial = self.settings.xapian_partial
-        for i, conn in enumerate(self._conn):
-            if conn is not None or (partial and i in self._down and now - self._down[i][1] < RETRY_SECONDS):
-                continue
-            try:
-                self._open(i)
-                self._down.pop(i, None)
-            except self._x.Error as exc:
-                self._down[i] = (_why(exc), now)
-        live = [i for i, c in enumerate(self._conn) if c is not None]
-        if self._down and (not partial or not live):
-            raise ShardError(self._down_text())
-        if live != self._live or self._db is None:
-            db = self._x.Database()
-            for i in live:
-                db.add_database(self._conn[i])
-            self._db, self._live = db, live
-            self._slot = {s: j for j, s in enumerate(live)}
-        self.warning = None
-        if self._down:
-            self.warning = f"answered from {len(live)} of {len(self.shards)} shards: {self._down_text()}"
+    @property
+    def _meta(self) -> dict:
+        return self._set.meta
 
-    def _down_text(self) -> str:
-        parts = [f"shard {i} ({self.shards[i].name}) is not answering: {why}" for i, (why, _) in sorted(self._down.items())]
-        return "; ".join(parts)
+    def _run(self, op, positions: bool = True):
+        return self._set.run(op, positions)
 
-    def _run(self, op):
-        """``op(db)`` on the combined database, turning shard failures into :class:`ShardError`.
-
-        After a failure every connection is closed (a shard that failed mid-match leaves
-        the others' replies unread, so their connections cannot be reused), the shard
-        the error names is marked down, and ``op`` is tried once more on fresh
-        connections: without ``xapian_partial`` reconnecting raises if a shard is still
-        down; with it, the shards that answer are used.
-        """
+    def _forget(self) -> None:
+        """Drop every cached sentence (the shards were rebuilt)."""
         with self._lock:
-            failure = None
-            for attempt in range(2):
-                self._ensure()
-                try:
-                    return op(self._db)
-                except (self._x.NetworkError, self._x.DatabaseError) as exc:
-                    failure = exc
-                    self._reset(exc)
-            raise ShardError(self._down_text() or f"the shards are not answering: {_why(failure)}")
-
-    def _reset(self, exc: Exception) -> None:
-        """Close every connection; mark the shard ``exc`` names (``remote:tcp(host:port)``) down."""
-        now = time.monotonic()
-        for i in self._live:
-            if f"({self.shards[i].name})" in str(exc):
-                self._down[i] = (_why(exc), now)
-        for i, conn in enumerate(self._conn):
-            if conn is not None:
-                try:
-                    conn.close()
-                except self._x.Error:
-                    pass
-            self._conn[i] = None
-        self._db = None
+            self._records.clear()
+            self._by_citation.clear()
+            self._sentences.clear()
 
     def close(self) -> None:
         """Close every shard connection (the next call reconnects)."""
         with self._lock:
-            self._reset(Exception())
+            self._set.reset(Exception())
 
     # ------------------------------------------------------------ positions and records
     def _docid(self, position: int) -> int:
-        starts = self._meta["starts"]
-        shard = bisect.bisect_right(starts, position) - 1
-        slot = self._slot.get(shard)
-        if slot is None:
-            raise _Unavailable(f"sentence {position} is on shard {shard} ({self.shards[shard].name}), which is not answering")
-        return (position - starts[shard]) * len(self._live) + slot + 1
+        return self._set.docid(position)
 
     def _position_of(self, docid: int) -> int:
-        m = len(self._live)
-        return self._meta["starts"][self._live[(docid - 1) % m]] + (docid - 1) // m
+        return self._set.position_of(docid)
 
     def _remember(self, position: int, record: Record) -> None:
         with self._lock:
@@ -231,8 +137,9 @@ class XapianSentenceIndex(BaseIndex):
             records[position] = record
             self._by_citation[(record.doc_id, record.number)] = position
             if len(records) > CACHE_SENTENCES:
-                _, old = records.popitem(last=False)
+                gone, old = records.popitem(last=False)
                 self._by_citation.pop((old.doc_id, old.number), None)
+                self._sentences.pop(gone, None)
 
     def _record(self, position: int) -> Record:
         record = self._records.get(position)
@@ -256,32 +163,40 @@ class XapianSentenceIndex(BaseIndex):
         return p
 
     def _fetch(self, positions) -> None:
-        """Fetch the records of ``positions`` not cached (nor on a missing shard): one
-        boolean query of their position terms whose ``ValueCountMatchSpy`` on the record
-        slot brings every record back in one round trip to each shard, in parallel."""
+        """Fetch the records of ``positions`` not cached (nor on a missing shard): on each
+        shard holding some, one boolean query of its positions' terms whose
+        ``ValueCountMatchSpy`` on the record slot brings the records back in one round
+        trip; the shards are asked in parallel (threads: the bindings release the GIL),
+        each only for its own positions."""
         def run(db):
-            wanted = []
+            wanted: dict[int, list[str]] = {}
             for p in dict.fromkeys(positions):
                 if p not in self._records and 0 <= p < self.size:
-                    try:
-                        self._docid(p)
-                    except _Unavailable:
-                        continue
-                    wanted.append(position_term(p))
-            return self._spy(db, wanted, len(wanted)) if wanted else []
+                    shard = self._set.shard_of(p)
+                    if shard in self._set.slot:  # else on a missing shard
+                        wanted.setdefault(shard, []).append(position_term(p))
+            jobs = [(self._set.conn[i], terms) for i, terms in wanted.items()]
+            if len(jobs) == 1:
+                return self._spy(*jobs[0])
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(len(self.shards), thread_name_prefix="xapian-shard")
+            futures = [self._pool.submit(self._spy, conn, terms) for conn, terms in jobs]
+            wait(futures)  # all done before a failure closes the connections
+            return [value for future in futures for value in future.result()]
 
         for value in self._run(run):
             self._remember(*Record.from_value(value))
 
-    def _spy(self, db, terms: list[str], count: int) -> list[bytes]:
-        """The record values of the sentences having one of ``terms`` (at most ``count``)."""
+    def _spy(self, db, terms: list[str], count: int | None = None) -> list[bytes]:
+        """The record values of the sentences having one of ``terms`` (at most ``count``,
+        default one each)."""
         x = self._x
         enquire = x.Enquire(db)
         enquire.set_weighting_scheme(x.BoolWeight())
         spy = x.ValueCountMatchSpy(RECORD_SLOT)
         enquire.add_matchspy(spy)
         enquire.set_query(x.Query(x.Query.OP_OR, terms))
-        enquire.get_mset(0, 0, count)  # check every match: the spy sees them all
+        enquire.get_mset(0, 0, len(terms) if count is None else count)  # check every match: the spy sees them all
         return [item.term for item in spy.values()]
 
     # ------------------------------------------------------------ statistics
@@ -307,9 +222,15 @@ class XapianSentenceIndex(BaseIndex):
 
     def sentence(self, position: int) -> Sentence:
         """The sentence at ``position`` (corpus order). Raises IndexError out of range."""
+        sentence = self._sentences.get(position)
+        if sentence is not None:
+            return sentence
         r = self._record(position)
         citation = Citation(r.doc_id, r.title, r.section, r.paragraph, r.number, r.start, r.end)
-        return Sentence(id=f"{r.doc_id}:{r.number}", text=r.text, citation=citation)
+        sentence = Sentence(id=f"{r.doc_id}:{r.number}", text=r.text, citation=citation)
+        if position in self._records:  # a position in range, not negative
+            self._sentences[position] = sentence
+        return sentence
 
     def locate(self, position: int) -> tuple[str, int, int]:
         """See :meth:`BaseIndex.locate`; ``("", -1, -1)`` for a sentence of a missing shard
@@ -320,14 +241,34 @@ class XapianSentenceIndex(BaseIndex):
             return "", -1, -1
         return r.doc_id, r.paragraph, r.number
 
+    terms_in_text_order = True  # stored as analyze(text) gives them
+
     def sentence_terms(self, position: int) -> list[str]:
         """The sentence's analyzed terms in text order (stored at build time)."""
         return list(self._record(position).terms)
 
+    def paragraph_span(self, position: int) -> tuple[int, int] | None:
+        """``(first, last)`` positions of its paragraph, from its record (None on a
+        missing shard)."""
+        try:
+            r = self._record(position)
+        except _Unavailable:
+            return None
+        return r.first, r.last
+
+    def terms_before(self, position: int) -> tuple[str, ...] | None:
+        """The terms of the sentence just before it in its article, from its record
+        (empty when there is none; None on a missing shard)."""
+        try:
+            r = self._record(position)
+        except _Unavailable:
+            return None
+        return r.previous or ()
+
     def document_frequency(self, term: str) -> int:
         """Sentences containing ``term`` (0 when unseen), from the build's table: equal
         to the shards' collection statistics (same build), and no round trip."""
-        return self._df.get(term, 0)
+        return self._set.df.get(term, 0)
 
     def idf(self, term: str) -> float:
         """rank-bm25's BM25Okapi IDF of ``term`` (0 when unseen), epsilon floor included."""
@@ -353,7 +294,7 @@ class XapianSentenceIndex(BaseIndex):
             enquire.set_query(self._x.Query(self._x.Query.OP_OR, wanted))
             return sorted(self._position_of(item.docid) for item in enquire.get_mset(0, max(1, self._n)))
 
-        return self._run(run)
+        return self._run(run, positions=False)
 
     def previous(self, sentence: Sentence) -> Sentence | None:
         """The indexed sentence just before ``sentence`` in the same article, if any."""
@@ -373,21 +314,19 @@ class XapianSentenceIndex(BaseIndex):
         return None
 
     def _fetch_article(self, doc_id: str) -> None:
-        for value in self._run(lambda db: self._spy(db, [article_term(doc_id)], self._n)):
+        for value in self._run(lambda db: self._spy(db, [article_term(doc_id)], self._n), positions=False):
             self._remember(*Record.from_value(value))
 
     def source_rows(self) -> list[tuple[str, str, str | None, int]]:
         """``(doc_id, title, date, sentences)`` of every article, in corpus order
         (articles of a missing shard left out)."""
-        import json
-
         def run(db):
             rows = []
-            for i in self._live:
-                rows.extend(tuple(r) for r in json.loads(self._conn[i].get_metadata(DOCUMENTS_KEY) or b"[]"))
+            for i in self._set.live:
+                rows.extend(tuple(r) for r in json.loads(self._set.conn[i].get_metadata(DOCUMENTS_KEY) or b"[]"))
             return rows
 
-        return self._run(run)
+        return self._run(run, positions=False)
 
     # ------------------------------------------------------------ scoring
     def _weights(self, terms: Sequence[str]) -> dict[str, float]:
@@ -423,7 +362,18 @@ class XapianSentenceIndex(BaseIndex):
     def score_terms(self, terms: Sequence[str], k: int | None = None) -> list[ScoredPosition]:
         """See :meth:`~retrieval.base.BaseIndex.score_terms`: BM25Okapi scores from the
         shards (module docstring); ties by position. After a top-``k`` search the hits'
-        paragraphs (and the sentence on each side) are fetched in one more query."""
+        records are fetched (:meth:`_prefetch`). Scored again when the shards turn out
+        to have been rebuilt meanwhile (the weights come from the build's statistics)."""
+        for _ in range(2):
+            generation = self._set.generation
+            scored = self._score(terms, k)
+            if self._set.generation == generation:
+                break
+        if k is not None:
+            self._prefetch(scored)
+        return scored
+
+    def _score(self, terms: Sequence[str], k: int | None) -> list[ScoredPosition]:
         weights = self._weights(terms)
         if not weights:
             return []
@@ -432,7 +382,9 @@ class XapianSentenceIndex(BaseIndex):
 
         def run(db):
             query = self._query(weights, 1)
-            want = self._n if k is None else k + 1
+            # half as many again as asked: a tie with the k-th score usually ends there
+            # (then one match, at about the cost of k + 1)
+            want = self._n if k is None else k + k // 2 + 1
             while True:  # widen until a score below the k-th is in (every tie of it is)
                 mset = self._mset(db, query, max(1, want))
                 items = [(item.weight, item.docid) for item in mset]
@@ -442,23 +394,21 @@ class XapianSentenceIndex(BaseIndex):
             scored = _ranked([(w, self._position_of(d)) for w, d in items])
             return scored if k is None else scored[:k]
 
-        scored = self._run(run)
-        if k is not None:
-            self._prefetch(scored)
-        return scored
+        return self._run(run, positions=False)
 
     def _prefetch(self, scored: list[ScoredPosition]) -> None:
-        """Fetch the hits with the sentences around them (``NEAR`` each side), then the
-        rest of their paragraphs and the sentence on each side: what the answer layer
-        reads next. Two round trips at most, :data:`PREFETCH_POSITIONS` sentences."""
-        near = [q for s in scored for q in range(s.position - NEAR, s.position + NEAR + 1)]
-        self._fetch(near[:PREFETCH_POSITIONS])
+        """Fetch the hits' records, then the rest of their paragraphs: what the answer
+        layer reads next (a record holds its paragraph's span and the terms of the
+        sentence before it, so nothing else). One round trip, two when a hit's
+        paragraph has other sentences; :data:`PREFETCH_POSITIONS` sentences at most."""
+        self._fetch([s.position for s in scored][:PREFETCH_POSITIONS])
         wanted: list[int] = []
         for s in scored:
             r = self._records.get(s.position)
-            if r is not None:
-                wanted.extend(q for q in (r.first - 1, *range(r.first, r.last + 1), r.last + 1) if q not in self._records)
-        self._fetch(wanted[:PREFETCH_POSITIONS])
+            if r is not None and r.first < r.last:
+                wanted.extend(q for q in range(r.first, r.last + 1) if q not in self._records)
+        if wanted:
+            self._fetch(wanted[:PREFETCH_POSITIONS])
 
     def _score_exhaustive(self, weights: dict[str, float], k: int | None) -> list[ScoredPosition]:
         """Exact scores when some weight is negative: positive part minus negative part,
@@ -468,7 +418,7 @@ class XapianSentenceIndex(BaseIndex):
             negative = {item.docid: item.weight for item in self._mset(db, self._query(weights, -1), max(1, self._n))}
             return _ranked([(w - negative.get(d, 0.0), self._position_of(d)) for d, w in positive.items()])
 
-        scored = self._run(run)
+        scored = self._run(run, positions=False)
         return scored if k is None else scored[:k]
 
 

@@ -16,12 +16,13 @@ Each sentence is one Xapian document:
   :data:`MAX_TERM_BYTES` are replaced by a digest (Xapian's limit is 245 bytes);
 * boolean terms (wdf 0, not counted in the length): ``XP<position>`` and
   ``XD<doc_id>`` (digest when long), to fetch sentences by position or by article;
-* data: a JSON list ``[text, doc_id, title, section, paragraph, number, start, end,
-  first, last, terms]`` -- the citation, the paragraph's first and last positions
-  and the terms in text order, so that the answer layer needs nothing else;
-* value slot :data:`RECORD_SLOT`: ``<position>\\0`` + the same JSON, so that a
-  ``ValueCountMatchSpy`` brings many sentences back from all shards in one round trip
-  (fetching documents one by one costs a round trip each).
+* value slot :data:`RECORD_SLOT` (no document data): ``<position>\\0`` + a JSON list
+  ``[text, doc_id, title, section, paragraph, number, start, end, first, last, terms,
+  previous]`` -- the citation, the paragraph's first and last positions, the terms in
+  text order and the terms of the sentence just before it in its article (``null``
+  when there is none), so that the answer layer needs no other sentence to describe
+  a candidate; a ``ValueCountMatchSpy`` brings many records back from all shards in
+  one round trip (fetching documents one by one costs a round trip each).
 
 Besides the build metadata, every shard holds the collection-wide document frequency
 of every term (key ``newsqa.df``, ``[[term, df], ...]`` in order of first occurrence),
@@ -47,7 +48,7 @@ META_KEY = "newsqa"
 DOCUMENTS_KEY = "newsqa.documents"
 DF_KEY = "newsqa.df"
 RECORD_SLOT = 0
-FORMAT = 1
+FORMAT = 2  # 2: record in the value slot only, with the previous sentence's terms
 MAX_TERM_BYTES = 200
 
 
@@ -76,7 +77,7 @@ def article_term(doc_id: str) -> str:
 
 @dataclass(frozen=True)
 class Record:
-    """One stored sentence, decoded from its document data."""
+    """One stored sentence, decoded from its record value."""
 
     text: str
     doc_id: str
@@ -89,16 +90,19 @@ class Record:
     first: int  # first position of its paragraph
     last: int  # last position of its paragraph
     terms: tuple[str, ...]
+    previous: tuple[str, ...] | None = None  # terms of the sentence before it in its article
 
     def encode(self) -> bytes:
         values = [self.text, self.doc_id, self.title, self.section, self.paragraph, self.number,
-                  self.start, self.end, self.first, self.last, list(self.terms)]
+                  self.start, self.end, self.first, self.last, list(self.terms),
+                  None if self.previous is None else list(self.previous)]
         return json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
     @classmethod
     def decode(cls, data: bytes) -> "Record":
         v = json.loads(data)
-        return cls(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], tuple(v[10]))
+        return cls(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], tuple(v[10]),
+                   None if v[11] is None else tuple(v[11]))
 
     def value(self, position: int) -> bytes:
         """The record slot's value: ``<position>\\0`` + :meth:`encode`."""

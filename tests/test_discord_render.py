@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -318,6 +319,45 @@ def test_one_message_that_fits_and_keeps_every_shown_quote_with_its_citation(quo
         assert render.left_out_line(left_out) in message.split("\n")
     else:
         assert "left out" not in message
+
+
+# --------------------------------------------------------------------------- partial answers
+
+PARTIAL = "answered from 3 of 4 shards: shard 1 (10.0.0.12:7000) is not answering: Couldn't connect (Connection refused)"
+
+
+def test_a_warning_is_the_last_line_as_in_the_terminal():
+    warned = dataclasses.replace(answer_of("First one."), warning=PARTIAL)
+    assert render.render_answer(warned, echo_question=False) == (
+        "> First one. [1]\n**Sources:**\n[1] T — paragraph 1, sentence 1\n"
+        "*warning: answered from 3 of 4 shards: shard 1 (10.0.0.12:7000) is not answering: "
+        "Couldn't connect (Connection refused)*"
+    )
+
+
+def test_an_abstention_carries_its_warning_too():
+    warned = Answer("zebra?", answered=False, reason="not_found", warning="answered from 1 of 2 shards: shard_0 down")
+    assert render.render_answer(warned) == (
+        "**Q:** zebra?\n" + render.NOT_FOUND + "\n*warning: answered from 1 of 2 shards: shard\\_0 down*"
+    )
+
+
+def test_a_long_warning_is_cut_to_a_quarter_and_the_answer_fits_beside_it():
+    warned = dataclasses.replace(answer_of("x" * 3000), warning="shard down; " * 200)
+    message = render.render_answer(warned, limit=1000)
+    *body, last = message.split("\n")
+    assert len(message) <= 1000 and len(last) <= 250
+    assert last.startswith("*warning: shard down; shard down;") and last.endswith("…*")
+    assert body[-1] == SOURCE_1 and body[1].startswith("> xxx") and body[1].endswith("… [1]")
+
+
+@settings(max_examples=40, deadline=None)
+@given(texts, texts, st.integers(min_value=500, max_value=2000))
+def test_a_warned_answer_is_one_message_within_the_limit(quote, warning, limit):
+    message = render.render_answer(dataclasses.replace(answer_of(quote), warning=warning), limit=limit)
+    assert len(message) <= limit and "@everyone" not in message
+    assert message.split("\n")[-1].startswith("*warning")
+    assert re.search(r"^> .* \[1\]$", message, flags=re.M) and SOURCE_1 in message.split("\n")
 
 
 # --------------------------------------------------------------------------- sources / misc

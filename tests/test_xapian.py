@@ -289,9 +289,54 @@ def test_partial_answers_from_the_other_shards_with_a_warning(servers, monkeypat
     with pytest.raises(ShardError, match=rf"^sentence {first_of_shard_1 - 1} is on shard 0 \({servers.addresses[0]}\)"):
         index.sentence(first_of_shard_1 - 1)
     servers.start(0)
-    monkeypatch.setattr("retrieval.xapian_index.RETRY_SECONDS", 0.0)  # no waiting before the retry
+    monkeypatch.setattr("retrieval.xapian_connections.RETRY_SECONDS", 0.0)  # no waiting before the retry
     assert engine.answer("Where did the zorb council of town 4 meet?").warning is None
     assert index.sentence(first_of_shard_1 - 1).citation.doc_id == "article-1"
+
+
+@needs_servers
+async def test_discord_shows_the_partial_answer_warning(servers, discord_world):
+    index = remote(servers, xapian_partial=True)
+    engine = Engine(None, index, index.settings)
+    servers.kill(0)
+    world = await discord_world(engine=engine)
+    result = await world.ask("Where did the zorb council of town 4 meet?")
+    [content] = world.sent()
+    last = content.split("\n")[-1]
+    assert result is not None and last.startswith(
+        f"*warning: answered from 2 of 3 shards: shard 0 ({servers.addresses[0]}) is not answering: "
+    ) and last.endswith("*")
+    assert "> " in content and "**Sources:**" in content  # answered from the other shards
+
+
+@needs_servers
+def test_a_rebuild_behind_restarted_servers_is_reopened_and_said_in_one_line(tmp_path, caplog):
+    corpus = multi_article_corpus(tmp_path / "corpus")
+    out = tmp_path / "out"
+    assert build_main([str(corpus), "--engine", "xapian", "--shards", "2", "--out", str(out)]) == 0
+    question = "Where did the plam council of town 9 meet?"
+    with ShardServers(out) as servers:
+        index = remote(servers)
+        engine = Engine(None, index, index.settings)
+        assert all(q.hit.citation.doc_id != "article-9" for q in engine.answer(question).quotes)
+        old_size, idle = index.size, remote(servers)  # idle: connected, nothing read yet
+        write_corpus(corpus, {"article-9.md": "# Report 9\n\nThe plam council of town 9 met mirt delegates in round 7.\n"})
+        assert build_main([str(corpus), "--engine", "xapian", "--shards", "2", "--out", str(out)]) == 0
+        for i in range(2):  # restarted on the same ports, serving the new build
+            servers.kill(i)
+            servers.start(i)
+        with caplog.at_level("WARNING", logger="retrieval.xapian"):
+            with pytest.raises(ShardError, match=r"^the Xapian shards were rebuilt while answering: please ask again$"):
+                idle.sentence(0)  # a position known before the rebuild, read after it
+            result = engine.answer(question)
+            engine.answer(question)
+        build = local(out)._meta["build"]  # noqa: SLF001 - the build's own id
+        said = f"the Xapian shards were rebuilt (build {build[:8]}, {old_size + 1} sentences); reopened them"
+        assert [r.getMessage() for r in caplog.records] == [said, said]  # once per client (idle, index)
+        assert idle.sentence(0) == index.sentence(0)  # asked again: the new build
+        assert index.size == old_size + 1
+        assert result.answered and result.quotes[0].hit.citation.doc_id == "article-9"
+        assert result.quotes[0].hit.text == "The plam council of town 9 met mirt delegates in round 7."
 
 
 @needs_servers
