@@ -20,6 +20,11 @@ lexical ranking and ``linear + 10 * cosine`` on the same lists, and the in-sampl
 ``--ablate`` refits without each semantic column. ``--write`` stores the weights fitted
 on the whole file, with the complete-first setting of the better cross-validated sum
 (accuracy@1 + MRR). Deterministic (L-BFGS-B from zeros on fixed lists).
+
+The ``--cache`` files are keyed by the data file and the model, not by the code: after a
+change of the lexical features or weights, give a fresh directory. Retrain in this order:
+``train_ranker.py``, ``train_answerability.py``, this script, then
+``train_answerability.py --semantic on`` (its evidence comes from this ranking).
 """
 
 from __future__ import annotations
