@@ -448,3 +448,13 @@ def test_semantic_on_ranks_by_the_fitted_weights_and_decides_by_its_model():
     row = question_evidence(query, best, found, engine.index, DEFAULT_FEATURES, paragraphs, scorer)
     assert row.shape == (len(ALL_EVIDENCE),)
     assert engine.answer(question).confidence == pytest.approx(scorer.answerability.probability(row)[0])
+
+
+def test_paraphrase_file_with_semantic_on_at_its_measured_level(tmp_path):
+    """tests/qa_paraphrase.yaml with the bundled model (docs/quality.md round 8b, README)."""
+    from retrieval.evaluate import load_regression, run_regression
+
+    cases = load_regression(ROOT / "tests" / "qa_paraphrase.yaml")
+    result = run_regression(cases, Engine.load(CORPUS, Settings(semantic="on"), index_dir=tmp_path / "index"))
+    answered_right = result["passed"] - result["abstained_unanswerable"]
+    assert (answered_right, result["abstained_unanswerable"]) == (16, 13), result["failures"]
