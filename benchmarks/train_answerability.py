@@ -4,6 +4,13 @@ Usage::
 
     python benchmarks/train_answerability.py [--data ../shared/data] [--write retrieval/data/answerability.json]
         [--cache /tmp/answerability.npz] [--l2 1e-3] [--answerable-abstain 0.02] [--doubt 0.3] [--hedge 0.5]
+        [--semantic on]
+
+With ``--semantic on`` the questions are ranked with the bundled semantic model (its
+fitted ranker, ``retrieval/data/semantic_ranker.json``: run ``benchmarks/train_semantic.py``
+first) and the evidence gains the model's cosines
+(:mod:`retrieval.semantic_answerability`); the model it fits is the one semantic on uses
+(write it to ``retrieval/data/semantic_answerability.json``). The figures are the same.
 
 Questions, each asked of one article's sentences alone (the product's use), with the
 product's evidence about its first quote (:func:`retrieval.decide.question_evidence`):
@@ -61,8 +68,9 @@ KINDS = ("own", "offtopic", "impossible", "v2own")
 QUARTILES = (0.25, 0.5, 0.75)
 
 
-def collect(data: Path, progress: bool = True) -> dict[str, np.ndarray]:
-    """Evidence, labels, kinds and folds of every question (see the module docstring)."""
+def collect(data: Path, progress: bool = True, semantic=None) -> dict[str, np.ndarray]:
+    """Evidence, labels, kinds and folds of every question (see the module docstring);
+    ``semantic`` (a loaded SemanticModel) ranks with it and appends its evidence."""
     import importlib
 
     from tqdm import tqdm
@@ -90,17 +98,23 @@ def collect(data: Path, progress: bool = True) -> dict[str, np.ndarray]:
     for q in v2.questions:
         jobs.append((v2.articles, q.article, fold2[q.article], q, "impossible" if q.impossible else "v2own"))
     X, y, kind, fold, article = [], [], [], [], []
-    current, index = None, None
+    current, index, scorer, width = None, None, None, len(EVIDENCE_NAMES)
+    if semantic is not None:  # every sentence embedded once per file; a scorer per article index
+        from retrieval.semantic_answerability import ALL_EVIDENCE
+        from retrieval.semantic_eval import scorers
+
+        scorer_of, width = {id(v1.articles): scorers(semantic, v1, progress), id(v2.articles): scorers(semantic, v2, progress)}, len(ALL_EVIDENCE)
     for articles, i, f, q, k in tqdm(jobs, desc="evidence", file=sys.stderr, disable=not progress, leave=False):
         if current != (id(articles), i):
             current, index = (id(articles), i), SentenceIndex.build(articles[i])
+            scorer = scorer_of[id(articles)](index) if semantic is not None else None
         query = parse_query(q.text, index)
-        row, label = np.zeros(len(EVIDENCE_NAMES)), 0
+        row, label = np.zeros(width), 0
         if query.terms:
             paragraphs = Paragraphs(index)
-            best, found = answer.ranked(query, index, DEFAULT_FEATURES, paragraphs)
+            best, found = answer.ranked(query, index, DEFAULT_FEATURES, paragraphs, scorer)
             if best:
-                row = question_evidence(query, best, found, index, DEFAULT_FEATURES, paragraphs)
+                row = question_evidence(query, best, found, index, DEFAULT_FEATURES, paragraphs, scorer)
                 label = int(k in ("own", "v2own") and index.sentence(best[0].position).id in q.gold)
         X.append(row)
         y.append(label)
@@ -117,13 +131,20 @@ def collect(data: Path, progress: bool = True) -> dict[str, np.ndarray]:
 
 
 def fit(
-    X: np.ndarray, y: np.ndarray, l2: float, answerable_abstain: float, hedge: float, own: np.ndarray, doubt: float = 0.3
+    X: np.ndarray, y: np.ndarray, l2: float, answerable_abstain: float, hedge: float, own: np.ndarray, family=None,
+    doubt: float = 0.3,
 ) -> AnswerabilityModel:
     """The model fitted on rows ``X`` / labels ``y``; the abstain threshold is chosen so
     that, with the coverage rule's refusals (:func:`hard`, kept as a guarantee), the
-    product refuses ``answerable_abstain`` of the rows ``own``."""
-    knots = {n: tuple(float(v) for v in np.unique(np.quantile(X[:, EVIDENCE_NAMES.index(n)], QUARTILES))) for n in HINGED}
-    C = expand(X, knots)
+    product refuses ``answerable_abstain`` of the rows ``own``. ``family`` (the module
+    :mod:`retrieval.semantic_answerability`, for semantic evidence) gives the knots, the
+    columns and the model class instead of :mod:`retrieval.answerability`."""
+    if family is not None:
+        knots = family.knots(X)
+        C, make = family.expand(X, knots), family.model
+    else:
+        knots = {n: tuple(float(v) for v in np.unique(np.quantile(X[:, EVIDENCE_NAMES.index(n)], QUARTILES))) for n in HINGED}
+        C, make = expand(X, knots), AnswerabilityModel
     mean, scale = C.mean(0), C.std(0)
     scale[scale == 0] = 1.0
     Z = (C - mean) / scale
@@ -136,12 +157,12 @@ def fit(
         return value, grad
 
     beta = minimize(loss, np.zeros(Z.shape[1] + 1), jac=True, method="L-BFGS-B").x
-    model = AnswerabilityModel(knots, mean, scale, beta[:-1], float(beta[-1]), 0.0, 1.0)
+    model = make(knots, mean, scale, beta[:-1], float(beta[-1]), 0.0, 1.0)
     refused = hard(X[own]) | (unknown(X[own]) & (model.probability(X[own]) < doubt))
     p = model.probability(X[own][~refused])
     rest = max(answerable_abstain - refused.mean(), 0.0) / max(1.0 - refused.mean(), 1e-9)
     abstain = float(np.quantile(p, rest)) if len(p) else 0.0
-    return AnswerabilityModel(knots, mean, scale, beta[:-1], float(beta[-1]), abstain, max(abstain, hedge), max(abstain, doubt))
+    return make(knots, mean, scale, beta[:-1], float(beta[-1]), abstain, max(abstain, hedge), doubt=max(abstain, doubt))
 
 
 def hard(X: np.ndarray) -> np.ndarray:
@@ -205,17 +226,24 @@ def main(argv=None) -> int:
     parser.add_argument("--doubt", type=float, default=0.3, help="below it a question naming what the corpus never mentions is refused")
     parser.add_argument("--write", help="write the model fitted on all of half A here")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--semantic", default="off", choices=("off", "on"), help="fit the model semantic on uses")
     args = parser.parse_args(argv)
+    family = semantic = None
+    if args.semantic == "on":
+        from retrieval import semantic_answerability as family
+        from retrieval.semantic import load_model
+
+        semantic = load_model("on")
     if args.cache and Path(args.cache).exists():
         d = dict(np.load(args.cache))
     else:
-        d = collect(Path(args.data), progress=not args.no_progress)
+        d = collect(Path(args.data), progress=not args.no_progress, semantic=semantic)
         if args.cache:
             np.savez(args.cache, **d)
     kind = d["kind"]
     train = kind != KINDS.index("v2own")
     own = kind == KINDS.index("own")
-    model = fit(d["X"][train], d["y"][train], args.l2, args.answerable_abstain, args.hedge, own[train], args.doubt)
+    model = fit(d["X"][train], d["y"][train], args.l2, args.answerable_abstain, args.hedge, own[train], family, args.doubt)
     rule = hard(d["X"])
     p_in = model.probability(d["X"])
     p_cv = np.zeros(len(p_in))
@@ -223,7 +251,7 @@ def main(argv=None) -> int:
     hedge_cv = np.zeros(len(p_in), dtype=bool)
     for f in (0, 1):
         tr, te = train & (d["fold"] != f), d["fold"] == f
-        m = fit(d["X"][tr], d["y"][tr], args.l2, args.answerable_abstain, args.hedge, own[tr], args.doubt)
+        m = fit(d["X"][tr], d["y"][tr], args.l2, args.answerable_abstain, args.hedge, own[tr], family, args.doubt)
         p_cv[te] = m.probability(d["X"][te])
         ab_cv[te] = refusals(m, d["X"][te], p_cv[te])
         hedge_cv[te] = p_cv[te] < m.hedge
@@ -247,6 +275,10 @@ def main(argv=None) -> int:
             "cross_validated": {k: round(v, 4) for k, v in results["cross-validated"].items()},
             "in_sample": {k: round(v, 4) for k, v in results["in-sample"].items()},
         }
+        if semantic is not None:
+            from dataclasses import replace
+
+            model = replace(model, identity=dict(semantic.identity))
         Path(args.write).write_text(json.dumps(model.to_json(about), indent=1) + "\n", encoding="utf-8")
         print(f"wrote {args.write}")
     return 0

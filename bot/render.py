@@ -384,9 +384,9 @@ def render_explanation(
         if e.features:
             shown = ", ".join(f"{name} {value:+.2f}" for name, value in e.features[:EXPLAIN_FEATURES])
             lines.append(f"   largest reranker features: {shown}")
-        semantic = dict(e.features).get("semantic")
-        if semantic is not None:  # the optional semantic scorer's share of the score
-            lines.append(f"   semantic score (meaning): {semantic:+.3f}")
+        semantic = [v for name, v in e.features if name == "semantic" or "cosine" in name]
+        if semantic:  # the optional semantic scorer's share of the score (its cosine features)
+            lines.append(f"   semantic score (meaning): {sum(semantic):+.3f}")
         if e.related_words:
             shown = ", ".join(f"{asked} ~ {held} ({relation})" for asked, held, relation in e.related_words)
             lines.append(f"   related words (question ~ sentence): {shown}")

@@ -247,7 +247,7 @@ def _decided(query: Query, index: SentenceIndex, settings: Settings | None, feat
     best, found = ranked(query, index, features, paragraphs, semantic)
     if not best:
         return Answer(question=query.asked, answered=False, reason="not_found")
-    return decide(query, best, index, settings or index.settings, features, paragraphs, found)
+    return decide(query, best, index, settings or index.settings, features, paragraphs, found, semantic)
 
 
 def _offers_another(asked_again: Answer) -> bool:
@@ -301,11 +301,13 @@ def explain(
     rows = {c.position: row for c, row in zip(found.items, found.rows)}
     extra = semantic.contributions(query, found) if semantic is not None else {}
     weights = LinearScorer.of(DEFAULT_FEATURES).weights.array()
+    if semantic is not None and semantic.lexical_weights() is not None:  # semantic on: the fitted ranker's
+        weights = semantic.lexical_weights()
     out = []
     for position, candidate in enumerate(best[:k], start=1):
         sentence = index.sentence(candidate.position)
         parts = [(name, float(v)) for name, v in zip(FEATURE_NAMES, rows[candidate.position] * weights) if v]
-        parts += [("semantic", extra[candidate.position])] if candidate.position in extra else []
+        parts += extra.get(candidate.position, [])
         parts.sort(key=lambda item: -abs(item[1]))
         out.append(
             Explanation(

@@ -59,6 +59,7 @@ def decide(
     features: Features,
     paragraphs: Paragraphs,
     found: Candidates | None = None,
+    semantic=None,
 ) -> Answer:
     """The :class:`~retrieval.types.Answer` to ``query`` from its ranked candidates.
 
@@ -82,12 +83,17 @@ def decide(
         candidates' paragraphs).
     found : Candidates, optional
         The candidates with their feature rows (the model's evidence reads them).
+    semantic : SemanticScorer, optional
+        With a fitted semantic answerability model, its evidence and model decide
+        (:mod:`retrieval.semantic_answerability`; same rules and outcomes).
     """
     passing = [c for c in ranked if answerable(query, c, index)]
     if features.answerability and found is not None:
         model = shipped_model()
         unknown = features.unknown_names and bool(unknown_names(query, index, nearby_terms(paragraphs, ranked)))
         row = evidence(query, index, ranked, _rows(found), paragraphs.sentence_terms, bool(passing), unknown)
+        if semantic is not None and semantic.answerability is not None:  # semantic on: its evidence and model
+            model, row = semantic.answerability, np.concatenate([row, semantic.evidence(query, ranked)])
         confidence = float(model.probability(row)[0])
         doubtful_unknown = unknown and confidence < model.unknown_below  # names the corpus never mentions
         if not passing or doubtful_unknown or confidence < model.abstain:
@@ -135,12 +141,17 @@ def question_evidence(
     index: SentenceIndex,
     features: Features,
     paragraphs: Paragraphs,
+    semantic=None,
 ) -> np.ndarray:
     """The answerability evidence of ``query`` (:func:`retrieval.answerability.evidence`),
-    as :func:`decide` computes it; for ``benchmarks/train_answerability.py``."""
+    as :func:`decide` computes it, followed by the semantic evidence when ``semantic``
+    (a SemanticScorer) is given; for ``benchmarks/train_answerability.py``."""
     passing = any(answerable(query, c, index) for c in ranked)
     unknown = features.unknown_names and bool(unknown_names(query, index, nearby_terms(paragraphs, ranked)))
-    return evidence(query, index, ranked, _rows(found), paragraphs.sentence_terms, passing, unknown)
+    row = evidence(query, index, ranked, _rows(found), paragraphs.sentence_terms, passing, unknown)
+    if semantic is not None:
+        row = np.concatenate([row, semantic.evidence(query, ranked)])
+    return row
 
 
 def _rows(found: Candidates) -> dict[int, np.ndarray]:

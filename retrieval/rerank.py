@@ -153,6 +153,7 @@ def shipped_weights() -> RankerWeights:
 def fit_listwise(
     lists: Sequence[tuple[np.ndarray, np.ndarray]],
     l2: float = 1e-4,
+    width: int | None = None,
 ) -> RankerWeights:
     """Fit linear weights to ranked lists with ListNet's top-one softmax loss.
 
@@ -164,6 +165,9 @@ def fit_listwise(
         candidate carry no signal and are skipped.
     l2 : float
         L2 penalty on the weights of the standardised features.
+    width : int, optional
+        The number of columns when not ``len(FEATURE_NAMES)`` (the semantic ranker's
+        lexical and semantic columns, :mod:`retrieval.semantic_rank`).
 
     Returns
     -------
@@ -178,7 +182,7 @@ def fit_listwise(
     kept = [(np.asarray(X, dtype=np.float64), np.asarray(g, dtype=bool)) for X, g in lists if np.any(g)]
     if not kept:
         raise ValueError("no list has a gold candidate")
-    width = len(FEATURE_NAMES)
+    width = len(FEATURE_NAMES) if width is None else width
     if any(X.ndim != 2 or X.shape[1] != width for X, _ in kept):
         raise ValueError(f"every feature matrix needs {width} columns")
     from scipy.optimize import minimize

@@ -30,9 +30,20 @@ def semantic_rankers(setting: str, dataset, progress: bool = False):
     model = load_model(setting)
     if model is None:
         return None
-    from tqdm import tqdm
-
     from .evaluate_runs import ProductRanker
+
+    scorer = scorers(model, dataset, progress)
+
+    def make(chosen):
+        return ProductRanker(chosen, semantic=scorer)
+
+    return make
+
+
+def scorers(model, dataset, progress: bool = False):
+    """A factory ``index -> SemanticScorer`` for indexes of ``dataset``'s sentences
+    (every sentence embedded once, here; rows picked by sentence id)."""
+    from tqdm import tqdm
 
     sentences = dataset.sentences
     with tqdm(total=len(sentences), desc="semantic vectors", unit="sentence", file=sys.stderr, disable=not progress, leave=False) as bar:
@@ -42,9 +53,6 @@ def semantic_rankers(setting: str, dataset, progress: bool = False):
     def scorer(index) -> SemanticScorer:
         positions = range(index.size)
         rows = vectors[[row[index.sentence(p).id] for p in positions]] if model.kind == "embedding" else None
-        return SemanticScorer(model, rows, lambda p: index.sentence(p).text)
+        return SemanticScorer(model, rows, lambda p: index.sentence(p).text, index)
 
-    def make(chosen):
-        return ProductRanker(chosen, semantic=scorer)
-
-    return make
+    return scorer

@@ -323,10 +323,34 @@ def test_a_fresh_and_a_reloaded_index_answer_identically(tmp_path):
         assert reloaded.explain(question) == fresh.explain(question)
 
 
-def test_explain_shows_the_weighted_semantic_score(tmp_path):
+def test_explain_shows_the_weighted_semantic_features(tmp_path):
+    """With the bundled model, --explain shows each semantic feature's value times its
+    fitted weight, and the line 'semantic score' sums the cosine features."""
+    from retrieval.semantic_rank import SEMANTIC_FEATURE_NAMES
+
+    engine = Engine.load(CORPUS, Settings(semantic="on"), index_dir=tmp_path / "index")
+    question = "Who went along with Putin?"
+    explanations = engine.explain(question)
+    assert explanations
+    ranker = engine.semantic.ranker
+    weights = dict(zip(SEMANTIC_FEATURE_NAMES, ranker.semantic()))
+    for e in explanations:
+        features = dict(e.features)
+        cosine = engine.semantic.similarities(question, [_position(engine, e)], None)[0]
+        assert features["cosine"] == pytest.approx(weights["cosine"] * cosine)
+        assert "semantic" not in features
+    from bot.render import render_explanation
+
+    meaning = sum(v for name, v in explanations[0].features if "cosine" in name)
+    assert f"   semantic score (meaning): {meaning:+.3f}" in render_explanation(question, explanations).split("\n")
+
+
+def test_explain_shows_the_weighted_semantic_score_without_a_fitted_ranker(tmp_path, monkeypatch):
+    """A model the weights were not fitted for adds WEIGHT * cosine, shown as one part."""
     from retrieval.semantic_scorer import WEIGHT
 
     engine = Engine.load(CORPUS, Settings(semantic="on"), index_dir=tmp_path / "index")
+    monkeypatch.setattr(engine.semantic, "ranker", None)
     question = "Who went along with Putin?"
     explanations = engine.explain(question)
     assert explanations
@@ -351,6 +375,8 @@ def test_semantic_moves_only_by_its_weighted_score(tmp_path, monkeypatch):
 
     off = Engine.load(CORPUS, index_dir=tmp_path / "index")
     on = Engine.load(CORPUS, Settings(semantic="on"), index_dir=tmp_path / "index")
+    monkeypatch.setattr(on.semantic, "ranker", None)  # the fixed-weight path (a model without fitted weights)
+    monkeypatch.setattr(on.semantic, "answerability", None)
     monkeypatch.setattr(on.semantic, "weight", 0.0)
     monkeypatch.setattr(semantic_scorer, "COMPLETE_FIRST", True)
     for question in QUESTIONS:
@@ -387,3 +413,48 @@ def test_evaluate_with_a_bad_model_is_one_line(capsys):
 
     assert main([str(ROOT / "tests" / "qa_regression.yaml"), "--corpus", str(CORPUS), "--semantic", "nobody/no-such-model"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+# ----------------------------------------------------------------- fitted weights (semantic on)
+def test_the_fitted_weights_hold_for_the_bundled_model_only(tmp_path):
+    from retrieval.semantic_answerability import shipped_model as semantic_answerability
+    from retrieval.semantic_rank import shipped_ranker
+
+    engine = Engine.load(CORPUS, Settings(semantic="on"), index_dir=False)
+    assert engine.semantic.ranker is shipped_ranker()
+    assert engine.semantic.answerability is semantic_answerability()
+    other = load_model(str(_bundled_dir(tmp_path / "minilm")))  # the same files, another identity
+    scorer = SemanticScorer(other, engine.semantic.vectors, None, engine.index)
+    assert (scorer.ranker, scorer.answerability) == (None, None)
+
+
+def test_semantic_on_ranks_by_the_fitted_weights_and_decides_by_its_model():
+    import importlib
+
+    from retrieval.candidates import Paragraphs
+    from retrieval.decide import question_evidence
+    from retrieval.policy import DEFAULT_FEATURES
+    from retrieval.query import parse_query
+    from retrieval.semantic_answerability import ALL_EVIDENCE
+
+    answer = importlib.import_module("retrieval.answer")
+    engine = Engine.load(CORPUS, Settings(semantic="on"), index_dir=False)
+    scorer, question = engine.semantic, "Who went along with Putin?"
+    query, paragraphs = parse_query(question, engine.index), Paragraphs(engine.index)
+    best, found = answer.ranked(query, engine.index, DEFAULT_FEATURES, paragraphs, scorer)
+    scores = found.rows @ scorer.ranker.lexical() + scorer.columns(query, found) @ scorer.ranker.semantic()
+    expected = {c.position: s for c, s in zip(found.items, scores)}
+    assert {c.position: c.score for c in best} == pytest.approx(expected)
+    row = question_evidence(query, best, found, engine.index, DEFAULT_FEATURES, paragraphs, scorer)
+    assert row.shape == (len(ALL_EVIDENCE),)
+    assert engine.answer(question).confidence == pytest.approx(scorer.answerability.probability(row)[0])
+
+
+def test_paraphrase_file_with_semantic_on_at_its_measured_level(tmp_path):
+    """tests/qa_paraphrase.yaml with the bundled model (docs/quality.md round 8b, README)."""
+    from retrieval.evaluate import load_regression, run_regression
+
+    cases = load_regression(ROOT / "tests" / "qa_paraphrase.yaml")
+    result = run_regression(cases, Engine.load(CORPUS, Settings(semantic="on"), index_dir=tmp_path / "index"))
+    answered_right = result["passed"] - result["abstained_unanswerable"]
+    assert (answered_right, result["abstained_unanswerable"]) == (16, 13), result["failures"]
