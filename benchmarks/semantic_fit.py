@@ -57,6 +57,24 @@ def _cached(cache: Path | None, name: str, compute):
     return value
 
 
+def embedded(model, sentences, questions, squad: str, cache: Path | None) -> tuple[dict, dict, str]:
+    """Sentence id -> float16 vector and question id -> float32 vector under ``model``
+    (kept in ``cache`` as ``vectors-TAG.pkl``), and TAG (the file and the model's identity)."""
+    tag = hashlib.sha256((squad + repr(model.identity)).encode()).hexdigest()[:12]
+    from tqdm import tqdm
+
+    def embed():
+        with tqdm(total=len(sentences), desc="sentences", file=sys.stderr, leave=False) as bar:
+            rows = model.embed_passages([s.text for s in sentences], progress=bar.update).astype(np.float16)
+        asked = np.stack([model.embed_query(q.text) for q in tqdm(questions, desc="questions", file=sys.stderr, leave=False)])
+        return rows, asked.astype(np.float16)
+
+    rows, asked = _cached(cache, f"vectors-{tag}.pkl", embed)
+    vectors = {s.id: rows[i] for i, s in enumerate(sentences)}
+    queries = {q.id: asked[i].astype(np.float32) for i, q in enumerate(questions)}
+    return vectors, queries, tag
+
+
 def _lists(index_of, vectors: dict, queries: dict, questions) -> list:
     """Per question: (article, candidates, linear scores, cosines, gold flags)."""
     out = []
@@ -105,18 +123,7 @@ def main(argv=None) -> int:
     model = load_model(args.semantic)
     sentences = dataset.sentences
     questions = [q for q in dataset.questions if not q.impossible]
-    tag = hashlib.sha256((args.squad + repr(model.identity)).encode()).hexdigest()[:12]
-    from tqdm import tqdm
-
-    def embed():
-        with tqdm(total=len(sentences), desc="sentences", file=sys.stderr, leave=False) as bar:
-            rows = model.embed_passages([s.text for s in sentences], progress=bar.update).astype(np.float16)
-        asked = np.stack([model.embed_query(q.text) for q in tqdm(questions, desc="questions", file=sys.stderr, leave=False)])
-        return rows, asked.astype(np.float16)
-
-    rows, asked = _cached(args.cache, f"vectors-{tag}.pkl", embed)
-    vectors = {s.id: rows[i] for i, s in enumerate(sentences)}
-    queries = {q.id: asked[i].astype(np.float32) for i, q in enumerate(questions)}
+    vectors, queries, tag = embedded(model, sentences, questions, args.squad, args.cache)
     articles: dict[int, SentenceIndex] = {}
 
     def article_index(q, index):

@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from semantic_fit import _cached, _lists  # noqa: E402
+from semantic_fit import _cached, _lists, embedded  # noqa: E402
 
 from retrieval import evaluate_data as ed  # noqa: E402
 from retrieval.index import SentenceIndex  # noqa: E402
@@ -148,18 +148,7 @@ def main(argv=None) -> int:
     model = load_model("on")
     sentences = dataset.sentences
     questions = [q for q in dataset.questions if not q.impossible]
-    tag = hashlib.sha256((args.squad + repr(model.identity)).encode()).hexdigest()[:12]
-    from tqdm import tqdm
-
-    def embed():
-        with tqdm(total=len(sentences), desc="sentences", file=sys.stderr, leave=False) as bar:
-            rows = model.embed_passages([s.text for s in sentences], progress=bar.update).astype(np.float16)
-        asked = np.stack([model.embed_query(q.text) for q in tqdm(questions, desc="questions", file=sys.stderr, leave=False)])
-        return rows, asked.astype(np.float16)
-
-    rows, asked = _cached(args.cache, f"vectors-{tag}.pkl", embed)
-    vectors = {s.id: rows[i] for i, s in enumerate(sentences)}
-    queries = {q.id: asked[i].astype(np.float32) for i, q in enumerate(questions)}
+    vectors, queries, tag = embedded(model, sentences, questions, args.squad, args.cache)
     articles: dict[int, SentenceIndex] = {}
 
     def article_index(q, index=None):

@@ -151,7 +151,9 @@ def ctrl_c_bindings():
     """prompt_toolkit key bindings for Ctrl-C at the prompt, as shells have it: with a
     half-typed line the line is thrown away (the prompt raises :class:`LineDiscarded`,
     the typed text stays on screen); on an empty line the prompt raises
-    ``KeyboardInterrupt`` (the REPL ends), prompt_toolkit's own behaviour.
+    ``KeyboardInterrupt`` (the REPL ends), prompt_toolkit's own behaviour. Also: a
+    colour escape code typed at the prompt is dropped, not handed to prompt_toolkit's
+    mouse handler (which fails on it with a traceback).
 
     Returns
     -------
@@ -167,6 +169,14 @@ def ctrl_c_bindings():
     def _(event) -> None:
         typed = event.current_buffer.text
         event.app.exit(exception=LineDiscarded() if typed else KeyboardInterrupt(), style="class:aborting")
+
+    from prompt_toolkit.keys import Keys
+
+    @bindings.add(Keys.Vt100MouseEvent)
+    def _(event) -> None:
+        """Mouse support is off, so a "mouse event" is text that looks like one: a
+        colour code typed or pasted ("\\x1b[1;33m" matches the SGR mouse pattern), on
+        which prompt_toolkit's own handler raises. It is dropped."""
 
     return bindings
 

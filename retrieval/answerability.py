@@ -371,27 +371,44 @@ def read_model(path: str | Path = MODEL_PATH) -> AnswerabilityModel:
         Unreadable, not JSON, another format, other evidence, or inconsistent shapes
         (names the file).
     """
+    return read_model_file(
+        path, MODEL_FORMAT, EVIDENCE_NAMES, HINGED, lambda data, *args: AnswerabilityModel(*args), "answerability model"
+    )
+
+
+def read_model_file(path, model_format: int, evidence: tuple, hinged: tuple, build, what: str, hint: str = ""):
+    """The checked reading of a model file, shared by the lexical and the semantic model:
+    ``build(data, knots, mean, scale, weights, bias, abstain, hedge, doubt)`` makes the
+    model once the format, the evidence names (``hint`` follows a mismatch), the array
+    widths (``len(evidence)`` plus a column per knot of each name in ``hinged``) and the
+    thresholds are checked.
+
+    Raises
+    ------
+    AnswerabilityModelError
+        One line naming ``what`` and the file.
+    """
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if data.get("format") != MODEL_FORMAT:
-            raise ValueError(f"format {data.get('format')!r}, expected {MODEL_FORMAT}")
-        if tuple(data["evidence"]) != EVIDENCE_NAMES:
-            raise ValueError("its evidence names are not this version's")
+        if data.get("format") != model_format:
+            raise ValueError(f"format {data.get('format')!r}, expected {model_format}")
+        if tuple(data["evidence"]) != evidence:
+            raise ValueError(f"its evidence names are not this version's{hint}")
         knots = {k: tuple(float(x) for x in v) for k, v in data["knots"].items()}
-        width = len(EVIDENCE_NAMES) + sum(len(knots.get(n, ())) for n in HINGED)
+        width = len(evidence) + sum(len(knots.get(n, ())) for n in hinged)
         arrays = [np.asarray(data[k], dtype=np.float64) for k in ("mean", "scale", "weights")]
         if any(a.shape != (width,) for a in arrays):
             raise ValueError(f"mean, scale and weights must have {width} values")
         t = data["thresholds"]
         doubt = None if t.get("doubt") is None else float(t["doubt"])
-        model = AnswerabilityModel(knots, *arrays, float(data["bias"]), float(t["abstain"]), float(t["hedge"]), doubt)
+        model = build(data, knots, *arrays, float(data["bias"]), float(t["abstain"]), float(t["hedge"]), doubt)
         if not 0.0 <= model.abstain <= model.hedge <= 1.0:
             raise ValueError("thresholds must satisfy 0 <= abstain <= hedge <= 1")
         if not model.abstain <= model.unknown_below <= 1.0:
             raise ValueError("thresholds must satisfy abstain <= doubt <= 1")
         return model
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise AnswerabilityModelError(f"cannot read the answerability model {path}: {exc}") from exc
+        raise AnswerabilityModelError(f"cannot read the {what} {path}: {exc}") from exc
 
 
 @lru_cache(maxsize=1)

@@ -23,7 +23,6 @@ with (the file names it); another model keeps the lexical answerability model.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -31,7 +30,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .answerability import EVIDENCE_NAMES, HINGED, AnswerabilityModel, AnswerabilityModelError
+from .answerability import EVIDENCE_NAMES, HINGED, AnswerabilityModel, read_model_file
 from .answerability import expand as expand_lexical
 
 MODEL_PATH = Path(__file__).with_name("data") / "semantic_answerability.json"
@@ -101,27 +100,17 @@ def read_model(path: str | Path = MODEL_PATH) -> SemanticAnswerabilityModel:
         lexical evidence: rerun ``benchmarks/train_answerability.py --semantic on``), or
         inconsistent shapes (names the file).
     """
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if data.get("format") != MODEL_FORMAT:
-            raise ValueError(f"format {data.get('format')!r}, expected {MODEL_FORMAT}")
-        if tuple(data["evidence"]) != ALL_EVIDENCE:
-            raise ValueError("its evidence names are not this version's (rerun benchmarks/train_answerability.py --semantic on)")
-        points = {k: tuple(float(x) for x in v) for k, v in data["knots"].items()}
-        width = len(ALL_EVIDENCE) + sum(len(points.get(n, ())) for n in HINGED + SEMANTIC_HINGED)
-        arrays = [np.asarray(data[k], dtype=np.float64) for k in ("mean", "scale", "weights")]
-        if any(a.shape != (width,) for a in arrays):
-            raise ValueError(f"mean, scale and weights must have {width} values")
-        t = data["thresholds"]
-        doubt = None if t.get("doubt") is None else float(t["doubt"])
-        out = model(points, *arrays, float(data["bias"]), float(t["abstain"]), float(t["hedge"]), data["model"], doubt)
-        if not 0.0 <= out.abstain <= out.hedge <= 1.0:
-            raise ValueError("thresholds must satisfy 0 <= abstain <= hedge <= 1")
-        if not out.abstain <= out.unknown_below <= 1.0:
-            raise ValueError("thresholds must satisfy abstain <= doubt <= 1")
-        return out
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise AnswerabilityModelError(f"cannot read the semantic answerability model {path}: {exc}") from exc
+    return read_model_file(
+        path,
+        MODEL_FORMAT,
+        ALL_EVIDENCE,
+        HINGED + SEMANTIC_HINGED,
+        lambda data, knots, mean, scale, weights, bias, abstain, hedge, doubt: model(
+            knots, mean, scale, weights, bias, abstain, hedge, data["model"], doubt
+        ),
+        "semantic answerability model",
+        " (rerun benchmarks/train_answerability.py --semantic on)",
+    )
 
 
 @lru_cache(maxsize=1)

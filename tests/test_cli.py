@@ -1196,6 +1196,30 @@ def test_ctrl_c_key_binding_discards_a_typed_line_and_leaves_on_an_empty_one():
             session.prompt("ask> ")
 
 
+def test_colour_codes_typed_at_the_prompt_are_dropped_not_a_traceback():
+    import threading
+
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from bot.repl_input import ctrl_c_bindings
+
+    typed = []
+    with create_pipe_input() as keys:
+        session = PromptSession(input=keys, output=DummyOutput(), key_bindings=ctrl_c_bindings())
+
+        def read_two() -> None:
+            typed.append(session.prompt("ask> "))
+            typed.append(session.prompt("ask> "))
+
+        keys.send_text("Who \x1b[1;33mhighlighted\x1b[0m?\r\x1b[31mred question?\r")
+        reader = threading.Thread(target=read_two, daemon=True)
+        reader.start()
+        reader.join(30)  # only a failure waits: prompt_toolkit's own mouse handler stops at "Press ENTER"
+    assert typed == ["Who highlighted?", "red question?"]
+
+
 def test_what_other_threads_print_while_prompting_goes_above_the_prompt():
     import sys
 

@@ -149,3 +149,21 @@ def test_semantic_answerability_model_round_trips(tmp_path):
     path.write_text(json.dumps(data))
     with pytest.raises(AnswerabilityModelError, match="m.json.*--semantic on"):
         read_model(path)
+
+
+def test_a_semantic_model_file_of_other_evidence_is_one_line_naming_it(tmp_path):
+    import json
+
+    from retrieval import semantic_answerability as sa
+    from retrieval.answerability import AnswerabilityModelError
+
+    data = json.loads(sa.MODEL_PATH.read_text(encoding="utf-8"))
+    data["evidence"] = data["evidence"][:-1]
+    bad = tmp_path / "semantic_answerability.json"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(AnswerabilityModelError) as caught:
+        sa.read_model(bad)
+    assert str(caught.value) == (
+        f"cannot read the semantic answerability model {bad}: its evidence names are not this version's "
+        "(rerun benchmarks/train_answerability.py --semantic on)"
+    )
