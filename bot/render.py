@@ -13,6 +13,7 @@ from typing import Iterable
 from retrieval import MAX_QUESTION_CHARS, Answer, Citation, Explanation, Quote, Sentence, Source
 from retrieval.answer import too_long
 from retrieval.highlight import Highlight, highlight
+from retrieval.semantic_rank import MEANING_FEATURES
 
 from .language import looks_non_english
 
@@ -384,7 +385,7 @@ def render_explanation(
         if e.features:
             shown = ", ".join(f"{name} {value:+.2f}" for name, value in e.features[:EXPLAIN_FEATURES])
             lines.append(f"   largest reranker features: {shown}")
-        semantic = [v for name, v in e.features if name == "semantic" or "cosine" in name]
+        semantic = [v for name, v in e.features if name in MEANING_FEATURES]
         if semantic:  # the optional semantic scorer's share of the score (its cosine features)
             lines.append(f"   semantic score (meaning): {sum(semantic):+.3f}")
         if e.related_words:

@@ -56,6 +56,9 @@ SEMANTIC_FEATURE_NAMES: tuple[str, ...] = (
     "complete",
 )
 ALL_NAMES = FEATURE_NAMES + SEMANTIC_FEATURE_NAMES
+#: the features read from the model's cosines ("complete" is a lexical flag); with the
+#: unfitted ``linear + WEIGHT * score`` scoring, its one feature is "semantic"
+MEANING_FEATURES = frozenset(n for n in SEMANTIC_FEATURE_NAMES if n != "complete") | {"semantic"}
 RANKER_PATH = Path(__file__).with_name("data") / "semantic_ranker.json"
 RANKER_FORMAT = 1
 
