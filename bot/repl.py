@@ -19,6 +19,7 @@ import sys
 from typing import Callable, Iterable
 
 from bot import config
+from bot.commands import BARE_QUIT, HELP, NO_QUESTION_YET, parse_command  # noqa: F401 (BARE_QUIT, HELP: re-exported)
 from bot.render import (
     answer_dict,
     explain_dicts,
@@ -37,18 +38,6 @@ from bot.terminal import SafeErrorParser, final_output, print_error
 log = logging.getLogger("ask")
 
 PROMPT = "ask> "
-HELP = """Ask a question about the articles, e.g.  who accompanied Putin?
-Commands:
-  :help (:h, :?)       this help
-  :sources             the loaded articles
-  :explain [QUESTION]  how each question term scored for the top sentences
-                       (the last question when none is given)
-  :quit (:q, :exit)    leave; so do quit, exit or q alone, Ctrl-D and Ctrl-C
-                       (Ctrl-C on a half-typed line throws the line away;
-                       while an answer is computed it cancels that answer)"""
-
-# Typed alone (any case), these leave like :quit: none of them can be a question.
-BARE_QUIT = frozenset({"quit", "exit", "q"})
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -93,32 +82,34 @@ class Session:
         text = line.strip()
         if not text:
             return ""
-        if text.lower() in BARE_QUIT:
+        command = parse_command(text)
+        if command is None:
+            return self._ask(text)
+        if command.name == "quit":
             return None
-        if text.startswith(":"):
-            command, _, rest = text[1:].partition(" ")
-            command = command.lower()
-            if command in ("q", "quit", "exit"):
-                return None
-            if command in ("h", "help", "?"):
-                return HELP
-            if command == "sources":
-                return render_sources(self.engine.sources())
-            if command == "explain":
-                question = rest.strip() or self.last_question
-                follow_up = None if rest.strip() else self.last_follow_up
-                if rest.strip():
-                    self.last_question, self.last_follow_up = question, None
-                if not question:
-                    return "Ask a question first, or give one: :explain who accompanied Putin?"
-                explained = (
-                    self.engine.explain(question)
-                    if follow_up is None
-                    else self.engine.explain(question, follow_up=follow_up)
-                )
-                return render_explanation(question, explained, articles=self.articles, follow_up=follow_up)
-            return f"Unknown command :{printable(command)}. Type :help for the commands."
-        return self._ask(text)
+        if command.name == "help":
+            return HELP
+        if command.name == "sources":
+            return render_sources(self.engine.sources())
+        if command.name == "explain":
+            return self._explain(command.rest)
+        return f"Unknown command :{printable(command.word)}. Type :help for the commands."
+
+    def _explain(self, given: str) -> str:
+        """``:explain [QUESTION]``: the given question, else the last one with what it
+        carried over."""
+        question = given or self.last_question
+        follow_up = None if given else self.last_follow_up
+        if given:
+            self.last_question, self.last_follow_up = question, None
+        if not question:
+            return NO_QUESTION_YET
+        explained = (
+            self.engine.explain(question)
+            if follow_up is None
+            else self.engine.explain(question, follow_up=follow_up)
+        )
+        return render_explanation(question, explained, articles=self.articles, follow_up=follow_up)
 
     def _ask(self, question: str) -> str:
         """The answer to ``question`` as part of the session's conversation."""
