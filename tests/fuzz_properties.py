@@ -458,10 +458,11 @@ def prop_question(fx: Fixtures, question: str) -> None:
     """Any question: the REPL's handler replies (no error reply) and keeps running, the
     bot's reply is one message within Discord's limit, the one-shot ``ask --json``
     exits 0 with a JSON answer, and every quote is its article's ``body[start:end]``."""
-    from bot.repl import BARE_QUIT, Session, repl
+    from bot.commands import parse_command
+    from bot.repl import Session, repl
 
-    text = question.strip().lower()
-    if text in BARE_QUIT or (text.startswith(":") and text[1:].partition(" ")[0] in BARE_QUIT):
+    command = parse_command(question)
+    if command is not None and command.name == "quit":
         question = f"?{question}"  # "q" or ":q ..." leaves the REPL by design; "?q" is a (bad) question
     session = Session(fx.engine())
     lines = iter([question, "Who accompanied Putin?"])
@@ -497,6 +498,33 @@ def prop_repl_input(fx: Fixtures, data: bytes) -> None:
     check_outcome(outcome)
     assert outcome.code == 0 and outcome.err == "", outcome
     assert "Sorry, something went wrong" not in outcome.out
+
+
+def prop_jsonl_input(fx: Fixtures, lines: list[str]) -> None:
+    """Any lines of questions and commands to ``ask --json`` on a pipe: exit 0, nothing
+    on stderr, one JSON object per non-blank line up to the first quit command (none
+    after it); a command line gets its ``"reason": "command"`` object, never an answer
+    (:mod:`bot.commands`), and any other line is answered as the question it is."""
+    from bot.commands import parse_command
+    from bot.repl_input import MAX_LINE_CHARS
+
+    outcome = run_entry(ask_main, ["--corpus", str(CORPUS), "--json"], cwd=fx.scratch(), stdin="\n".join(lines) + "\n")
+    check_outcome(outcome)
+    assert outcome.code == 0 and outcome.err == "", outcome
+    expected: list[tuple[str | None, str | None]] = []  # (question, command) per object
+    for line in lines:
+        command = parse_command(line) if len(line) <= MAX_LINE_CHARS else None
+        if command is not None and command.name == "quit":
+            break
+        if len(line) > MAX_LINE_CHARS:
+            expected.append((None, None))
+        elif command is not None:
+            expected.append((None, command.name))
+        elif line.strip():
+            expected.append((line.strip(), None))
+    objects = [json.loads(line) for line in outcome.out.split("\n")[:-1]]  # U+0085 in a string is no line break
+    assert [(o["question"], o.get("command")) for o in objects] == expected
+    assert all((o["reason"] == "command") == (o.get("command") is not None) for o in objects), objects
 
 
 def prop_corpus(fx: Fixtures, corpus: dict, question: str, persisted: bool) -> None:
@@ -618,6 +646,17 @@ repl_input = st.one_of(
     ).map(lambda lines: "\n".join(lines).encode("utf-8", "surrogatepass")),
 )
 
+# What ``ask --json`` may read from a pipe: lines of questions and commands (no line
+# breaks inside a line: each list item is one line).
+jsonl_lines = st.lists(
+    st.one_of(
+        questions,
+        st.sampled_from([":help", ":SOURCES", ":explain", ":nope", ": ", "::", ":explain\tWho met Kim?", "quit", ":q"]),
+        st.builds(lambda q: ":explain " + q, questions),
+    ).filter(lambda line: "\n" not in line and "\r" not in line),
+    max_size=5,
+)
+
 argv_lists = st.lists(
     st.one_of(
         st.sampled_from(["--json", "--sentences", "--explain", "--corpus", "--help", "-h", "--", "-", "--x", ""]),
@@ -631,6 +670,7 @@ argv_lists = st.lists(
 PROPERTIES = {
     "question": (prop_question, (questions,)),
     "repl_input": (prop_repl_input, (repl_input,)),
+    "jsonl_input": (prop_jsonl_input, (jsonl_lines,)),
     "corpus": (prop_corpus, (corpora(), questions, st.booleans())),
     "settings": (prop_settings, (settings_env, st.none() | dotenv_files, st.booleans())),
     "argv": (prop_argv, (argv_lists,)),

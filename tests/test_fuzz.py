@@ -38,6 +38,14 @@ def test_any_repl_input_keeps_the_session_running(fx, data):
     fp.prop_repl_input(fx, data)
 
 
+@FAST
+@given(lines=fp.jsonl_lines)
+@example(lines=["Who accompanied Putin?", ":help", ":quit", "never asked"])
+@example(lines=[":explain\tWho met Kim?", "QUIT", ":sources"])
+def test_any_json_lines_input_answers_questions_and_reads_commands(fx, lines):
+    fp.prop_jsonl_input(fx, lines)
+
+
 @settings(FAST, max_examples=40)
 @given(corpus=fp.corpora(), question=fp.questions, persisted=fp.st.booleans())
 def test_any_corpus_gives_answers_with_exact_citations_or_one_error_line(fx, corpus, question, persisted):
