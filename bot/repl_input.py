@@ -194,9 +194,14 @@ def above_the_prompt(prompt: Callable[[str], str]) -> Callable[[str], str]:
     return read
 
 
+BOM = "\ufeff"  # a byte-order mark: how editors such as Notepad start a UTF-8 file
+
+
 def _line_reader() -> Callable[[str], str]:
     """prompt_toolkit with history (:func:`_history`) on a terminal; plain lines from a
-    pipe (:func:`read_bounded_line`)."""
+    pipe (:func:`read_bounded_line`), a byte-order mark at the start of the input
+    dropped (a file of questions saved with one: its first line is a question or a
+    command like any other, not ``"\ufeff:help"``)."""
     if sys.stdin is None:  # started with stdin closed: nothing to read
 
         def closed(prompt: str) -> str:
@@ -209,7 +214,12 @@ def _line_reader() -> Callable[[str], str]:
         session = PromptSession(history=_history(), key_bindings=ctrl_c_bindings())
         return above_the_prompt(session.prompt)
 
+    first = True
+
     def read_plain(prompt: str) -> str:
-        return read_bounded_line(sys.stdin)
+        nonlocal first
+        at_start, first = first, False
+        line = read_bounded_line(sys.stdin)
+        return line.removeprefix(BOM) if at_start else line
 
     return read_plain

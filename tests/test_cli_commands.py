@@ -144,3 +144,16 @@ def test_the_session_reads_the_same_commands(engine):
     )
     assert session.handle("  Q ") is None
     assert session.handle(": ") == "Unknown command :. Type :help for the commands."
+
+
+@pytest.mark.parametrize("argv", [["--json"], []])
+def test_a_byte_order_mark_at_the_start_of_piped_input_is_dropped(capsys, monkeypatch, argv):
+    monkeypatch.setattr("sys.stdin", io.StringIO("\ufeff:help\n\ufeffWho accompanied Putin?\n"))
+    code = main(["--corpus", str(CORPUS), *argv])
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    if argv:
+        first, second = (json.loads(line) for line in out.splitlines())
+        assert (first["command"], second["question"]) == ("help", "\ufeffWho accompanied Putin?")  # only the input's first
+    else:
+        assert out.startswith(HELP + "\n\n")
