@@ -36,6 +36,7 @@ from discord import app_commands
 from retrieval import Answer, Engine, Source
 
 from . import discord_render as render
+from .commands import parse_command
 
 logger = logging.getLogger(__name__)
 
@@ -243,6 +244,18 @@ class AskBot(discord.Client):
         # the name stands inside an inline code span: no Markdown escaping there, just no backticks
         return render.HELP.replace("{name}", name.replace("`", "'"))
 
+    def command_reply(self, name: str) -> str:
+        """The reply to a mention or DM that is one of the terminal session's commands
+        (:func:`bot.commands.parse_command`): ``:help`` gets the ``/help`` text,
+        ``:sources`` the ``/sources`` list, any other (``:quit``, ``:explain``, an
+        unknown ``:word``, ``quit`` alone) :data:`render.COMMAND_HINT`, never an
+        answer to a question nobody asked."""
+        if name == "help":
+            return self.help_text()
+        if name == "sources":
+            return render.render_sources(self.sources())
+        return render.COMMAND_HINT
+
     async def handle_ask(self, interaction: discord.Interaction, question: str) -> None:
         """``/ask``: cooldown check, ``defer(thinking=True)``, answer off the loop, then
         exactly one ``followup.send`` (the answer fitted into one message by
@@ -370,6 +383,10 @@ class AskBot(discord.Client):
                 return
             if not question:
                 await _reply(message, render.EMPTY_MENTION_HINT)
+                return
+            command = parse_command(question)
+            if command is not None:  # ":help", "quit" ...: what the terminal's session would read
+                await _reply(message, self.command_reply(command.name))
                 return
             wait = self.cooldown.retry_after(message.author.id)
             if wait > 0:

@@ -63,6 +63,9 @@ NO_TERMS = terminal.NO_TERMS
 NO_TERMS_MANY = terminal.NO_TERMS_MANY
 ERROR = "Sorry, something went wrong while answering. Please try again in a moment."
 EMPTY_MENTION_HINT = "Ask me a question after the mention, e.g. `@me Who accompanied Putin?`, or use `/ask`."
+COMMAND_HINT = (  # a session command of the terminal's `ask` (":quit", ":explain" ...) sent in Discord
+    "That is a command of the terminal's `ask`; here, ask me a question, or use `/ask`, `/sources` or `/help`."
+)
 HELP = (
     "**How to ask**\n"
     "• `/ask question: Who accompanied Putin?`\n"

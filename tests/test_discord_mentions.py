@@ -70,6 +70,25 @@ async def test_mention_with_nothing_else_gets_a_hint(discord_world, engine):
     assert world.sent() == [render.EMPTY_MENTION_HINT]
 
 
+async def test_session_commands_in_a_mention_or_dm_are_not_asked_as_questions(discord_world, engine):
+    world = await discord_world(engine=engine)
+    await world.mention(":help")
+    await world.dm(":SOURCES")
+    await world.mention(":explain who met Kim?")
+    await world.dm("quit")
+    await world.mention(":bogus")
+    assert world.sent() == [
+        render.HELP.replace("{name}", world.bot.user.name),
+        render.render_sources(engine.sources()),
+        render.COMMAND_HINT,
+        render.COMMAND_HINT,
+        render.COMMAND_HINT,
+    ]
+    assert render.COMMAND_HINT == (
+        "That is a command of the terminal's `ask`; here, ask me a question, or use `/ask`, `/sources` or `/help`."
+    )
+
+
 async def test_empty_content_gets_no_reply(discord_world, engine):
     world = await discord_world(engine=engine)
     # an attachment only (simcord, like Discord, refuses a message with no content at all)
