@@ -482,11 +482,9 @@ def _converse(args: argparse.Namespace, engine, corpus, settings, index_dir, jso
     from retrieval.conversation import Conversations
 
     session = Session(live, color=_stdout_is_terminal(), conversations=Conversations())
-    if sys.stdin is not None and sys.stdin.isatty():
-        _print(
-            f"Loaded {_count(session.articles, 'article')}, "
-            f"{_count(len(engine.sentences), 'sentence')}. :help for help, Ctrl-D to quit."
-        )
+    if sys.stdin is not None and sys.stdin.isatty():  # typed: the banner (on stderr when the answers go to a pipe)
+        loaded = f"Loaded {_count(session.articles, 'article')}, {_count(len(engine.sentences), 'sentence')}."
+        (_print if _stdout_is_terminal() else print_error)(f"{loaded} :help for help, Ctrl-D to quit.")
     with watching(live):
         return repl(session.handle, _line_reader(), _print_block)
 

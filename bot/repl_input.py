@@ -194,12 +194,33 @@ def above_the_prompt(prompt: Callable[[str], str]) -> Callable[[str], str]:
     return read
 
 
+def _is_terminal(stream) -> bool:
+    """Whether ``stream`` is a terminal (False for a stand-in without ``isatty`` or a
+    closed file)."""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _prompt_on_stderr(prompt: str) -> None:
+    """Show ``prompt`` on stderr, best effort: lines are typed at a terminal while the
+    answers go to a pipe or a file, which must get the answers alone."""
+    try:
+        if sys.stderr is not None:
+            sys.stderr.write(prompt)
+            sys.stderr.flush()
+    except (OSError, ValueError):  # stderr closed or full: typing still works
+        pass
+
+
 BOM = "\ufeff"  # a byte-order mark: how editors such as Notepad start a UTF-8 file
 
 
 def _line_reader() -> Callable[[str], str]:
     """prompt_toolkit with history (:func:`_history`) on a terminal; plain lines from a
-    pipe (:func:`read_bounded_line`), a byte-order mark at the start of the input
+    pipe (:func:`read_bounded_line`; the prompt on stderr when the lines are typed at a
+    terminal but the answers go to a pipe), a byte-order mark at the start of the input
     dropped (a file of questions saved with one: its first line is a question or a
     command like any other, not ``"\ufeff:help"``)."""
     if sys.stdin is None:  # started with stdin closed: nothing to read
@@ -215,10 +236,13 @@ def _line_reader() -> Callable[[str], str]:
         return above_the_prompt(session.prompt)
 
     first = True
+    typed = _is_terminal(sys.stdin)  # typed with the answers going to a pipe (`ask | tee log`)
 
     def read_plain(prompt: str) -> str:
         nonlocal first
         at_start, first = first, False
+        if typed:
+            _prompt_on_stderr(prompt)
         line = read_bounded_line(sys.stdin)
         return line.removeprefix(BOM) if at_start else line
 

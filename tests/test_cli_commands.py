@@ -157,3 +157,25 @@ def test_a_byte_order_mark_at_the_start_of_piped_input_is_dropped(capsys, monkey
         assert (first["command"], second["question"]) == ("help", "\ufeffWho accompanied Putin?")  # only the input's first
     else:
         assert out.startswith(HELP + "\n\n")
+
+
+class TypedStdin(io.StringIO):
+    """Lines typed at a terminal (the answers going to a pipe: capsys's stdout is none)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_typed_lines_with_answers_to_a_pipe_show_the_prompt_on_stderr(capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", TypedStdin(":help\n"))
+    code = main(["--corpus", str(CORPUS)])
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert out == HELP + "\n\n\n"  # the pipe gets the answers alone
+    assert err == "Loaded 1 article, 23 sentences. :help for help, Ctrl-D to quit.\nask> ask> "
+
+
+def test_piped_lines_show_no_prompt(capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO(":help\n"))
+    assert main(["--corpus", str(CORPUS)]) == 0
+    assert capsys.readouterr() == (HELP + "\n\n\n", "")
