@@ -15,6 +15,7 @@ sentences), its words as written (stopwords kept) and adjacent word pairs, the n
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -30,6 +31,13 @@ from .spell import spelled
 MAX_QUESTION_CHARS = 2000
 
 _WH_WORDS = frozenset("what which who whom whose when where why how".split())
+
+# What a reader cannot see in a question and a search must not read: terminal escape
+# sequences (ECMA-48 CSI "ESC [ ... final" and OSC "ESC ] ... BEL|ESC \\", pasted from a
+# coloured terminal) and Unicode format characters (category Cf: a byte-order mark, a
+# zero-width space, a soft hyphen) go; any other control character reads as a space.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.?")
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -112,8 +120,17 @@ def parse_query(question: str, index) -> Query:
     index : BaseIndex
         The corpus (for spelling correction only).
     """
-    text, terms = spelled(question, index)
+    text, terms = spelled(visible(question), index)
     return query_of(text, terms, asked=question)
+
+
+def visible(question: str) -> str:
+    """``question`` as a reader sees it: escape sequences and format characters
+    removed, other control characters as spaces (see ``_ESCAPES``). A question typed
+    without them is returned unchanged, so answers to ordinary questions do not move."""
+    text = _ESCAPES.sub("", question)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return _CONTROLS.sub(" ", text)
 
 
 def query_of(text: str, terms: Sequence[str], asked: str | None = None) -> Query:

@@ -48,3 +48,21 @@ def test_shouted_questions_name_nothing_and_repeats_count_once():
 def test_no_terms_and_too_long(index):
     assert parse_query("the?", index).terms == ()
     assert not too_long("x" * MAX_QUESTION_CHARS) and too_long("x" * (MAX_QUESTION_CHARS + 1))
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "\ufeffWho left Pyongyang?",  # a byte-order mark, as Notepad saves it
+        "Who \x1b[1;31mleft\x1b[0m Pyongyang?",  # colour escapes pasted from a terminal
+        "Who\u200b left Pyon\u00adgyang?",  # a zero-width space and a soft hyphen
+        "Who\tleft\nPyongyang?",  # other control characters read as spaces
+    ],
+)
+def test_what_a_reader_cannot_see_is_not_read(index, typed):
+    query = parse_query(typed, index)
+    plain = parse_query("Who left Pyongyang?", index)
+    assert query.asked == typed
+    assert query.terms == plain.terms == ("left", "pyongyang")
+    assert query.ranking_type == plain.ranking_type == "person"
+    assert query.name_tokens == plain.name_tokens == (("Pyongyang", "pyongyang"),)
