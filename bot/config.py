@@ -30,6 +30,7 @@ def load_dotenv_file(path: str | os.PathLike | None = None) -> None:
     ----------
     path : path-like, optional
         An explicit env file, which must exist; by default ``./.env``, if present.
+        ``os.devnull`` (``/dev/null``) reads as no env file at all, not even ``./.env``.
 
     Raises
     ------
@@ -43,6 +44,8 @@ def load_dotenv_file(path: str | os.PathLike | None = None) -> None:
 
     target = Path(path) if path is not None else Path.cwd() / ".env"
     if path is None and not target.exists():
+        return
+    if path is not None and str(path) == os.devnull:  # the usual way to say "no env file"
         return
     if not target.is_file():
         what = "does not exist" if not target.exists() else "is not a file"

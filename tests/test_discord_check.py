@@ -343,6 +343,13 @@ def test_empty_env_file_option_is_a_usage_error(env, capsys, value):
     )
 
 
+def test_dev_null_as_env_file_means_none_not_even_the_local_one(env, capsys, tmp_path):
+    (tmp_path / ".env").write_text(f"DISCORD_TOKEN={TOKEN}\n", encoding="utf-8")
+    assert cli.main(["--check", "--env-file", os.devnull]) == 2  # ./.env not read: no token
+    assert capsys.readouterr().err.startswith("ask-bot: error: DISCORD_TOKEN")
+    assert cli.main(["--check"]) == 0
+
+
 def test_missing_env_file_option_is_one_line_and_exit_2(env, capsys, tmp_path):
     assert cli.main(["--check", "--env-file", str(tmp_path / "nope.env")]) == 2
     assert capsys.readouterr().err == f"ask-bot: error: env file {tmp_path / 'nope.env'} does not exist\n"
