@@ -53,6 +53,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from .analyze import analyze, stopwords, tokenize
+from .answerability_trees import TREE_FORMAT, TreeAnswerabilityModel, read_trees
 from .errors import RetrievalError
 from .index import positive_idf
 from .related import related_terms
@@ -362,8 +363,9 @@ def expand(X: np.ndarray, knots: Mapping[str, Sequence[float]]) -> np.ndarray:
     return np.hstack(cols)
 
 
-def read_model(path: str | Path = MODEL_PATH) -> AnswerabilityModel:
-    """Read a model written by :meth:`AnswerabilityModel.to_json`.
+def read_model(path: str | Path = MODEL_PATH) -> AnswerabilityModel | TreeAnswerabilityModel:
+    """Read a model written by :meth:`AnswerabilityModel.to_json` (format 1, logistic) or
+    :meth:`retrieval.answerability_trees.TreeAnswerabilityModel.to_json` (format 2, trees).
 
     Raises
     ------
@@ -378,6 +380,8 @@ def read_model(path: str | Path = MODEL_PATH) -> AnswerabilityModel:
 
 def read_model_file(path, model_format: int, evidence: tuple, hinged: tuple, build, what: str, hint: str = ""):
     """The checked reading of a model file, shared by the lexical and the semantic model:
+    a format-2 file is a tree model (:func:`retrieval.answerability_trees.read_trees`,
+    its ``model`` key the semantic identity); for a logistic one (``model_format``),
     ``build(data, knots, mean, scale, weights, bias, abstain, hedge, doubt)`` makes the
     model once the format, the evidence names (``hint`` follows a mismatch), the array
     widths (``len(evidence)`` plus a column per knot of each name in ``hinged``) and the
@@ -390,10 +394,12 @@ def read_model_file(path, model_format: int, evidence: tuple, hinged: tuple, bui
     """
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if data.get("format") != model_format:
-            raise ValueError(f"format {data.get('format')!r}, expected {model_format}")
+        if data.get("format") not in (model_format, TREE_FORMAT):
+            raise ValueError(f"format {data.get('format')!r}, expected {model_format} or {TREE_FORMAT}")
         if tuple(data["evidence"]) != evidence:
             raise ValueError(f"its evidence names are not this version's{hint}")
+        if data["format"] == TREE_FORMAT:
+            return _checked(read_trees(data, evidence, data.get("model")))
         knots = {k: tuple(float(x) for x in v) for k, v in data["knots"].items()}
         width = len(evidence) + sum(len(knots.get(n, ())) for n in hinged)
         arrays = [np.asarray(data[k], dtype=np.float64) for k in ("mean", "scale", "weights")]
@@ -401,17 +407,21 @@ def read_model_file(path, model_format: int, evidence: tuple, hinged: tuple, bui
             raise ValueError(f"mean, scale and weights must have {width} values")
         t = data["thresholds"]
         doubt = None if t.get("doubt") is None else float(t["doubt"])
-        model = build(data, knots, *arrays, float(data["bias"]), float(t["abstain"]), float(t["hedge"]), doubt)
-        if not 0.0 <= model.abstain <= model.hedge <= 1.0:
-            raise ValueError("thresholds must satisfy 0 <= abstain <= hedge <= 1")
-        if not model.abstain <= model.unknown_below <= 1.0:
-            raise ValueError("thresholds must satisfy abstain <= doubt <= 1")
-        return model
+        return _checked(build(data, knots, *arrays, float(data["bias"]), float(t["abstain"]), float(t["hedge"]), doubt))
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise AnswerabilityModelError(f"cannot read the {what} {path}: {exc}") from exc
 
 
+def _checked(model):
+    """``model`` once its thresholds are in order (ValueError otherwise)."""
+    if not 0.0 <= model.abstain <= model.hedge <= 1.0:
+        raise ValueError("thresholds must satisfy 0 <= abstain <= hedge <= 1")
+    if not model.abstain <= model.unknown_below <= 1.0:
+        raise ValueError("thresholds must satisfy abstain <= doubt <= 1")
+    return model
+
+
 @lru_cache(maxsize=1)
-def shipped_model() -> AnswerabilityModel:
+def shipped_model() -> AnswerabilityModel | TreeAnswerabilityModel:
     """The model in ``retrieval/data/answerability.json`` (read once)."""
     return read_model(MODEL_PATH)
