@@ -56,7 +56,7 @@ from .analyze import analyze, stopwords, tokenize
 from .answerability_trees import TREE_FORMAT, TreeAnswerabilityModel, read_trees
 from .errors import RetrievalError
 from .index import positive_idf
-from .related import related_terms
+from .related import antonym_terms, related_terms
 from .rerank import FEATURE_NAMES
 
 MODEL_PATH = Path(__file__).with_name("data") / "answerability.json"
@@ -101,6 +101,7 @@ EVIDENCE_NAMES = (
     "title",
     "names_unseen",
     "negation_clash",
+    "antonym_clash",
 )
 # The evidence that also enters through hinge functions (see the module docstring).
 HINGED = (
@@ -253,7 +254,11 @@ def _asked_and_offered(query, index, ranked, rows, row, present, weights, total)
     * ``negation_clash``: the question says "not", "never", "no" ... and the first
       candidate says none of them, times the candidate's coverage: a question that
       repeats what the sentence says but negates it (a sentence that shares few of
-      its words may say the same in other words).
+      its words may say the same in other words);
+    * ``antonym_clash``: a question term the first candidate lacks while it holds one of
+      the term's WordNet antonyms (:func:`retrieval.related.antonym_terms`: "smallest"
+      asked, "largest" said), times the candidate's coverage (SQuAD 2.0 writes
+      impossible questions by swapping a word for its opposite).
     """
     at = FEATURE_NAMES.index
     first = ranked[0]
@@ -280,6 +285,9 @@ def _asked_and_offered(query, index, ranked, rows, row, present, weights, total)
         "names_unseen": (len([t for t in names if index.document_frequency(t) == 0]) / len(names)) if names else 0.0,
         "negation_clash": first.coverage * float(
             negated and not _negates(t.lower() for t in tokenize(index.sentence(ranked[0].position).text))
+        ),
+        "antonym_clash": first.coverage * float(
+            any(t not in present and not present.isdisjoint(antonym_terms(t)) for t in weights)
         ),
     }
 

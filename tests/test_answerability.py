@@ -146,7 +146,7 @@ def test_tree_model_probability_is_platt_scaled_and_round_trips(tmp_path):
     [
         (lambda t: t.update(left=[1, 1, -1, -1, -1, -1]), "children must come after their parent"),
         (lambda t: t.update(right=[4, 9, -1, -1, -1, -1]), "points outside its arrays"),
-        (lambda t: t.update(feature=[99, 0, -1, -1, -1, -1]), "outside the 38 of the evidence"),
+        (lambda t: t.update(feature=[99, 0, -1, -1, -1, -1]), "outside the 39 of the evidence"),
         (lambda t: t.update(value=[0.0]), "of one length"),
     ],
 )
@@ -217,3 +217,10 @@ def test_evidence_of_what_is_asked_against_what_is_offered():
     assert (e["names"], e["names_elsewhere"], e["names_unseen"], e["missing_elsewhere"]) == (0.0, 1.0, 0.0, 1.0)
     e = _evidence(text, "When did the delegation of Kim and Obama fly home?")
     assert (e["names_elsewhere"], e["names_unseen"], e["unknown_names"]) == (0.5, 0.5, 1.0)
+
+
+def test_antonym_clash_is_the_coverage_of_a_quote_saying_the_opposite():
+    text = "The largest city of the region is Lyon.\nRain fell on the coast.\n"
+    clash = _evidence(text, "What is the smallest city of the region?")
+    assert clash["coverage"] < 1.0 and clash["antonym_clash"] == clash["coverage"]  # "largest" said, "smallest" asked
+    assert _evidence(text, "What is the largest city of the region?")["antonym_clash"] == 0.0
