@@ -3,8 +3,16 @@
 Usage::
 
     python benchmarks/train_answerability.py [--data ../shared/data] [--write retrieval/data/answerability.json]
-        [--cache /tmp/answerability.npz] [--l2 1e-3] [--answerable-abstain 0.02] [--doubt 0.3] [--hedge 0.5]
-        [--semantic on]
+        [--cache /tmp/answerability.npz] [--model trees|logistic] [--l2 1e-3] [--answerable-abstain 0.02]
+        [--doubt 0.3] [--hedge 0.5] [--budgets] [--drop NAME,...] [--semantic on]
+
+The shipped lexical model is ``--model trees`` (the default; LightGBM, the ``bench``
+extra); the shipped semantic one is ``--semantic on --model logistic`` (trees did not gain
+there: ``docs/quality.md``, round 11). ``--budgets`` adds the cross-validated figures at
+1..5% of answerable questions refused; ``--drop`` zeroes evidence before fitting (what
+it is worth). Both fits are deterministic: from one cache, two trainings write the same
+file (a fresh collection can differ in the last digit of a sum, as Python orders sets
+by a hashing seed: ``PYTHONHASHSEED=0`` makes collections repeat too).
 
 With ``--semantic on`` the questions are ranked with the bundled semantic model (its
 fitted ranker, ``retrieval/data/semantic_ranker.json``: run ``benchmarks/train_semantic.py``
@@ -22,9 +30,11 @@ product's evidence about its first quote (:func:`retrieval.decide.question_evide
   fitting) and its answerable ones (label as ``own``; only for the report, since they
   repeat v1.1's).
 
-A logistic regression (L2 on standardised columns, SciPy's L-BFGS-B) over the evidence
-and its hinges (:func:`retrieval.answerability.expand`, knots at the training
-quartiles) is fitted on own + offtopic + impossible. The product still refuses when no
+Boosted trees (:func:`fit_trees`: impossible questions weighted, Platt scaling and the
+abstain threshold from out-of-fold scores by article) or a logistic regression
+(:func:`fit`: L2 on standardised columns, SciPy's L-BFGS-B, over the evidence and its
+hinges, :func:`retrieval.answerability.expand`, knots at the training quartiles) is
+fitted on own + offtopic + impossible. The product still refuses when no
 candidate passes the old coverage and answer-type test (a guarantee: "How old is ...?"
 without an age in the article) and when a doubtful answer (below the ``--doubt`` threshold)
 names something the corpus never mentions ("Who is the Prime Minister of the UK?" of
@@ -363,6 +373,8 @@ def cross_validate(d: dict, train_on, answerable_abstain: float):
 
 
 def main(argv=None) -> int:
+    """The command (see the module docstring). Long, as a script's main is: the options,
+    the fits and the printed tables read top to bottom in the order they run."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(DEFAULT_DATA), help="folder of the SQuAD half-A files")
     parser.add_argument("--cache", help="read the evidence from / save it to this .npz")

@@ -5,7 +5,9 @@ A question the article does not answer still has a best sentence, so the product
 to refuse only by hand rules (too little of the question's term weight covered, an
 expected number or date missing, a name the corpus never mentions). Here those rules
 become evidence, beside the rest of what the answer path already knows about the
-question, and a logistic regression over it gives P(the first quote holds the answer):
+question, and a model over it gives P(the first quote holds the answer): boosted trees
+(:mod:`retrieval.answerability_trees`, the shipped model) or the logistic regression
+with hinges of :class:`AnswerabilityModel` (the model before; ``--model logistic``):
 
 * coverage: the share of the question's IDF weight the first candidate holds (its terms
   alone, and with WordNet-related words), the best share any candidate holds, the
@@ -29,10 +31,10 @@ question, and a logistic regression over it gives P(the first quote holds the an
   names that the sentence lacks but the article holds, the heaviest question term the
   sentence does not reach, and a number of the question the sentence contradicts.
 
-Continuous evidence also enters through hinge functions ``max(0, x - knot)`` at the
-training quartiles, so the model can bend where a straight line cannot (a
-piecewise-linear logistic model, as in generalized additive models: Hastie &
-Tibshirani 1990). Weights are fitted by ``benchmarks/train_answerability.py`` on SQuAD
+In the logistic model, continuous evidence also enters through hinge functions
+``max(0, x - knot)`` at the training quartiles, so the model can bend where a straight
+line cannot (a piecewise-linear logistic model, as in generalized additive models:
+Hastie & Tibshirani 1990). Either model is fitted by ``benchmarks/train_answerability.py`` on SQuAD
 half A (positives: answerable questions whose first quote is gold; negatives: SQuAD
 2.0's impossible questions, each article's answerable questions asked of the
 *previous* article, and answerable questions answered wrongly) and shipped in
