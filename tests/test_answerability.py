@@ -224,3 +224,15 @@ def test_antonym_clash_is_the_coverage_of_a_quote_saying_the_opposite():
     clash = _evidence(text, "What is the smallest city of the region?")
     assert clash["coverage"] < 1.0 and clash["antonym_clash"] == clash["coverage"]  # "largest" said, "smallest" asked
     assert _evidence(text, "What is the largest city of the region?")["antonym_clash"] == 0.0
+
+
+def test_a_semantic_tree_model_reads_with_its_identity(tmp_path):
+    from retrieval import semantic_answerability as sa
+
+    model = TreeAnswerabilityModel(sa.ALL_EVIDENCE, _trees(), 1.0, 0.0, 0.1, 0.5, 0.3, {"model": "bundled"})
+    path = tmp_path / "s.json"
+    path.write_text(write_json(model.to_json()))
+    back = sa.read_model(path)
+    assert (back.evidence, back.identity, back.abstain) == (sa.ALL_EVIDENCE, {"model": "bundled"}, 0.1)
+    with pytest.raises(AnswerabilityModelError, match="its evidence names are not this version's"):
+        read_model(path)  # the lexical reader refuses the semantic evidence
