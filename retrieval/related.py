@@ -32,6 +32,7 @@ from .analyze import analyze, stem
 from .errors import RetrievalError
 
 TABLE_PATH = Path(__file__).parent / "data" / "wordnet_terms.json.xz"
+ANTONYM_PATH = Path(__file__).parent / "data" / "wordnet_antonyms.json"
 TABLES = ("related", "hypernym", "phrase")
 PHRASE_WORDS = (2, 3)  # WordNet multi-word lemmas looked up in a question: "go with", "hand over"
 _EMPTY: frozenset[str] = frozenset()
@@ -88,6 +89,40 @@ def related_terms(term: str) -> frozenset[str]:
         The shipped table is missing or unreadable (a broken install).
     """
     return frozenset(load_table()["related"].get(term, "").split()) or _EMPTY
+
+
+@lru_cache(maxsize=1)
+def load_antonyms() -> dict[str, str]:
+    """The antonym table (``retrieval/data/wordnet_antonyms.json``, 0.13 MB, built by
+    ``benchmarks/build_wordnet_terms.py --antonyms``), read once: ``{term: "term term ..."}``.
+
+    Raises
+    ------
+    RetrievalError
+        The file is missing, unreadable or not the expected JSON (names the file).
+    """
+    try:
+        table = json.loads(ANTONYM_PATH.read_text(encoding="utf-8"))["antonym"]
+        if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+            raise ValueError("the antonym table is not an object of strings")
+        return table
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise RetrievalError(f"cannot read the antonym table {ANTONYM_PATH}: {exc}") from exc
+
+
+@lru_cache(maxsize=1 << 16)
+def antonym_terms(term: str) -> frozenset[str]:
+    """WordNet's direct antonyms of ``term`` in its two most frequent senses, adjectives
+    with their comparatives and superlatives ("largest" gives "small", "smaller",
+    "smallest"); empty when WordNet knows none. Evidence that a sentence says the
+    opposite of a question, not a relation that covers a term.
+
+    Raises
+    ------
+    RetrievalError
+        The shipped table is missing or unreadable.
+    """
+    return frozenset(load_antonyms().get(term, "").split()) or _EMPTY
 
 
 @lru_cache(maxsize=1 << 16)

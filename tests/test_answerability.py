@@ -9,7 +9,6 @@ import pytest
 
 from retrieval.answerability import (
     EVIDENCE_NAMES,
-    HINGED,
     AnswerabilityModel,
     AnswerabilityModelError,
     expand,
@@ -17,6 +16,7 @@ from retrieval.answerability import (
     read_model,
     shipped_model,
 )
+from retrieval.answerability_trees import TreeAnswerabilityModel, TreeEnsemble, write_json
 
 
 def words(question: str) -> list[str]:
@@ -76,7 +76,7 @@ def test_model_round_trips_through_json(tmp_path):
 @pytest.mark.parametrize(
     "change, message",
     [
-        (lambda d: d.update(format=2), "format 2, expected 1"),
+        (lambda d: d.update(format=7), "format 7, expected 1 or 2"),
         (lambda d: d.update(evidence=["coverage"]), "its evidence names are not this version's"),
         (lambda d: d.update(weights=[1.0]), "must have"),
         (lambda d: d.update(thresholds={"abstain": 0.6, "hedge": 0.5}), "0 <= abstain <= hedge <= 1"),
@@ -103,9 +103,61 @@ def test_unreadable_model_file_is_named(tmp_path):
 
 def test_shipped_model_is_consistent():
     model = shipped_model()
-    assert 0.0 < model.abstain <= model.hedge < 1.0
-    assert set(model.knots) <= set(HINGED)
-    assert model.weights.shape == model.mean.shape == model.scale.shape
+    assert isinstance(model, TreeAnswerabilityModel) and model.evidence == EVIDENCE_NAMES
+    assert 0.0 < model.abstain <= model.unknown_below <= model.hedge < 1.0
+    assert model.slope > 0.0  # a higher tree score is a higher probability
+    assert len(model.trees.roots) == 300
+
+
+def _trees() -> TreeEnsemble:
+    """Two trees: coverage <= 0.5 ? (score <= 1 ? -2 : -1) : 1.5, and a lone leaf 0.25."""
+    c, s = EVIDENCE_NAMES.index("coverage"), EVIDENCE_NAMES.index("score")
+    return TreeEnsemble(
+        feature=np.array([c, s, -1, -1, -1, -1]),
+        threshold=np.array([0.5, 1.0, 0.0, 0.0, 0.0, 0.0]),
+        left=np.array([1, 2, -1, -1, -1, -1]),
+        right=np.array([4, 3, -1, -1, -1, -1]),
+        value=np.array([0.0, 0.0, -2.0, -1.0, 1.5, 0.25]),
+        roots=np.array([0, 5]),
+    )
+
+
+def test_trees_sum_the_leaf_each_row_reaches():
+    X = np.zeros((4, len(EVIDENCE_NAMES)))
+    X[:, EVIDENCE_NAMES.index("coverage")] = [0.2, 0.5, 0.5, 0.9]
+    X[:, EVIDENCE_NAMES.index("score")] = [0.0, 1.0, 3.0, 0.0]  # a value at the threshold goes left
+    assert _trees().raw(X).tolist() == [-1.75, -1.75, -0.75, 1.75]
+
+
+def test_tree_model_probability_is_platt_scaled_and_round_trips(tmp_path):
+    model = TreeAnswerabilityModel(EVIDENCE_NAMES, _trees(), 2.0, -0.5, 0.1, 0.5, 0.3)
+    X = np.zeros((1, len(EVIDENCE_NAMES)))
+    X[0, EVIDENCE_NAMES.index("coverage")] = 0.9
+    assert model.probability(X)[0] == pytest.approx(1 / (1 + np.exp(-(2.0 * 1.75 - 0.5))))
+    path = tmp_path / "t.json"
+    path.write_text(write_json(model.to_json({"note": "test"})))
+    back = read_model(path)
+    assert back.probability(X).tolist() == model.probability(X).tolist()
+    assert (back.abstain, back.hedge, back.unknown_below, back.identity) == (0.1, 0.5, 0.3, {})
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda t: t.update(left=[1, 1, -1, -1, -1, -1]), "children must come after their parent"),
+        (lambda t: t.update(right=[4, 9, -1, -1, -1, -1]), "points outside its arrays"),
+        (lambda t: t.update(feature=[99, 0, -1, -1, -1, -1]), "outside the 39 of the evidence"),
+        (lambda t: t.update(value=[0.0]), "of one length"),
+    ],
+)
+def test_bad_tree_files_are_named(tmp_path, change, message):
+    data = TreeAnswerabilityModel(EVIDENCE_NAMES, _trees(), 1.0, 0.0, 0.1, 0.5, 0.3).to_json()
+    change(data["trees"])
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(AnswerabilityModelError, match="cannot read the answerability model") as caught:
+        read_model(path)
+    assert str(path) in str(caught.value) and message in str(caught.value)
 
 
 def _evidence(text: str, question: str) -> dict[str, float]:
@@ -165,3 +217,22 @@ def test_evidence_of_what_is_asked_against_what_is_offered():
     assert (e["names"], e["names_elsewhere"], e["names_unseen"], e["missing_elsewhere"]) == (0.0, 1.0, 0.0, 1.0)
     e = _evidence(text, "When did the delegation of Kim and Obama fly home?")
     assert (e["names_elsewhere"], e["names_unseen"], e["unknown_names"]) == (0.5, 0.5, 1.0)
+
+
+def test_antonym_clash_is_the_coverage_of_a_quote_saying_the_opposite():
+    text = "The largest city of the region is Lyon.\nRain fell on the coast.\n"
+    clash = _evidence(text, "What is the smallest city of the region?")
+    assert clash["coverage"] < 1.0 and clash["antonym_clash"] == clash["coverage"]  # "largest" said, "smallest" asked
+    assert _evidence(text, "What is the largest city of the region?")["antonym_clash"] == 0.0
+
+
+def test_a_semantic_tree_model_reads_with_its_identity(tmp_path):
+    from retrieval import semantic_answerability as sa
+
+    model = TreeAnswerabilityModel(sa.ALL_EVIDENCE, _trees(), 1.0, 0.0, 0.1, 0.5, 0.3, {"model": "bundled"})
+    path = tmp_path / "s.json"
+    path.write_text(write_json(model.to_json()))
+    back = sa.read_model(path)
+    assert (back.evidence, back.identity, back.abstain) == (sa.ALL_EVIDENCE, {"model": "bundled"}, 0.1)
+    with pytest.raises(AnswerabilityModelError, match="its evidence names are not this version's"):
+        read_model(path)  # the lexical reader refuses the semantic evidence

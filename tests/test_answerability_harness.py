@@ -108,7 +108,7 @@ def test_discord_hedges_an_uncertain_answer_only():
 def test_the_bundled_article_gives_all_three_outcomes(engine):
     sure = engine.answer("When did Putin arrive in North Korea?")
     assert (sure.answered, sure.reason) == (True, "answered") and "arrived in North Korea today" in sure.quotes[0].hit.text
-    hedged = engine.answer("Who escorted Putin?")  # the article says "accompanying": a paraphrase
+    hedged = engine.answer("Who went with Putin?")  # the article says "accompanying": a paraphrase
     assert (hedged.answered, hedged.reason) == (True, "uncertain")
     assert "Andrei Belousov" in hedged.quotes[0].hit.text
     refused = engine.answer("How many soldiers does South Korea have?")

@@ -149,8 +149,7 @@ async def test_article_with_everyone_pings_nobody(discord_world, tmp_path):
     world = await discord_world(engine=engine)
     await world.mention("What did the organisers write in the invitation?")
     [payload] = world.replies()
-    assert payload["content"] == (  # two sentences say little: the answer is hedged
-        "*I'm not sure, but the closest the article comes is:*\n"
+    assert payload["content"] == (  # answered plainly (the answerability trees of round 11 are sure)
         "> The organisers wrote @\u200beveryone and <@\u200b&123456789012345678> in the invitation "
         "to the gala. [1]\n**Sources:**\n[1] Party @\u200bhere — paragraph 1, sentence 1"
     )

@@ -26,4 +26,4 @@ def test_measured_level(engine):
     answerable = [c for c in CASES if not c.unanswerable]
     answered_right = result["passed"] - result["abstained_unanswerable"]
     assert (answered_right, len(answerable)) == (11, 45), result["failures"]
-    assert (result["abstained_unanswerable"], result["unanswerable"]) == (12, 24), result["failures"]
+    assert (result["abstained_unanswerable"], result["unanswerable"]) == (14, 24), result["failures"]

@@ -80,6 +80,35 @@ def test_unknown_terms_have_no_relations():
         assert related_terms(t) == frozenset() == hypernym_terms(t) == two_step_terms(t)
 
 
+def test_antonyms_reach_the_opposite_and_its_grades():
+    assert related.antonym_terms(term("largest")) == frozenset({"small", "smaller", "smallest"})
+    assert related.antonym_terms(term("win")) == frozenset({term("lose")})
+    assert term("rise") in related.antonym_terms(term("fall")) and term("fall") in related.antonym_terms(term("rise"))
+    assert related.antonym_terms("zzqx") == frozenset()
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "No such file"),
+        ("[1, 2]", "list indices must be integers"),
+        ('{"antonym": {"win": ["lose"]}}', "not an object of strings"),
+        ('{"other": {}}', "'antonym'"),
+    ],
+)
+def test_damaged_antonym_table_is_named(tmp_path, monkeypatch, content, message):
+    path = tmp_path / "wordnet_antonyms.json"
+    if content is not None:
+        path.write_text(content)
+    monkeypatch.setattr(related, "ANTONYM_PATH", path)
+    related.load_antonyms.cache_clear()
+    try:
+        with pytest.raises(RetrievalError, match=f"cannot read the antonym table {path}.*{message}"):
+            related.load_antonyms()
+    finally:
+        related.load_antonyms.cache_clear()
+
+
 def _xz_with_flipped_middle() -> bytes:
     data = bytearray(lzma.compress(b'{"related": {"a": "b c d e f g h"}, "hypernym": {}}' * 50))
     for i in range(20, 40):
