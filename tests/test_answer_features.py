@@ -198,10 +198,10 @@ def _query(question: str):
 
 
 def test_a_title_qualified_by_a_word_the_question_lacks_is_flagged():
-    from retrieval.features import _cased, qualified_words
+    from retrieval.qualifiers import cased_words, qualified_words
 
     def flagged(question: str, sentence: str) -> set[str]:
-        return qualified_words(_cased(sentence), _query(question))
+        return qualified_words(cased_words(sentence), _query(question))
 
     sentence = "The envoy called US Deputy Secretary of State Ann Orr on Monday."
     assert flagged("Who is the US Secretary of State?", sentence) == {"secretary", "state"}
@@ -218,7 +218,7 @@ def test_a_title_qualified_by_a_word_the_question_lacks_is_flagged():
 
 
 def test_verb_order_tells_names_swapped_around_the_verb():
-    from retrieval.features import verb_order
+    from retrieval.qualifiers import verb_order
 
     q = _query("What did Norway sell Chile?")
     assert q.names == frozenset({"norway", "chile"})
