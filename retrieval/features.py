@@ -316,7 +316,7 @@ def _row(
     present = set(sentence_terms)
     matched = frozenset(t for t in distinct if t in present)
     absent = [t for t in distinct if t not in present]
-    coverage = sum(weights[t] for t in matched) / total
+    coverage = sum(weights[t] for t in distinct if t in matched) / total  # in question order: a set's order varies by process
     phrases = question_phrases(query.surface, query.distinct)  # "went with" ~ accompany
     related_absent = {t for t in absent if not present.isdisjoint(related_terms(t) | phrases.get(t, frozenset()))}
     before = paragraphs.before(position)
@@ -335,6 +335,7 @@ def _row(
             lacks[slot] = 1.0
     content, pairs, surface, names = query.content_words, query.pairs, query.surface, query.names
     loose = [t for t in absent if t not in names]  # a name is not covered by a broader or narrower word
+    qualified = _terms_of_words(qualified_words(cased_words(sentence.text), query))  # summed in question order
     row = [
         coverage,
         sum(weights[t] for t in absent if t in before) / total,
@@ -352,11 +353,11 @@ def _row(
         *offers,
         *lacks,
         1.0 if has_answer_type(sentence.text, query.expected_type) else 0.0,
-        sum(weights[t] for t in related_absent) / total,
+        sum(weights[t] for t in absent if t in related_absent) / total,
         sum(weights[t] for t in loose if not present.isdisjoint(hypernym_terms(t))) / total,
         sum(weights[t] for t in loose if t not in related_absent and not present.isdisjoint(two_step_terms(t)))
         / total,
-        sum(weights[t] for t in _terms_of_words(qualified_words(cased_words(sentence.text), query)) if t in weights) / total,
+        sum(weights[t] for t in distinct if t in qualified) / total,
         verb_order(query.terms, query.names, sentence_terms),
     ]
     return row, matched, related_absent
