@@ -35,7 +35,8 @@ _GLUE = re.compile(r"[ \t-]*")  # what may stand between a qualifier and its tit
 def cased_words(text: str) -> tuple[tuple[str, ...], tuple[bool, ...]]:
     """A sentence's words as written (case kept, a possessive ``'s`` dropped) and, for
     each, whether only spaces or a hyphen separate it from the word before ("Deputy
-    Secretary", "vice-foreign"; not "September, Disney"); memoised like :func:`_said`."""
+    Secretary", "vice-foreign"; not "September, Disney"). Memoised: the same sentences
+    are candidates again and again."""
     words, glued, end = [], [], 0
     text = normalize(text)
     for m in _CASED_WORD.finditer(text):
