@@ -50,6 +50,7 @@ GROUPS = {
     "answer type (offers / lacks, 8 columns)": [n for n in FEATURE_NAMES if n.startswith(("offers_", "lacks_"))],
     "surface words (words, word_pairs, longest_run)": ["words", "word_pairs", "longest_run"],
     "WordNet (related, hypernym, related_two_steps)": ["related", "hypernym", "related_two_steps"],
+    "qualifier and direction (qualifier_clash, verb_order)": ["qualifier_clash", "verb_order"],
 }
 
 

@@ -23,6 +23,7 @@ from .answer_types import _TYPE_NAMES, has_answer_type, offers_answer_type
 from .candidates import Candidate, Paragraphs
 from .index import SentenceIndex, positive_idf
 from .policy import DEFAULT_FEATURES, PREFIX, Features
+from .qualifiers import cased_words, qualified_words, verb_order
 from .query import Query
 from .related import hypernym_terms, question_phrases, related_terms, two_step_terms
 from .rerank import FEATURE_NAMES
@@ -102,6 +103,8 @@ def proximity(sentence_terms: Sequence[str], weights: dict[str, float]) -> float
 
 
 
+
+
 @lru_cache(maxsize=1 << 12)  # about 2 KB an entry: ~8 MB at most
 def _said(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
     """A sentence's lowercase tokens (its words as written, stopwords kept) and their set; memoised, since
@@ -118,6 +121,11 @@ def _pairs_found(pairs: set[tuple[str, str]], words: Sequence[str]) -> set[tuple
     words of ordinary vocabulary).
     """
     return set(filter(pairs.__contains__, zip(words, words[1:]))) if pairs else set()
+
+
+def _terms_of_words(words: set[str]) -> set[str]:
+    """The terms of ``words`` (:func:`~retrieval.analyze.analyze` of each)."""
+    return {t for w in words for t in analyze(w)}
 
 
 def _ngrams(words: Sequence[str], n: int) -> set[tuple[str, ...]]:
@@ -231,6 +239,12 @@ def candidate_features(
           Neither of these two counts for a question's *name* (a term of its capitalised
           words, ``query.names``): a name identifies one thing, which a broader, narrower
           or two-step word does not ("US" reaches "north" through the Civil War's Union).
+        * ``qualifier_clash``: weight of the question terms the sentence holds only in a
+          title qualified by a word the question lacks
+          (:func:`~retrieval.qualifiers.qualified_words`: "Deputy Secretary of State"
+          for the Secretary of State);
+        * ``verb_order``: :func:`~retrieval.qualifiers.verb_order`, 1 when the
+          question's names stand on the other sides of its verb, -1 on the same sides.
         ``items[i]``: position, BM25, coverage, matched terms, the ``related`` plus
         ``related_two_steps`` features and the terms ``related`` stands in for
         (``score`` left 0).
@@ -302,7 +316,7 @@ def _row(
     present = set(sentence_terms)
     matched = frozenset(t for t in distinct if t in present)
     absent = [t for t in distinct if t not in present]
-    coverage = sum(weights[t] for t in matched) / total
+    coverage = sum(weights[t] for t in distinct if t in matched) / total  # in question order: a set's order varies by process
     phrases = question_phrases(query.surface, query.distinct)  # "went with" ~ accompany
     related_absent = {t for t in absent if not present.isdisjoint(related_terms(t) | phrases.get(t, frozenset()))}
     before = paragraphs.before(position)
@@ -321,6 +335,7 @@ def _row(
             lacks[slot] = 1.0
     content, pairs, surface, names = query.content_words, query.pairs, query.surface, query.names
     loose = [t for t in absent if t not in names]  # a name is not covered by a broader or narrower word
+    qualified = _terms_of_words(qualified_words(cased_words(sentence.text), query))  # summed in question order
     row = [
         coverage,
         sum(weights[t] for t in absent if t in before) / total,
@@ -338,9 +353,11 @@ def _row(
         *offers,
         *lacks,
         1.0 if has_answer_type(sentence.text, query.expected_type) else 0.0,
-        sum(weights[t] for t in related_absent) / total,
+        sum(weights[t] for t in absent if t in related_absent) / total,
         sum(weights[t] for t in loose if not present.isdisjoint(hypernym_terms(t))) / total,
         sum(weights[t] for t in loose if t not in related_absent and not present.isdisjoint(two_step_terms(t)))
         / total,
+        sum(weights[t] for t in distinct if t in qualified) / total,
+        verb_order(query.terms, query.names, sentence_terms),
     ]
     return row, matched, related_absent

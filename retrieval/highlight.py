@@ -37,7 +37,10 @@ How the phrase is found (heuristics over the answer types the ranking already re
    question, a one-word name farther for a person (a lone capitalised word is often
    a title, a team or an acronym), and a place after ``in``/``to``/``at``/``from``
    nearer, nearer still right after a question word ("travel to Vietnam" for "Where
-   will he travel?": the destination); ties go to the earlier candidate. How often the pick is the answer is
+   will he travel?": the destination); ties go to the earlier candidate, except among
+   names whose titles hold question words: there the title holding the most of them
+   wins ("Deputy Prime Minister Alexander Novak" over "Defence Minister Andrei
+   Belousov" for the deputy prime minister). How often the pick is the answer is
    measured by ``benchmarks/highlight_quality.py`` (``docs/quality.md``).
 """
 
@@ -160,8 +163,8 @@ def answer_type(question: str) -> str | None:
 
 def _candidates(
     text: str, kind: str, asked: set[str], content: set[str], tied_only: bool = False
-) -> list[tuple[int, int, int]]:
-    """``(start, end, penalty)`` of each phrase of ``kind`` in ``text``. A person or
+) -> list[tuple[int, int, int, int]]:
+    """``(start, end, penalty, ties)`` of each phrase of ``kind`` in ``text``. A person or
     place is a capitalised run (:func:`_name_candidate`), without an adjective of
     nationality before a title ("North Korean leader Kim Jong Un"); a list of such
     runs joined by commas and "and" that the question's words do not split is one
@@ -170,26 +173,28 @@ def _candidates(
     oversees energy?"). ``tied_only``:
     only runs that hold the question's words count (a question made only of names,
     "Who is Kurt Campbell?", is answered by the title beside the name, never by
-    another person)."""
+    another person). ``ties``: how many distinct content words of the question the
+    run holds besides its answer (its title: 3 for "Deputy Prime Minister" and a
+    question on the deputy prime minister), 0 for a date, number or free run."""
     if kind == "date":
-        return [(m.start(), m.end(), RELATIVE_DATE_PENALTY if m.group("relative") else 0) for m in _DATE.finditer(text)]
+        return [(m.start(), m.end(), RELATIVE_DATE_PENALTY if m.group("relative") else 0, 0) for m in _DATE.finditer(text)]
     if kind in ("number", "age"):
         pattern = _AGE if kind == "age" else _NUMBER
         found = [
-            (m.start(), m.end(), YEAR_AS_COUNT_PENALTY if _YEAR_LIKE.fullmatch(m.group()) else 0)
+            (m.start(), m.end(), YEAR_AS_COUNT_PENALTY if _YEAR_LIKE.fullmatch(m.group()) else 0, 0)
             for m in pattern.finditer(text)
         ]
         if kind == "age" and not found:
-            found = [(m.start(), m.end(), 0) for m in _NUMBER.finditer(text)]
+            found = [(m.start(), m.end(), 0, 0) for m in _NUMBER.finditer(text)]
         return found
-    runs: list[tuple[int, int, int, bool]] = []  # start, end, penalty, free of question words
+    runs: list[tuple[int, int, int, bool, int]] = []  # start, end, penalty, free of question words, ties
     for m in _NAME_RUN.finditer(text):
         if kind == "person" and _DEMONYM_BEFORE_NAME.match(text, m.end() - len(m.group().split()[-1])):
             continue
         found = _name_candidate(text, m.start(), m.end(), kind, asked, content)
         if found is None:
             continue
-        start, end, tied = found
+        start, end, tied, ties = found
         if tied_only and not tied:
             continue
         bonus = 0
@@ -200,17 +205,20 @@ def _candidates(
                 bonus += PLACE_AFTER_QUESTION_WORD_BONUS
         single = SINGLE_WORD_PENALTY if kind == "person" and not re.search(r"\s", text[start:end]) else 0
         relative = _RELATIVE.match(text, end)  # "Novak, who oversees energy": that item alone
-        if relative and any(k in content for w in _WORD.findall(relative.group(1)) for k in _key(w)):
-            tied = True
-        runs.append((start, end, single - bonus, not tied))
+        if relative:
+            clause = {k for w in _WORD.findall(relative.group(1)) for k in _key(w) if k in content}
+            if clause:
+                tied, ties = True, ties + len(clause)
+        runs.append((start, end, single - bonus, not tied, ties))
     return _join_lists(text, runs)
 
 
 def _name_candidate(
     text: str, start: int, end: int, kind: str, asked: set[str], content: set[str]
-) -> tuple[int, int, bool] | None:
+) -> tuple[int, int, bool, int] | None:
     """The answer a capitalised run ``text[start:end]`` offers, as ``(start, end,
-    tied)``, or None.
+    tied, ties)``, or None (``ties``: the distinct question content words the run
+    holds, by stem).
 
     A run free of the question's content words is a candidate as it stands (trimmed,
     :func:`_trim_name`; ``tied`` False). A run holding some is split at the last of
@@ -225,34 +233,35 @@ def _name_candidate(
     marked = [i for i, w in enumerate(words) if any(k in content for k in _key(w.group()))]
     if not marked:
         start, end = _trim_name(text, start, end)
-        return (start, end, False) if start < end else None
+        return (start, end, False, 0) if start < end else None
+    ties = len({_key(words[i].group())[1] for i in marked})
     after = words[marked[-1] + 1:]
     if after:
         start, end = _trim_name(text, after[0].start(), after[-1].end())
-        return (start, end, True) if start < end else None
+        return (start, end, True, ties) if start < end else None
     run_keys = {k for w in words for k in _key(w.group())}
     before = words[:marked[0]]
     if kind != "person" or not before or not content <= run_keys | stopwords() | _WH:
         return None
     start, end = _trim_name(text, before[0].start(), before[-1].end())
-    return (start, end, True) if start < end else None
+    return (start, end, True, ties) if start < end else None
 
 
 _RELATIVE = re.compile(r",?\s+(?:who|whom|whose)\s+((?:[^\s,.;]+\s+){0,2}[^\s,.;]+)", re.I)
 _LIST_GAP = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
 
 
-def _join_lists(text: str, runs: list[tuple[int, int, int, bool]]) -> list[tuple[int, int, int]]:
+def _join_lists(text: str, runs: list[tuple[int, int, int, bool, int]]) -> list[tuple[int, int, int, int]]:
     """Runs as candidates, each list of free runs (no question word in them) joined by
     ", ", ", and " or " and " made one candidate with its items' smallest penalty."""
-    out: list[tuple[int, int, int]] = []
-    group: list[tuple[int, int, int, bool]] = []
-    for run in runs + [(len(text) + 1, len(text) + 1, 0, False)]:
+    out: list[tuple[int, int, int, int]] = []
+    group: list[tuple[int, int, int, bool, int]] = []
+    for run in runs + [(len(text) + 1, len(text) + 1, 0, False, 0)]:
         if group and group[-1][3] and run[3] and _LIST_GAP.fullmatch(text, group[-1][1], run[0]):
             group.append(run)
             continue
         if group:
-            out.append((group[0][0], group[-1][1], min(g[2] for g in group)))
+            out.append((group[0][0], group[-1][1], min(g[2] for g in group), max(g[4] for g in group)))
         group = [run]
     return out
 
@@ -341,20 +350,32 @@ def highlight(question: str, text: str) -> Highlight | None:
     if kind == "person" and _only_names_tie(text, anchors, content - names):
         return None
     positions = [m.start() for m in _WORD.finditer(text)]
-    best: tuple[float, int, int, int] | None = None
     tied_only = kind == "person" and bool(content) and content <= names
-    for start, end, penalty in _candidates(text, kind, asked, content, tied_only):
+    scored = []  # (distance, start, end, ties)
+    for start, end, penalty, ties in _candidates(text, kind, asked, content, tied_only):
         if kind != "age":  # "45-year-old" answers "how old" with the question's "old"
             start, end = _without_question_words(text, start, end, asked)
-        if start >= end:
-            continue
-        distance = _distance(positions, anchors, start, end) + penalty
-        if best is None or (distance, start) < (best[0], best[1]):
-            best = (distance, start, end, penalty)
-    if best is None:
+        if start < end:
+            scored.append((_distance(positions, anchors, start, end) + penalty, start, end, ties))
+    if not scored:
         return None
-    _, start, end, _ = best
+    _, start, end, _ = _nearest(scored)
     return Highlight(start, end, text[start:end])
+
+
+def _nearest(scored: list[tuple[float, int, int, int]]) -> tuple[float, int, int, int]:
+    """The nearest candidate ``(distance, start, end, ties)``, the earlier on a tie --
+    unless that one is a titled name (``ties`` > 0): then, of the titled names as near,
+    the one whose title holds the most question words ("Defence Minister Andrei
+    Belousov, ..., and Deputy Prime Minister Alexander Novak" for a question on the
+    deputy prime minister: Novak). A free candidate as near keeps its place: a title
+    holding question words is no tie to the question when an untitled name comes first
+    (measured, ``docs/quality.md``)."""
+    nearest = min(d for d, *_ in scored)
+    level = sorted(c for c in scored if c[0] == nearest)
+    if not level[0][3]:
+        return level[0]
+    return max((c for c in level if c[3]), key=lambda c: (c[3], -c[1]))
 
 
 def _only_names_tie(text: str, anchors: list[tuple[int, int]], plain: set[str]) -> bool:

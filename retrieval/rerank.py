@@ -54,6 +54,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     "related",
     "hypernym",
     "related_two_steps",
+    "qualifier_clash",
+    "verb_order",
 )
 
 WEIGHTS_PATH = Path(__file__).with_name("data") / "ranker.json"

@@ -189,3 +189,52 @@ def test_a_name_is_covered_by_no_broader_narrower_or_two_step_word():
     X, items = candidate_features(index, query, candidate_positions(index, query.terms))
     assert [index.sentence(c.position).text for c in items] == ["The North led the war."]
     assert X[0, FEATURE_NAMES.index("hypernym")] == X[0, FEATURE_NAMES.index("related_two_steps")] == 0.0
+
+
+def _query(question: str):
+    from retrieval.query import query_of
+
+    return query_of(question, analyze(question))
+
+
+def test_a_title_qualified_by_a_word_the_question_lacks_is_flagged():
+    from retrieval.qualifiers import cased_words, qualified_words
+
+    def flagged(question: str, sentence: str) -> set[str]:
+        return qualified_words(cased_words(sentence), _query(question))
+
+    sentence = "The envoy called US Deputy Secretary of State Ann Orr on Monday."
+    assert flagged("Who is the US Secretary of State?", sentence) == {"secretary", "state"}
+    assert flagged("Who is the deputy secretary of state?", sentence) == set()  # the question has it
+    assert flagged("Who is the prime minister?", "Former Prime Minister Tom Hale spoke.") == {"prime", "minister"}
+    # a nationality the question does not give, before a two-word title
+    assert flagged("Who is the US prime minister?", "He met Dutch Prime Minister Tom Hale.") == {"prime", "minister"}
+    # a first name is no qualifier, punctuation breaks the tie, and one capitalised word is a name's own part
+    assert flagged("What did Prime Minister Hale say?", "Tom Hale, Prime Minister, said no.") == set()
+    assert flagged("What did the minister say?", "In September, Prime Minister Tom Hale said no.") == set()
+    assert flagged("Which award did she win?", "She won the Academy Award in 1990.") == set()
+    # a word also held in an unqualified run elsewhere is covered there
+    assert flagged("Who is the prime minister?", "Deputy Prime Minister Eva Lind met Prime Minister Tom Hale.") == set()
+
+
+def test_verb_order_tells_names_swapped_around_the_verb():
+    from retrieval.qualifiers import verb_order
+
+    q = _query("What did Norway sell Chile?")
+    assert q.names == frozenset({"norway", "chile"})
+    assert verb_order(q.terms, q.names, analyze("Norway sold Chile two ships.")) == -1.0
+    assert verb_order(q.terms, q.names, analyze("Chile sold Norway two ships.")) == 1.0
+    assert verb_order(q.terms, q.names, analyze("Chile gave Norway two ships.")) == 0.0  # no form of "sell"
+    assert verb_order(q.terms, q.names, analyze("Norway sold ships.")) == -1.0
+    none = _query("What did Norway sell?")  # no name after the verb: no direction to compare
+    assert verb_order(none.terms, none.names, analyze("Chile sold Norway two ships.")) == 0.0
+
+
+def test_qualifier_clash_and_verb_order_weights_move_the_ranking():
+    index = build("Rain fell.\nDeputy Prime Minister Eva Lind spoke.\nOn Monday she met Prime Minister Tom Hale in Oslo.\n")
+    question = "Who is the prime minister?"
+    assert top(question, index, NONE) == "Deputy Prime Minister Eva Lind spoke."  # shorter: higher BM25
+    assert top(question, index, with_(qualifier_clash=-0.5)) == "On Monday she met Prime Minister Tom Hale in Oslo."
+    index = build("Rain fell.\nChile sold Norway ships.\nNorway sold Chile ships.\n")
+    assert top("What did Norway sell Chile?", index, NONE) == "Chile sold Norway ships."
+    assert top("What did Norway sell Chile?", index, with_(verb_order=-0.5)) == "Norway sold Chile ships."

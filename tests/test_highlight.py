@@ -67,6 +67,18 @@ def test_a_list_of_names_is_one_answer_unless_the_question_picks_one_item():
     assert picked("Who sits on the board?", board) == "Lena Olsen, Marek Novak and Priya Shah"
 
 
+def test_in_a_list_of_titled_names_the_title_holding_most_question_words_wins():
+    council = (
+        "Present were Health Minister Jan Berg, Finance Minister Ola Dahl and Deputy Finance Minister "
+        "Eva Lind."
+    )
+    assert picked("Who is the deputy finance minister?", council) == "Eva Lind"
+    assert picked("Who is the finance minister?", council) == "Ola Dahl"  # as many words, nearer the start
+    assert picked("Who is the health minister?", council) == "Jan Berg"
+    # a free name as near as a titled one keeps its place (the earlier wins)
+    assert picked("Who chaired the Lakes Board?", "Tom Hale chaired it with Lakes Board member Ann Orr.") == "Tom Hale"
+
+
 def test_a_person_tied_to_the_question_only_by_its_names_is_no_answer():
     # "represents" and "abroad" are not in the quote: only the name Leeds is
     assert picked("Who represents Leeds abroad?", "Leeds welcomed Tom Hale on Monday.") is None
