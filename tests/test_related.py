@@ -100,13 +100,7 @@ def test_damaged_antonym_table_is_named(tmp_path, monkeypatch, content, message)
     path = tmp_path / "wordnet_antonyms.json"
     if content is not None:
         path.write_text(content)
-    monkeypatch.setattr(related, "ANTONYM_PATH", path)
-    related.load_antonyms.cache_clear()
-    try:
-        with pytest.raises(RetrievalError, match=f"cannot read the antonym table {path}.*{message}"):
-            related.load_antonyms()
-    finally:
-        related.load_antonyms.cache_clear()
+    _refused_naming(monkeypatch, "ANTONYM_PATH", related.load_antonyms, f"cannot read the antonym table {path}.*{message}", path)
 
 
 def _xz_with_flipped_middle() -> bytes:
@@ -136,13 +130,19 @@ def test_damaged_table_is_named(tmp_path, monkeypatch, content, message):
     path = tmp_path / "wordnet_terms.json.xz"
     if content is not None:
         path.write_bytes(content)
-    monkeypatch.setattr(related, "TABLE_PATH", path)
-    related.load_table.cache_clear()
+    _refused_naming(monkeypatch, "TABLE_PATH", related.load_table, f"cannot read the related-term table {path}.*{message}", path)
+
+
+def _refused_naming(monkeypatch, setting, loader, pattern, path):
+    """``loader`` (a cached table loader of retrieval.related) pointed at ``path`` raises
+    RetrievalError matching ``pattern``; its cache is cleared before and after."""
+    monkeypatch.setattr(related, setting, path)
+    loader.cache_clear()
     try:
-        with pytest.raises(RetrievalError, match=f"cannot read the related-term table {path}.*{message}"):
-            related.load_table()
+        with pytest.raises(RetrievalError, match=pattern):
+            loader()
     finally:
-        related.load_table.cache_clear()
+        loader.cache_clear()
 
 
 def test_engine_load_reports_a_damaged_table_first(tmp_path, monkeypatch):
