@@ -63,10 +63,12 @@ class Command:
 def parse_command(line: str) -> Command | None:
     """The command ``line`` gives, or None when it is a question (or blank).
 
-    ``line`` is stripped first; a ``:`` line's word is compared in lower case, so
-    ``:HELP`` is ``:help``. Never raises.
+    ``line`` is stripped first (and a leading byte-order mark dropped); a ``:`` line's
+    word is compared in lower case, so ``:HELP`` is ``:help``. Only ``:explain`` takes
+    text after its word: ``:quit now`` or ``:sources all`` is an unknown command (word
+    ``"quit now"``), so a line with more in it never ends the session. Never raises.
     """
-    text = line.strip()
+    text = line.strip().lstrip("\ufeff")  # a byte-order mark a pasted line may carry
     if text.lower() in BARE_QUIT:
         return Command("quit", text.lower())
     if not text.startswith(":"):
@@ -74,4 +76,7 @@ def parse_command(line: str) -> Command | None:
     parts = text[1:].split(None, 1)  # any whitespace after the word: ":explain\twho ..."
     word = parts[0].lower() if parts else ""
     rest = parts[1].strip() if len(parts) > 1 else ""
-    return Command(NAMES.get(word, "unknown"), word, rest)
+    name = NAMES.get(word, "unknown")
+    if rest and name not in ("explain", "unknown"):  # ":quit now" is no command: never leave on a guess
+        return Command("unknown", f"{word} {rest}")
+    return Command(name, word, rest)

@@ -78,6 +78,8 @@ def _int(env: dict, key: str, default: int, minimum: int = 0) -> int:
     if not raw:
         return default
     try:
+        if not raw.isascii():  # int() also reads other scripts' digits ("١٢")
+            raise ValueError(raw)
         value = int(raw)
     except ValueError:
         raise ConfigError(f"{key} must be a whole number, got {raw!r}") from None
@@ -91,6 +93,8 @@ def _float(env: dict, key: str, default: float) -> float:
     if not raw:
         return default
     try:
+        if not raw.isascii():  # float() also reads other scripts' digits
+            raise ValueError(raw)
         value = float(raw)
     except ValueError:
         raise ConfigError(f"{key} must be a number, got {raw!r}") from None

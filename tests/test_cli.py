@@ -429,10 +429,11 @@ def test_usage_error_is_the_usage_line_then_the_error(capsys, monkeypatch, argv,
     )
 
 
-def test_bad_setting_in_environment_exits_2(capsys, monkeypatch):
-    monkeypatch.setenv("ASK_TOP_K", "many")
+@pytest.mark.parametrize("value", ["many", "\u0661\u0662"])  # Arabic-Indic digits: int() reads them, a reader of the file may not
+def test_bad_setting_in_environment_exits_2(capsys, monkeypatch, value):
+    monkeypatch.setenv("ASK_TOP_K", value)
     code, _, err = run(capsys, "--corpus", str(CORPUS), "x")
-    assert code == 2 and err == "ask: error: ASK_TOP_K must be a whole number, got 'many'\n"
+    assert code == 2 and err == f"ask: error: ASK_TOP_K must be a whole number, got {value!r}\n"
 
 
 # ----------------------------------------------------------------------- the REPL

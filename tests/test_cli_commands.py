@@ -58,6 +58,9 @@ def jsonl(engine, lines: list[str]) -> list[dict]:
         ("QUIT", Command("quit", "quit")),
         (" q ", Command("quit", "q")),
         (":bogus now", Command("unknown", "bogus", "now")),
+        (":quit now", Command("unknown", "quit now")),  # more than the command: never leave on a guess
+        (":sources all", Command("unknown", "sources all")),
+        ("\ufeff:help", Command("help", "help")),  # a byte-order mark opening a pasted line
         (": ", Command("unknown", "")),
         ("Who met Kim?", None),
         ("quit smoking?", None),
@@ -99,6 +102,14 @@ def test_json_lines_unknown_command_is_an_error_object_not_a_question(engine):
     assert jsonl(engine, [":bogus now"]) == [
         {**NO_ANSWER, "command": "unknown", "error": "Unknown command :bogus. Type :help for the commands."}
     ]
+
+
+def test_json_lines_a_quit_with_more_on_its_line_does_not_end_the_run(engine):
+    objects = jsonl(engine, [":quit now", "Who accompanied Putin?"])
+    assert objects[0] == {
+        **NO_ANSWER, "command": "unknown", "error": "Unknown command :quit now. Type :help for the commands."
+    }
+    assert objects[1]["question"] == "Who accompanied Putin?" and objects[1]["answered"] is True
 
 
 def test_json_lines_explain_with_no_question_yet(engine):
