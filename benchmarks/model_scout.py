@@ -59,10 +59,9 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from semantic_fit import _cached, _lists  # noqa: E402
+from semantic_fit import _cached, _lists, one_article_index  # noqa: E402
 
 from retrieval import evaluate_data as ed  # noqa: E402
-from retrieval.index import SentenceIndex  # noqa: E402
 from retrieval.policy import DEFAULT_FEATURES  # noqa: E402
 from retrieval.scoring import order  # noqa: E402
 
@@ -302,13 +301,7 @@ def main(argv=None) -> int:
         asked = np.stack([embedder.query(q.text) for q in tqdm(questions, desc="questions", file=sys.stderr, leave=False)])
         return rows, asked
 
-    articles: dict[int, SentenceIndex] = {}
-
-    def article_index(q, index):
-        if q.article not in articles:
-            articles.clear()
-            articles[q.article] = SentenceIndex.build(dataset.articles[q.article])
-        return articles[q.article]
+    article_index = one_article_index(dataset)
 
     if embedder.kind == "embedding":
         rows, asked = _cached(args.cache, f"scout-vectors-{tag}.pkl", embed)

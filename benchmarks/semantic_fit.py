@@ -75,6 +75,22 @@ def embedded(model, sentences, questions, squad: str, cache: Path | None) -> tup
     return vectors, queries, tag
 
 
+def one_article_index(dataset):
+    """``article_index(question, index=None) -> SentenceIndex``: the index of the
+    question's own article, built on first use and kept until a question of another
+    article comes (the questions arrive grouped by article, so each is built once and
+    only one is held in memory)."""
+    articles: dict[int, SentenceIndex] = {}
+
+    def article_index(q, index=None):
+        if q.article not in articles:
+            articles.clear()
+            articles[q.article] = SentenceIndex.build(dataset.articles[q.article])
+        return articles[q.article]
+
+    return article_index
+
+
 def _lists(index_of, vectors: dict, queries: dict, questions) -> list:
     """Per question: (article, candidates, linear scores, cosines, gold flags)."""
     out = []
@@ -124,13 +140,7 @@ def main(argv=None) -> int:
     sentences = dataset.sentences
     questions = [q for q in dataset.questions if not q.impossible]
     vectors, queries, tag = embedded(model, sentences, questions, args.squad, args.cache)
-    articles: dict[int, SentenceIndex] = {}
-
-    def article_index(q, index):
-        if q.article not in articles:
-            articles.clear()
-            articles[q.article] = SentenceIndex.build(dataset.articles[q.article])
-        return articles[q.article]
+    article_index = one_article_index(dataset)
 
     def build():
         whole = SentenceIndex.build(sentences)

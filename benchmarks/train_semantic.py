@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from semantic_fit import _cached, _lists, embedded  # noqa: E402
+from semantic_fit import _cached, _lists, embedded, one_article_index  # noqa: E402
 
 from retrieval import evaluate_data as ed  # noqa: E402
 from retrieval.index import SentenceIndex  # noqa: E402
@@ -149,13 +149,7 @@ def main(argv=None) -> int:
     sentences = dataset.sentences
     questions = [q for q in dataset.questions if not q.impossible]
     vectors, queries, tag = embedded(model, sentences, questions, args.squad, args.cache)
-    articles: dict[int, SentenceIndex] = {}
-
-    def article_index(q, index=None):
-        if q.article not in articles:
-            articles.clear()
-            articles[q.article] = SentenceIndex.build(dataset.articles[q.article])
-        return articles[q.article]
+    article_index = one_article_index(dataset)
 
     whole = SentenceIndex.build(sentences)
 
